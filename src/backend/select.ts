@@ -1,0 +1,102 @@
+/**
+ * Backend choice (platform facts, "TensorFlow.js"): `tensorflow` when
+ * `@tensorflow/tfjs-node-gpu` or `@tensorflow/tfjs-node` is installed (an optional
+ * extra, never a dependency), otherwise `wasm`, with `cpu` as the fallback.
+ * `--backend` or the `D2V_BACKEND` environment variable override the choice.
+ */
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { registerWasmKernels } from './wasm-kernels';
+
+export type BackendName = 'wasm' | 'cpu' | 'tensorflow';
+export const BACKEND_NAMES: readonly BackendName[] = ['wasm', 'cpu', 'tensorflow'];
+
+/**
+ * The optional native package that provides the `tensorflow` backend, if installed.
+ * The package's own name is checked: danfojs-node's install override puts plain
+ * `@tensorflow/tfjs` under the `@tensorflow/tfjs-node` folder, which has no native code.
+ */
+export function nativePackage(): string | undefined {
+  for (const name of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const manifest = require(`${name}/package.json`) as { name?: string };
+      if (manifest.name === name) return name;
+    } catch {
+      /* not installed */
+    }
+  }
+  return undefined;
+}
+
+/** What the user asked for: the flag, then D2V_BACKEND, then `auto`. */
+export function requestedBackend(flag?: string): BackendName | 'auto' {
+  const raw = (flag ?? process.env.D2V_BACKEND ?? 'auto').trim().toLowerCase();
+  if (raw === 'auto' || raw === '') return 'auto';
+  if ((BACKEND_NAMES as readonly string[]).includes(raw)) return raw as BackendName;
+  const source = flag !== undefined ? '--backend' : 'D2V_BACKEND';
+  throw new Error(`${source} is "${raw}", which is not a backend; use one of auto, ${BACKEND_NAMES.join(', ')}.`);
+}
+
+export interface BackendInfo {
+  name: BackendName;
+  /** Why this backend was chosen, in words, for the start-up line. */
+  reason: string;
+  simd?: boolean;
+  nativePackage?: string;
+}
+
+let current: BackendInfo | undefined;
+
+/**
+ * Initialise TensorFlow.js on the requested backend (`auto` picks tensorflow when a
+ * native package is installed, else wasm, falling back to cpu) and return what was chosen.
+ */
+export async function initBackend(flag?: string): Promise<BackendInfo> {
+  const want = requestedBackend(flag);
+  const native = nativePackage();
+  if (want === 'tensorflow' || (want === 'auto' && native !== undefined)) {
+    if (native === undefined) {
+      throw new Error(
+        'backend "tensorflow" needs @tensorflow/tfjs-node-gpu or @tensorflow/tfjs-node; install one (see the README, "GPU hosts") or pick --backend wasm.',
+      );
+    }
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require(native);
+    if (!(await tf.setBackend('tensorflow'))) throw new Error(`${native} is installed but its tensorflow backend failed to start.`);
+    await tf.ready();
+    current = { name: 'tensorflow', reason: want === 'auto' ? `auto: ${native} is installed` : 'requested', nativePackage: native };
+    return current;
+  }
+  if (want === 'wasm' || want === 'auto') {
+    registerWasmKernels();
+    let ok = false;
+    try {
+      ok = await tf.setBackend('wasm');
+      await tf.ready();
+    } catch {
+      ok = false;
+    }
+    if (ok) {
+      const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
+      current = { name: 'wasm', reason: want === 'auto' ? 'auto: default' : 'requested', simd };
+      return current;
+    }
+    if (want === 'wasm') throw new Error('the wasm backend failed to start; try --backend cpu.');
+  }
+  await tf.setBackend('cpu');
+  await tf.ready();
+  current = { name: 'cpu', reason: want === 'auto' ? 'auto: wasm failed to start, cpu fallback' : 'requested' };
+  return current;
+}
+
+/** The backend chosen by the last `initBackend` call, if any. */
+export function currentBackend(): BackendInfo | undefined {
+  return current;
+}
+
+/** One line for the start of a run: `backend: wasm (auto: default, SIMD)`. */
+export function describeBackend(info: BackendInfo): string {
+  const extra = info.simd === undefined ? '' : info.simd ? ', SIMD' : ', no SIMD';
+  return `backend: ${info.name} (${info.reason}${extra})`;
+}

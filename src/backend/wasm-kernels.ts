@@ -1,0 +1,51 @@
+/**
+ * Kernels that the tfjs wasm backend (4.22) lacks but training needs
+ * (platform facts: "wasm backend gaps for training").
+ *
+ * - `UnsortedSegmentSum`: the gradient of `tf.gather` (embedding lookups,
+ *   relative-position-bias tables, v2 gathers of kept tokens) is a segment sum.
+ *   It is a memory-bound scatter-add, so a plain JS loop over the wasm heap is
+ *   as fast as anything else here.
+ *
+ * Convolutions are not patched here: the library expresses them as
+ * frames + matMul (see `src/nn/conv.ts`), which keeps the fast wasm matMul on
+ * the hot path for both forward and backward passes.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+interface WasmBackendLike {
+  readSync(dataId: unknown): ArrayLike<number>;
+  makeOutput(shape: number[], dtype: tf.DataType, memoryOffset?: number, values?: tf.TypedArray): tf.TensorInfo;
+}
+
+let registered = false;
+
+/** Register the missing wasm kernels once; safe to call many times. */
+export function registerWasmKernels(): void {
+  if (registered) return;
+  registered = true;
+  if (tf.getKernel('UnsortedSegmentSum', 'wasm') === undefined) {
+    tf.registerKernel({
+      kernelName: 'UnsortedSegmentSum',
+      backendName: 'wasm',
+      kernelFunc: ({ inputs, backend, attrs }) => {
+        const { x, segmentIds } = inputs as { x: tf.TensorInfo; segmentIds: tf.TensorInfo };
+        const numSegments = (attrs as { numSegments: number }).numSegments;
+        const wasm = backend as unknown as WasmBackendLike;
+        const values = wasm.readSync(x.dataId);
+        const ids = wasm.readSync(segmentIds.dataId);
+        const innerShape = x.shape.slice(segmentIds.shape.length);
+        const inner = innerShape.reduce((a, b) => a * b, 1);
+        const out = new Float32Array(numSegments * inner);
+        for (let i = 0; i < ids.length; i++) {
+          const s = ids[i];
+          if (s < 0 || s >= numSegments) continue;
+          const o = s * inner;
+          const p = i * inner;
+          for (let j = 0; j < inner; j++) out[o + j] += values[p + j];
+        }
+        return wasm.makeOutput([numSegments, ...innerShape], 'float32', undefined, out);
+      },
+    });
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * Multi-head self-attention with an optional additive bias on the logits (spec §1:
+ * BEiT relative position bias §1.3, ALiBi §1.2) and a key padding mask.
+ * Bias options follow the references: all of q/k/v (fairseq, v2 `qkv_bias=True`)
+ * or q and v only (BEiT, §1.3).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Module } from './module';
+import { Linear } from './linear';
+import { Dropout } from './dropout';
+import { Init } from './init';
+import { Rng } from '../util/rng';
+
+export interface AttentionOptions {
+  /** Which projections carry a bias: 'all' (default), 'qv' (BEiT: no key bias) or 'none'. */
+  qkvBias?: 'all' | 'qv' | 'none';
+  /** Dropout on the attention probabilities. */
+  attnDropout?: number;
+  init?: Init;
+}
+
+export interface AttentionInputs {
+  /** Added to the logits; broadcastable to [B, heads, T, T] (e.g. [heads, T, T]). */
+  bias?: tf.Tensor;
+  /** [B, T], 1 where the key is padding (never attended to). */
+  keyPadding?: tf.Tensor;
+}
+
+export class MultiHeadSelfAttention extends Module {
+  readonly headDim: number;
+  readonly qProj: Linear;
+  readonly kProj: Linear;
+  readonly vProj: Linear;
+  readonly outProj: Linear;
+  readonly attnDrop: Dropout;
+
+  constructor(
+    readonly dim: number,
+    readonly heads: number,
+    rng: Rng,
+    options: AttentionOptions = {},
+  ) {
+    super();
+    if (dim % heads !== 0) throw new Error(`embedding dim ${dim} is not divisible by ${heads} heads.`);
+    this.headDim = dim / heads;
+    const qkvBias = options.qkvBias ?? 'all';
+    const init = options.init;
+    this.qProj = this.addChild('q_proj', new Linear(dim, dim, rng, { bias: qkvBias !== 'none', init }));
+    this.kProj = this.addChild('k_proj', new Linear(dim, dim, rng, { bias: qkvBias === 'all', init }));
+    this.vProj = this.addChild('v_proj', new Linear(dim, dim, rng, { bias: qkvBias !== 'none', init }));
+    this.outProj = this.addChild('out_proj', new Linear(dim, dim, rng, { init }));
+    this.attnDrop = this.addChild('attn_drop', new Dropout(options.attnDropout ?? 0, rng.fork()));
+  }
+
+  /** [B, T, D] → [B, heads, T, headDim] */
+  private split(x: tf.Tensor, b: number, t: number): tf.Tensor {
+    return x.reshape([b, t, this.heads, this.headDim]).transpose([0, 2, 1, 3]);
+  }
+
+  /** Attention probabilities [B, heads, T, T] (for inspection). */
+  attentionWeights(x: tf.Tensor, inputs: AttentionInputs = {}): tf.Tensor {
+    const [b, t] = x.shape;
+    const q = this.split(this.qProj.forward(x), b, t);
+    const k = this.split(this.kProj.forward(x), b, t);
+    let logits = tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(this.headDim));
+    if (inputs.bias) logits = tf.add(logits, inputs.bias);
+    if (inputs.keyPadding) logits = tf.add(logits, tf.mul(inputs.keyPadding.reshape([b, 1, 1, t]), -1e9));
+    return tf.softmax(logits, -1);
+  }
+
+  forward(x: tf.Tensor, inputs: AttentionInputs = {}): tf.Tensor {
+    const [b, t] = x.shape;
+    const probs = this.attnDrop.forward(this.attentionWeights(x, inputs));
+    const v = this.split(this.vProj.forward(x), b, t);
+    const ctx = tf.matMul(probs, v).transpose([0, 2, 1, 3]).reshape([b, t, this.dim]);
+    return this.outProj.forward(ctx);
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * Fully connected layer (spec §1). The weight is stored `[in, out]` (input-major,
+ * the transpose of PyTorch's `[out, in]`; exporters transpose). Inputs of any rank
+ * are flattened to 2-D first: a rank-3 × rank-2 `matMul` has no gradient for the
+ * weight in tfjs 4.22.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Module } from './module';
+import { Init, initTensor } from './init';
+import { Rng } from '../util/rng';
+
+export interface LinearOptions {
+  bias?: boolean;
+  /** Weight initialiser; default truncated normal std 0.02 (BEiT / BERT style). */
+  init?: Init;
+  /** Bias initialiser; default zeros. */
+  biasInit?: Init;
+}
+
+export class Linear extends Module {
+  readonly weight: tf.Variable;
+  readonly bias: tf.Variable | undefined;
+
+  constructor(
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    rng: Rng,
+    options: LinearOptions = {},
+  ) {
+    super();
+    this.weight = this.addParam('weight', initTensor([inFeatures, outFeatures], options.init ?? { kind: 'truncNormal', std: 0.02 }, rng));
+    this.bias = options.bias === false ? undefined : this.addParam('bias', initTensor([outFeatures], options.biasInit ?? { kind: 'zeros' }, rng));
+  }
+
+  forward(x: tf.Tensor): tf.Tensor {
+    const lead = x.shape.slice(0, -1);
+    const flat = x.reshape([-1, this.inFeatures]) as tf.Tensor2D;
+    let y: tf.Tensor = tf.matMul(flat, this.weight as tf.Tensor2D);
+    if (this.bias) y = tf.add(y, this.bias);
+    return y.reshape([...lead, this.outFeatures]);
+  }
+}
