@@ -8,9 +8,13 @@ import { Module } from './module';
 import { Rng } from '../util/rng';
 
 export class Dropout extends Module {
-  constructor(readonly rate: number, private readonly rng: Rng) {
+  constructor(readonly rate: number, private rng: Rng) {
     super();
     if (rate < 0 || rate >= 1) throw new Error(`dropout rate must be in [0, 1), got ${rate}.`);
+  }
+
+  protected override onReseed(rng: Rng): void {
+    this.rng = rng.fork();
   }
 
   forward(x: tf.Tensor): tf.Tensor {
@@ -21,9 +25,13 @@ export class Dropout extends Module {
 
 /** Drop whole residual branches per sample (timm `DropPath`): x·keep/(1−p), keep ~ Bernoulli(1−p). */
 export class DropPath extends Module {
-  constructor(readonly rate: number, private readonly rng: Rng) {
+  constructor(readonly rate: number, private rng: Rng) {
     super();
     if (rate < 0 || rate >= 1) throw new Error(`drop-path rate must be in [0, 1), got ${rate}.`);
+  }
+
+  protected override onReseed(rng: Rng): void {
+    this.rng = rng.fork();
   }
 
   forward(x: tf.Tensor): tf.Tensor {

@@ -7,6 +7,7 @@
  * expected to run inside `tf.tidy` (the trainer does that).
  */
 import * as tf from '@tensorflow/tfjs';
+import { Rng } from '../util/rng';
 
 export interface ParamOptions {
   /** Trained by the optimizer (default true). Fixed tables such as sin-cos positions are not. */
@@ -95,6 +96,20 @@ export class Module {
   train(mode = true): this {
     for (const [, m] of this.namedModules()) m.training = mode;
     return this;
+  }
+
+  /**
+   * Give every stochastic layer in the tree (dropout, drop-path, layerdrop) a new
+   * stream drawn from `rng`, in tree order. A trainer that reseeds from (seed, update)
+   * before each step makes a resumed run identical to an uninterrupted one.
+   */
+  reseed(rng: Rng): void {
+    for (const [, m] of this.namedModules()) m.onReseed(rng);
+  }
+
+  /** Override in stochastic layers to take a new random stream. */
+  protected onReseed(_rng: Rng): void {
+    /* deterministic by default */
   }
 
   /** Eval mode on the whole tree: no dropout, drop-path or layerdrop. */

@@ -28,13 +28,17 @@ export interface TransformerEncoderOptions extends Omit<TransformerBlockOptions,
 export class TransformerEncoder extends Module {
   readonly blocks: TransformerBlock[] = [];
 
-  constructor(readonly options: TransformerEncoderOptions, private readonly rng: Rng) {
+  constructor(readonly options: TransformerEncoderOptions, private rng: Rng) {
     super();
     const { depth } = options;
     for (let i = 0; i < depth; i++) {
       const dropPath = depth > 1 ? ((options.dropPath ?? 0) * i) / (depth - 1) : 0;
       this.blocks.push(this.addChild(`layers.${i}`, new TransformerBlock({ ...options, dropPath }, rng)));
     }
+  }
+
+  protected override onReseed(rng: Rng): void {
+    this.rng = rng.fork();
   }
 
   forward(x: tf.Tensor, inputs: AttentionInputs = {}): EncoderOutput {
