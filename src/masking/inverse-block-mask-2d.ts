@@ -1,0 +1,84 @@
+/**
+ * data2vec 2.0 image masking, spec §2.4 and trap 12: fairseq `compute_block_mask_2d`
+ * (`fairseq/data/data_utils.py`) as `MaeImageDataset` calls it: `inverse_mask=True,
+ * require_same_masks=True, expand_adjcent=False, mask_dropout=0, non_overlapping=False`
+ * (base: mask_prob 0.8, mask_prob_adjust 0.07, mask_length 3; large/huge: 0.75 / 0.1 / 3).
+ *
+ * 1. With `inverseMask` the blocks mark **kept** patches: p = 1 − mask_prob.
+ * 2. `int(L·((p + adjust)/B²)·(1 + mask_dropout))` block centres are drawn uniformly with
+ *    replacement over the L = H·W patches (5 for base on 14×14).
+ * 3. Each centre (r, c) marks the B×B square with offsets −⌊B/2⌋ … B − 1 − ⌊B/2⌋ in each
+ *    direction, clamped at the border.
+ * 4. With `requireSameMasks`, each row is fixed up to exactly `int(L·p)` marked patches
+ *    (39 for base), then flipped: 157 of 196 masked.
+ *
+ * Non-square grids: the reference takes `d = int(√L)` and so only supports square
+ * grids; here the centre index is split as (⌊i/W⌋, i mod W) and each axis is clamped to
+ * its own size. On a square grid this is exactly the reference.
+ */
+import { Rng } from '../util/rng';
+import { GridBatchShape, MaskBatch, emptyMaskBatch, maskRow } from './mask-batch';
+import { forceSetCount } from './exact-count';
+import { clamp } from './reference-math';
+import { assertCount, assertFinite, assertIntegerAtLeast, assertProbability, withDefaults } from './validate';
+
+/** Options of {@link inverseBlockMask2d}; names follow fairseq's arguments. */
+export interface InverseBlockMask2dOptions {
+  /** Fraction of patches masked in the end (`mask_prob`). */
+  maskProb: number;
+  /** Block side B (`mask_length`, must be > 1 as in the reference). */
+  maskLength: number;
+  /** Extra centre density that compensates for overlaps (`mask_prob_adjust`). */
+  maskProbAdjust: number;
+  /** Blocks mark kept patches and the mask is flipped at the end (`inverse_mask`). */
+  inverseMask: boolean;
+  /** Force exactly `int(L·p)` marked patches per row (`require_same_masks`). */
+  requireSameMasks: boolean;
+  /** Only scales the number of centres by (1 + mask_dropout), as in the reference (`mask_dropout`). */
+  maskDropout: number;
+}
+
+/** data2vec 2.0 base image values (`ImageMaskingConfig`, spec §2.4). */
+export const INVERSE_BLOCK_MASK_2D_DEFAULTS: Readonly<InverseBlockMask2dOptions> = Object.freeze({
+  maskProb: 0.8,
+  maskLength: 3,
+  maskProbAdjust: 0.07,
+  inverseMask: true,
+  requireSameMasks: true,
+  maskDropout: 0,
+});
+
+/** Draws `shape.batch` independent inverse block masks over a `height × width` grid (spec §2.4). */
+export function inverseBlockMask2d(shape: GridBatchShape, rng: Rng, options: Partial<InverseBlockMask2dOptions> = {}): MaskBatch {
+  const o = withDefaults(INVERSE_BLOCK_MASK_2D_DEFAULTS, options);
+  assertCount('batch', shape.batch);
+  assertIntegerAtLeast('height', shape.height);
+  assertIntegerAtLeast('width', shape.width);
+  assertProbability('maskProb', o.maskProb);
+  assertIntegerAtLeast('maskLength', o.maskLength, 2);
+  assertFinite('maskProbAdjust', o.maskProbAdjust);
+  assertFinite('maskDropout', o.maskDropout);
+
+  const { height: H, width: W } = shape;
+  const L = H * W;
+  const p = o.inverseMask ? 1 - o.maskProb : o.maskProb;
+  const numCenters = Math.max(0, Math.trunc(L * ((p + o.maskProbAdjust) / o.maskLength ** 2) * (1 + o.maskDropout)));
+  const offset = Math.floor(o.maskLength / 2);
+  const out = emptyMaskBatch(shape.batch, L);
+
+  for (let b = 0; b < shape.batch; b++) {
+    const row = maskRow(out, b);
+    for (let k = 0; k < numCenters; k++) {
+      const centre = rng.int(0, L);
+      const r0 = Math.floor(centre / W);
+      const c0 = centre % W;
+      for (let i = 0; i < o.maskLength; i++) {
+        const r = clamp(r0 + i - offset, 0, H - 1);
+        for (let j = 0; j < o.maskLength; j++) row[r * W + clamp(c0 + j - offset, 0, W - 1)] = 1;
+      }
+    }
+    if (o.requireSameMasks) forceSetCount(row, Math.trunc(L * p), rng);
+    if (o.inverseMask) for (let i = 0; i < L; i++) row[i] = 1 - row[i];
+  }
+  return out;
+}
