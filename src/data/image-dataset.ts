@@ -20,8 +20,11 @@ export interface ImageDataset {
   labels: Int32Array;
   /** Number of images. */
   n: number;
+  /** Image height in pixels. */
   height: number;
+  /** Image width in pixels. */
   width: number;
+  /** Channels per pixel (1 for grayscale). */
   channels: number;
   /** Human-readable name of each class index. */
   classNames: string[];
@@ -142,7 +145,8 @@ export function loadFashionMnist(dir?: string): { train: ImageDataset; test: Ima
 /**
  * Indices of a class-balanced random subset: `perClass` distinct indices of
  * each class `0..numClasses-1` (default: largest label + 1), drawn with `rng`,
- * returned in ascending order so the subset keeps the source order.
+ * returned in ascending order so the subset keeps the source order. Labels
+ * outside `0..numClasses-1` are never picked.
  */
 export function balancedSubset(labels: ArrayLike<number>, perClass: number, rng: Rng, numClasses?: number): number[] {
   let classes = numClasses ?? 0;
