@@ -279,3 +279,20 @@ export function readWav(file: string, options: WavReadOptions = {}): DecodedWav 
   }
   return decodeWav(bytes, file, options);
 }
+
+/**
+ * Encode mono samples in [-1, 1] as a 16-bit PCM WAV file: scaled by 32768
+ * (the inverse of the reader), rounded and clamped to [-32768, 32767], so a
+ * round trip is exact to half a step. Use it e.g. to listen to a crop.
+ */
+export function encodeWav16(samples: ArrayLike<number>, sampleRate = MODEL_SAMPLE_RATE): Uint8Array {
+  const ints = Int16Array.from({ length: samples.length }, (_, i) => Math.max(-32768, Math.min(32767, Math.round(samples[i] * 32768))));
+  const wave = new WaveFile();
+  wave.fromScratch(1, sampleRate, '16', ints);
+  return wave.toBuffer();
+}
+
+/** Write mono samples as a 16-bit PCM WAV file (see `encodeWav16`). */
+export function writeWav16(file: string, samples: ArrayLike<number>, sampleRate = MODEL_SAMPLE_RATE): void {
+  fs.writeFileSync(file, encodeWav16(samples, sampleRate));
+}
