@@ -15,8 +15,9 @@
  * package's windowed-sinc interpolator, preceded (downsampling) or followed
  * (upsampling) by its zero-phase Butterworth low-pass filter at the lower
  * Nyquist frequency: a 1 kHz tone keeps its frequency and amplitude, a 10 kHz
- * tone at 44.1 kHz is removed (test/data/wav.test.ts). It runs at roughly
- * 0.3 s per second of 44.1 kHz audio, so convert large corpora once with
+ * tone at 44.1 kHz is removed (test/data/wav.test.ts). It is slow (about
+ * 0.9 s per second of 44.1 kHz audio on a 2-core laptop-class CPU, mostly
+ * `wavefile`'s sample packing), so convert large corpora once with
  * `sox in.wav -r 16000 out.wav`. `otherRate: 'reject'` reproduces fairseq.
  *
  * `wavefile` parses the RIFF chunks and the `fmt ` chunk and resamples; the
