@@ -124,7 +124,7 @@ export function blockMask2d(shape: GridBatchShape, rng: Rng, options: Partial<Bl
 function resolve(height: number, width: number, options: Partial<BlockMask2dOptions>): Required<BlockMask2dOptions> {
   assertIntegerAtLeast('height', height);
   assertIntegerAtLeast('width', width);
-  const o = withDefaults({ ...BLOCK_MASK_2D_DEFAULTS, maxNumPatches: height * width }, options);
+  const o = withDefaults<Required<BlockMask2dOptions>>({ ...BLOCK_MASK_2D_DEFAULTS, maxNumPatches: height * width }, options);
   const maxAspect = options.maxAspect ?? 1 / o.minAspect;
   assertIntegerAtLeast('numMaskingPatches', o.numMaskingPatches, 0);
   if (o.numMaskingPatches > height * width) {

@@ -126,7 +126,8 @@ export function maskTokens(tokens: ReadonlyArray<ArrayLike<number>>, rng: Rng, o
     const maskReplaced = maskRow(result.maskReplaced, r);
     const randomReplaced = maskRow(result.randomReplaced, r);
     const leftUnchanged = maskRow(result.leftUnchanged, r);
-    const randOrUnmask = randOrUnmaskProb > 0 ? eligible.map((_, j) => chosen[j] === 1 && rng.next() < randOrUnmaskProb) : [];
+    // One uniform per maskable position for each decision, as the reference's `np.random.rand(sz)`.
+    const randOrUnmask = randOrUnmaskProb > 0 ? eligible.map((_, j) => rng.next() < randOrUnmaskProb && chosen[j] === 1) : [];
     const unmaskShare = randOrUnmaskProb > 0 ? rates.leaveUnmaskedProb / randOrUnmaskProb : 0;
     const unmaskDecision = rates.randomTokenProb > 0 && rates.leaveUnmaskedProb > 0 ? eligible.map(() => rng.next() < unmaskShare) : [];
 
