@@ -57,13 +57,22 @@ function checkLexnamesAgainstManPage() {
   }
 }
 
-/** The definition part of a gloss: everything before the first quoted example. */
+/**
+ * The definition part of a gloss: everything before the first quoted example.
+ * @param {string} gloss
+ */
 function definitionOf(gloss) {
   const cut = gloss.search(/(^|[;:,])\s*"/);
   return (cut < 0 ? gloss : gloss.slice(0, cut)).trim().replace(/[;\s]+$/, '');
 }
 
-/** Synsets of one data.POS file: {id, lemma, text, label}. */
+/** @typedef {{ id: string, lemma: string, text: string, label: string }} Synset */
+
+/**
+ * Synsets of one data.POS file.
+ * @param {'noun' | 'verb'} pos
+ * @returns {Synset[]}
+ */
 function readSynsets(pos) {
   const lines = fs.readFileSync(path.join(WORDNET, `data.${pos}`), 'utf8').split('\n');
   const out = [];
@@ -89,23 +98,28 @@ function main() {
   // Identical definitions would leak between splits: keep the first synset with each text.
   const seen = new Set();
   const unique = all.filter((s) => (seen.has(s.text) ? false : (seen.add(s.text), true)));
+  /** @type {Map<string, Synset[]>} */
   const byLabel = new Map();
   for (const s of unique) byLabel.set(s.label, [...(byLabel.get(s.label) ?? []), s]);
   const labels = [...byLabel.keys()].sort();
 
   const rng = new Rng(SEED);
+  /** @type {Synset[]} */
   const train = [];
+  /** @type {Synset[]} */
   const test = [];
   const stats = [];
   for (const label of labels) {
-    const synsets = byLabel.get(label);
+    const synsets = byLabel.get(label) ?? [];
     const chosen = rng.permutation(synsets.length).slice(0, CAP_PER_LABEL).map((i) => synsets[i]);
     const nTest = Math.max(1, Math.round(TEST_FRACTION * chosen.length));
     test.push(...chosen.slice(0, nTest));
     train.push(...chosen.slice(nTest));
     stats.push({ label, available: synsets.length, train: chosen.length - nTest, test: nTest });
   }
+  /** @param {Synset[]} rows */
   const shuffled = (rows) => rng.permutation(rows.length).map((i) => rows[i]);
+  /** @param {Synset[]} rows */
   const toJsonl = (rows) => rows.map((r) => JSON.stringify({ text: r.text, label: r.label, id: r.id, lemma: r.lemma })).join('\n') + '\n';
   fs.writeFileSync(path.join(OUT, 'train.jsonl'), toJsonl(shuffled(train)));
   fs.writeFileSync(path.join(OUT, 'test.jsonl'), toJsonl(shuffled(test)));

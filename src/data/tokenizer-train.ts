@@ -15,8 +15,9 @@
  *   the pieces a merge touches, with a max-heap instead of a full scan per merge;
  * - ties on the pair count are broken by the smaller left token rank, then the smaller
  *   right token rank (the reference takes whichever pair Python's Counter saw first);
- * - if a merged pair's bytes already are a token (e.g. "a"+"bc" after "ab"+"c"), the
- *   pair is merged into that token and no new rank is added.
+ * - should a merged pair's bytes already be a token (reached by another split), the
+ *   pair is merged into that token and no rank is added (the reference would add the
+ *   same bytes twice).
  */
 
 import { pairKey, splitPairKey } from './tokenizer-bpe';

@@ -45,6 +45,12 @@ export interface Tokenizer {
   /** Number of ids (embedding rows), specials included. */
   readonly vocabSize: number;
   readonly specials: SpecialTokens;
+  /**
+   * The ids of ordinary tokens, `[start, end)`: everything but the specials. BERT-style
+   * masking draws its random replacement tokens from here (fairseq `MaskTokensDataset`
+   * zeroes the weights of the leading specials).
+   */
+  readonly regularIds: { start: number; end: number };
   /** Ids of `text`, without `<s>`/`</s>` (see `wrapDocument` in `text-batch.ts`). Never returns a special id. */
   encode(text: string): number[];
   /** Text of `ids`. Specials are written as `<s>`, `<mask>` … unless `skipSpecials` is set. */
@@ -74,11 +80,13 @@ export class ByteLevelBpeTokenizer implements Tokenizer {
   readonly name: string;
   readonly vocabSize: number;
   readonly specials: SpecialTokens;
+  readonly regularIds: { start: number; end: number };
   /** Number of BPE tokens in use (`vocabSize - 5`). */
   readonly numBpeTokens: number;
   private readonly bpe: BytePairEncoder;
   private readonly splitter: RegExp;
-  private readonly utf8 = new TextDecoder('utf-8');
+  /** Not fatal (a cut multi-byte character decodes as U+FFFD); `ignoreBOM` keeps a leading U+FEFF instead of dropping it. */
+  private readonly utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
   private readonly specialText: Map<number, string>;
 
   constructor(ranks: BpeRanks, options: ByteLevelBpeOptions = {}) {
@@ -94,6 +102,7 @@ export class ByteLevelBpeTokenizer implements Tokenizer {
     this.vocabSize = vocabSize;
     this.numBpeTokens = vocabSize - FIRST_BPE_ID - 1;
     this.specials = specialTokens(vocabSize);
+    this.regularIds = { start: FIRST_BPE_ID, end: vocabSize - 1 };
     const used = ranks.tokens.slice(0, this.numBpeTokens);
     this.bpe = new BytePairEncoder(used, ranks.name);
     this.splitter = new RegExp(ranks.pattern, 'gu');

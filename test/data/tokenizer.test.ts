@@ -32,7 +32,7 @@ const glosses = loadWordnetGlosses();
 const anyText = fc.string({ unit: 'binary', maxLength: 60 });
 /** Text dense in what the split pattern treats specially: runs of spaces, contractions, digits, specials. */
 const trickyText = fc.string({
-  unit: fc.constantFrom(' ', '  ', '\n', '\t', '\r', '\u00a0', "'s", "'", 'a', 'Z', 'é', '1', '!', '😀', '日', '<s>', '<mask>', '<|endoftext|>'),
+  unit: fc.constantFrom(' ', '  ', '\n', '\t', '\r', '\u00a0', '\uFEFF', "'s", "'", 'a', 'Z', 'é', '1', '!', '😀', '日', '<s>', '<mask>', '<|endoftext|>'),
   maxLength: 30,
 });
 
@@ -57,6 +57,14 @@ describe('tokenizer', () => {
         );
       });
     }
+
+    it('keeps a leading byte-order mark, and writes an unpaired surrogate (not valid Unicode) as U+FFFD', () => {
+      for (const t of [gpt2, wordnet] as Tokenizer[]) {
+        expect(t.decode(t.encode('\uFEFFabc'))).to.equal('\uFEFFabc');
+        expect(t.decode([t.specials.bos, ...t.encode('\uFEFF')])).to.equal('<s>\uFEFF');
+        expect(t.decode(t.encode('a\uD800b'))).to.equal('a\uFFFDb');
+      }
+    });
 
     it('gpt2: ids are js-tiktoken gpt2 ids shifted by the 4 leading specials', () => {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -89,6 +97,7 @@ describe('tokenizer', () => {
     it('have the fairseq dictionary ids, with <mask> last', () => {
       for (const t of [gpt2, wordnet] as Tokenizer[]) {
         expect(t.specials).to.deep.equal({ bos: 0, pad: 1, eos: 2, unk: 3, mask: t.vocabSize - 1 });
+        expect(t.regularIds).to.deep.equal({ start: 4, end: t.vocabSize - 1 });
       }
       expect(gpt2.vocabSize).to.equal(50256 + 5);
     });
@@ -103,7 +112,8 @@ describe('tokenizer', () => {
       }
       fc.assert(
         fc.property(fc.oneof(anyText, trickyText), (s) => {
-          for (const id of wordnet.encode(s)) expect(id >= FIRST_BPE_ID && id < wordnet.specials.mask).to.equal(true);
+          const { start, end } = wordnet.regularIds;
+          for (const id of wordnet.encode(s)) expect(id >= start && id < end).to.equal(true);
         }),
         { numRuns: 200 },
       );
