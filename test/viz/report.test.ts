@@ -2,28 +2,10 @@ import { expect } from 'chai';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { lineFigure, trainingFigures } from '../../src/viz/figures';
+import { lineFigure } from '../../src/viz/figures';
 import { plotlyScriptTag } from '../../src/viz/plotly-bundle';
-import { renderRunReport, scriptJson, writeRunReport, type RunReportInput } from '../../src/viz/report';
-
-/** A report with 4 figures and text that tries to break out of its elements. */
-export function sampleReport(): RunReportInput {
-  const rows = Array.from({ length: 40 }, (_, i) => ({
-    step: i * 10,
-    loss: 2 * Math.exp(-i / 15),
-    target_var: 0.6 - i * 0.01,
-    pred_var: 0.5 - i * 0.008,
-    lr: 5e-4 * Math.min(1, i / 10),
-    ema_decay: 0.999 + (0.0009 * i) / 39,
-  }));
-  return {
-    title: 'tiny image v2 <run 1>',
-    summary: { 'final loss': 0.1234567891, steps: 400, backend: 'wasm & co' },
-    config: { model: 'tiny', note: '</script><script>window.pwned = 1</script>', lr: 5e-4 },
-    figures: trainingFigures(rows),
-    notes: ['target_var fell below 0.1 at step 390 <b>collapse?</b>'],
-  };
-}
+import { renderRunReport, scriptJson, writeRunReport } from '../../src/viz/report';
+import { sampleReport } from './sample-report';
 
 /** The page without the plotly bundle's script element. */
 function pageWithoutBundle(html: string): string {
