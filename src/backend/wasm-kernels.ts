@@ -7,6 +7,12 @@
  *   It is a memory-bound scatter-add, so a plain JS loop over the wasm heap is
  *   as fast as anything else here.
  *
+ * - `Identity`: the wasm kernel copies the tensor, and the gradient tape clones
+ *   every tensor it saves for the backward pass, so training spends much of its
+ *   time copying. Tensor data is immutable in tfjs (a variable's `assign` swaps its
+ *   data id), so the clone can share storage by reference count, as the wasm
+ *   `Reshape` kernel and the cpu backend's `Identity` already do.
+ *
  * Convolutions are not patched here: the library expresses them as
  * frames + matMul (see `src/nn/conv.ts`), which keeps the fast wasm matMul on
  * the hot path for both forward and backward passes.
@@ -15,6 +21,7 @@ import * as tf from '@tensorflow/tfjs';
 
 interface WasmBackendLike {
   readSync(dataId: unknown): ArrayLike<number>;
+  incRef(dataId: unknown): void;
   makeOutput(shape: number[], dtype: tf.DataType, memoryOffset?: number, values?: tf.TypedArray): tf.TensorInfo;
 }
 
@@ -48,4 +55,14 @@ export function registerWasmKernels(): void {
       },
     });
   }
+  if (tf.getKernel('Identity', 'wasm') !== undefined) tf.unregisterKernel('Identity', 'wasm');
+  tf.registerKernel({
+    kernelName: 'Identity',
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend }) => {
+      const { x } = inputs as { x: tf.TensorInfo };
+      (backend as unknown as WasmBackendLike).incRef(x.dataId);
+      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+    },
+  });
 }

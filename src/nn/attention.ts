@@ -10,6 +10,7 @@ import { Linear } from './linear';
 import { Dropout } from './dropout';
 import { Init } from './init';
 import { Rng } from '../util/rng';
+import { matMul } from './matmul';
 
 export interface AttentionOptions {
   /** Which projections carry a bias: 'all' (default), 'qv' (BEiT: no key bias) or 'none'. */
@@ -62,7 +63,7 @@ export class MultiHeadSelfAttention extends Module {
     const [b, t] = x.shape;
     const q = this.split(this.qProj.forward(x), b, t);
     const k = this.split(this.kProj.forward(x), b, t);
-    let logits = tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(this.headDim));
+    let logits = tf.mul(matMul(q, k, true), 1 / Math.sqrt(this.headDim));
     if (inputs.bias) logits = tf.add(logits, inputs.bias);
     if (inputs.keyPadding) logits = tf.add(logits, tf.mul(inputs.keyPadding.reshape([b, 1, 1, t]), -1e9));
     return tf.softmax(logits, -1);
@@ -72,7 +73,7 @@ export class MultiHeadSelfAttention extends Module {
     const [b, t] = x.shape;
     const probs = this.attnDrop.forward(this.attentionWeights(x, inputs));
     const v = this.split(this.vProj.forward(x), b, t);
-    const ctx = tf.matMul(probs, v).transpose([0, 2, 1, 3]).reshape([b, t, this.dim]);
+    const ctx = matMul(probs, v).transpose([0, 2, 1, 3]).reshape([b, t, this.dim]);
     return this.outProj.forward(ctx);
   }
 }

@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Module } from './module';
 import { Init, initTensor } from './init';
 import { Rng } from '../util/rng';
+import { matMul } from './matmul';
 
 export interface LinearOptions {
   bias?: boolean;
@@ -35,7 +36,7 @@ export class Linear extends Module {
   forward(x: tf.Tensor): tf.Tensor {
     const lead = x.shape.slice(0, -1);
     const flat = x.reshape([-1, this.inFeatures]) as tf.Tensor2D;
-    let y: tf.Tensor = tf.matMul(flat, this.weight as tf.Tensor2D);
+    let y: tf.Tensor = matMul(flat, this.weight);
     if (this.bias) y = tf.add(y, this.bias);
     return y.reshape([...lead, this.outFeatures]);
   }

@@ -1,0 +1,155 @@
+#!/usr/bin/env node
+/**
+ * The `data2vec` command (issue contract): pretrain, probe, masks, quickstart.
+ * Human-readable lines go to stderr; with --json the last stdout line is one JSON
+ * object. Errors are one sentence, without a stack trace (set D2V_DEBUG=1 for it).
+ */
+import { Command, Option } from 'commander';
+import { initBackend, describeBackend } from '../backend/select';
+import { pretrain, PretrainSummary } from '../run/pretrain';
+import { probe } from '../run/probe';
+import { RunOverrides } from '../run/recipe';
+import { progressReporter } from './progress';
+import { registerMasksCommand } from './masks-command';
+import { registerQuickstartCommand } from './quickstart-command';
+
+const say = (line: string) => process.stderr.write(line + '\n');
+
+/** Parse an integer flag with a clear error. */
+export function intFlag(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n)) throw new Error(`${name} must be an integer, got "${value}".`);
+    return n;
+  };
+}
+
+function numberFlag(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n)) throw new Error(`${name} must be a number, got "${value}".`);
+    return n;
+  };
+}
+
+/** Start the backend and say which one runs. */
+export async function startBackend(flag?: string): Promise<string> {
+  const info = await initBackend(flag);
+  say(describeBackend(info));
+  return info.name;
+}
+
+function overridesFrom(opts: Record<string, unknown>): RunOverrides {
+  return {
+    steps: opts.steps as number | undefined,
+    batchSize: opts.batchSize as number | undefined,
+    seed: opts.seed as number | undefined,
+    data: opts.data as string | undefined,
+    accumulation: opts.accumulation as number | undefined,
+    lr: opts.lr as number | undefined,
+  };
+}
+
+/** Run pretraining with a progress bar; returns the summary. */
+export async function runPretrain(opts: Record<string, unknown>, label = 'pretrain'): Promise<PretrainSummary> {
+  const bar = progressReporter(label, opts.progress !== false);
+  const controller = new AbortController();
+  const onSigint = () => {
+    say('\nstopping after this update (a checkpoint will be written); press Ctrl-C again to abort at once.');
+    process.off('SIGINT', onSigint);
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    const summary = await pretrain({
+      modality: opts.modality as string,
+      algo: opts.algo as string,
+      preset: opts.preset as string,
+      overrides: overridesFrom(opts),
+      out: opts.out as string | undefined,
+      resume: opts.resume as string | undefined,
+      signal: controller.signal,
+      onStart: ({ config, runDir, dataDescription, startUpdate, parameters }) => {
+        say(`data: ${dataDescription}`);
+        say(`model: data2vec ${config.algo} ${config.modality} ${config.preset}, ${parameters.toLocaleString('en')} trainable parameters; run folder ${runDir}`);
+        if (startUpdate > 0) say(`resuming after update ${startUpdate}`);
+        bar.start(config.trainer.updates, startUpdate);
+      },
+      onUpdate: (row) => bar.update(row),
+      onWarning: (w) => say(`warning: ${w}`),
+    });
+    bar.stop();
+    return summary;
+  } finally {
+    bar.stop();
+    process.off('SIGINT', onSigint);
+  }
+}
+
+function addTrainingOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--modality <name>', 'image, audio or text').default('image'))
+    .addOption(new Option('--algo <name>', 'v1 or v2').default('v1'))
+    .option('--preset <name>', 'tiny, small or base', 'tiny')
+    .option('--steps <n>', 'optimizer updates (rescales warm-up, cosine and EMA anneal)', intFlag('--steps'))
+    .option('--batch-size <n>', 'samples per micro-batch', intFlag('--batch-size'))
+    .option('--accumulation <n>', 'micro-batches per update (gradient accumulation)', intFlag('--accumulation'))
+    .option('--lr <x>', 'peak learning rate', numberFlag('--lr'))
+    .option('--seed <n>', 'random seed', intFlag('--seed'))
+    .option('--data <path>', 'data folder or file instead of the bundled set')
+    .option('--backend <name>', 'wasm, cpu or tensorflow (default: D2V_BACKEND, else tensorflow if installed, else wasm)');
+}
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program.name('data2vec').description('data2vec 1.0 / 2.0 self-supervised pretraining on TensorFlow.js').showHelpAfterError();
+
+  addTrainingOptions(program.command('pretrain').description('pretrain a model and write a run folder'))
+    .option('--out <dir>', 'run folder (default runs/<modality>-<algo>-<preset>-<time>)')
+    .option('--resume <dir>', 'continue the run in this folder from its checkpoint')
+    .option('--no-progress', 'no progress bar')
+    .option('--json', 'print a JSON summary as the last line')
+    .action(async (opts) => {
+      await startBackend(opts.backend);
+      const s = await runPretrain(opts);
+      say(`done: ${s.steps} updates, loss ${s.loss_first.toFixed(4)} → ${s.loss_last.toFixed(4)}, target_var ${s.target_var_last.toFixed(3)}, ${s.samples_per_sec.toFixed(1)} samples/s; ${s.run_dir}/report.html`);
+      if (opts.json) process.stdout.write(JSON.stringify(s) + '\n');
+    });
+
+  addTrainingOptions(program.command('probe').description('linear probe and kNN on frozen mean-pooled features'))
+    .option('--run <dir>', 'a run folder written by pretrain')
+    .option('--random-init', 'the same encoder at random init')
+    .option('--raw', 'the raw input (pixels) as features')
+    .option('--json', 'print a JSON summary as the last line')
+    .action(async (opts) => {
+      await startBackend(opts.backend);
+      const r = probe({
+        run: opts.run, randomInit: opts.randomInit, raw: opts.raw,
+        modality: opts.modality, algo: opts.algo, preset: opts.preset, overrides: overridesFrom(opts),
+      });
+      say(`${r.source} ${r.modality} ${r.algo} ${r.preset}: linear probe ${(100 * r.accuracy).toFixed(2)} %, kNN ${(100 * r.knn_accuracy).toFixed(2)} % (${r.n_train} train / ${r.n_test} test, ${r.dim}-d features)`);
+      if (opts.json) process.stdout.write(JSON.stringify(r) + '\n');
+    });
+
+  registerMasksCommand(program);
+  registerQuickstartCommand(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  // A closed pipe (e.g. `| head`) ends the command quietly.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (e) {
+    const err = e as Error;
+    say(`error: ${err.message}`);
+    if (process.env.D2V_DEBUG) say(err.stack ?? '');
+    process.exitCode = 1;
+  }
+}
+
+if (require.main === module) void main(process.argv);

@@ -1,0 +1,168 @@
+/**
+ * Pretraining as a library call (the `data2vec pretrain` command and notebooks use
+ * it): resolve the config, load data, build the model, train with atomic
+ * checkpoints, and write a run folder with config.json, metrics.csv, the
+ * checkpoint and report.html. `resume` continues a run folder where it stopped.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import { getRecipe } from './recipes';
+import { BaseRunConfig, RunOverrides } from './recipe';
+import { Trainer } from '../train/trainer';
+import { MetricsRow } from '../train/metrics-log';
+import { writeFileAtomic } from '../util/atomic-write';
+import { writeRunReport } from '../viz/report';
+import { trainingFigures } from '../viz/figures';
+import { currentBackend } from '../backend/select';
+import { applyOverrides } from './overrides';
+
+export interface PretrainOptions {
+  modality?: string;
+  algo?: string;
+  preset?: string;
+  overrides?: RunOverrides;
+  /** Run folder; default `runs/<modality>-<algo>-<preset>-<time>`. */
+  out?: string;
+  /** Continue the run in this folder (its config.json and checkpoint). */
+  resume?: string;
+  /** Write report.html (default true). */
+  report?: boolean;
+  onStart?: (info: { config: BaseRunConfig; runDir: string; dataDescription: string; startUpdate: number; parameters: number }) => void;
+  onUpdate?: (row: MetricsRow) => void;
+  onWarning?: (message: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface PretrainSummary {
+  modality: string;
+  algo: string;
+  preset: string;
+  steps: number;
+  backend: string;
+  loss_first: number;
+  loss_last: number;
+  target_var_last: number;
+  pred_var_last: number;
+  samples_per_sec: number;
+  run_dir: string;
+  seconds: number;
+  stopped: boolean;
+  resumed_from: number;
+  parameters: number;
+  peak_tensor_mb: number;
+  peak_rss_mb: number;
+  warnings: string[];
+  config: BaseRunConfig;
+}
+
+function timestamp(): string {
+  return new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+}
+
+function median(values: number[]): number {
+  if (values.length === 0) return NaN;
+  const s = [...values].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Read and validate a run folder's config.json. */
+export function readRunConfig(runDir: string): BaseRunConfig {
+  const file = path.join(runDir, 'config.json');
+  if (!fs.existsSync(file)) throw new Error(`${file} does not exist; pass a run folder written by "data2vec pretrain".`);
+  let config: BaseRunConfig;
+  try {
+    config = JSON.parse(fs.readFileSync(file, 'utf8')) as BaseRunConfig;
+  } catch (e) {
+    throw new Error(`${file} is not valid JSON (${(e as Error).message}); restore it from the run or start a new run.`);
+  }
+  if (!config || typeof config.modality !== 'string' || typeof config.algo !== 'string') {
+    throw new Error(`${file} lacks "modality" and "algo"; it was not written by "data2vec pretrain".`);
+  }
+  return config;
+}
+
+/** Pretrain a model and return the run summary (the object `--json` prints). */
+export async function pretrain(options: PretrainOptions = {}): Promise<PretrainSummary> {
+  const started = Date.now();
+  let config: BaseRunConfig;
+  let runDir: string;
+  if (options.resume) {
+    runDir = options.resume;
+    config = applyOverrides(readRunConfig(runDir), { ...options.overrides, data: options.overrides?.data });
+  } else {
+    const recipe = getRecipe(options.modality ?? 'image', options.algo ?? 'v1');
+    config = recipe.config(options.preset ?? 'tiny', options.overrides ?? {});
+    runDir = options.out ?? path.join('runs', `${config.modality}-${config.algo}-${config.preset}-${timestamp()}`);
+  }
+  const recipe = getRecipe(config.modality, config.algo);
+  fs.mkdirSync(runDir, { recursive: true });
+  const data = recipe.loadData(config);
+  const setup = recipe.build(config, data);
+  const backend = currentBackend()?.name ?? tf.getBackend();
+  writeFileAtomic(path.join(runDir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
+  const trainer = new Trainer(setup.objective, setup.batches, config.trainer, runDir, config);
+  const startUpdate = options.resume ? trainer.resumeFrom(runDir) : 0;
+  const parameters = setup.objective.countParameters();
+  options.onStart?.({ config, runDir, dataDescription: data.describe, startUpdate, parameters });
+  let peakTensorBytes = tf.memory().numBytes;
+  let peakRss = process.memoryUsage().rss;
+  const writeReport = (rows: MetricsRow[], warnings: string[]) => {
+    if (options.report === false) return;
+    const last = rows[rows.length - 1];
+    writeRunReport(path.join(runDir, 'report.html'), {
+      title: `data2vec ${config.algo} ${config.modality} (${config.preset}) — ${path.basename(runDir)}`,
+      summary: {
+        updates: last?.step ?? 0,
+        'final loss': last ? last.loss.toFixed(4) : '-',
+        'final target_var': last ? last.target_var.toFixed(4) : '-',
+        'final pred_var': last ? last.pred_var.toFixed(4) : '-',
+        backend,
+        data: data.describe,
+        parameters,
+      },
+      config,
+      figures: trainingFigures(rows, { collapseThreshold: config.trainer.collapse.minTargetVar }),
+      notes: warnings,
+    });
+  };
+  const result = await trainer.run({
+    signal: options.signal,
+    onWarning: options.onWarning,
+    onUpdate: (row) => {
+      peakTensorBytes = Math.max(peakTensorBytes, tf.memory().numBytes);
+      peakRss = Math.max(peakRss, process.memoryUsage().rss);
+      options.onUpdate?.(row);
+    },
+    onCheckpoint: () => writeReport(trainer.metrics.rows, []),
+  });
+  writeReport(result.rows, result.warnings);
+  const rows = result.rows;
+  const first = rows[0];
+  const last = rows[rows.length - 1];
+  const newRows = rows.filter((r) => r.step > startUpdate);
+  trainer.dispose();
+  setup.objective.dispose();
+  return {
+    modality: config.modality,
+    algo: config.algo,
+    preset: config.preset,
+    steps: result.updates,
+    backend,
+    loss_first: first?.loss ?? NaN,
+    loss_last: last?.loss ?? NaN,
+    target_var_last: last?.target_var ?? NaN,
+    pred_var_last: last?.pred_var ?? NaN,
+    samples_per_sec: median(newRows.slice(newRows.length > 2 ? 1 : 0).map((r) => r.samples_per_sec)),
+    run_dir: runDir,
+    seconds: (Date.now() - started) / 1000,
+    stopped: result.stopped,
+    resumed_from: startUpdate,
+    parameters,
+    peak_tensor_mb: peakTensorBytes / 2 ** 20,
+    peak_rss_mb: peakRss / 2 ** 20,
+    warnings: result.warnings,
+    config,
+  };
+}

@@ -1,0 +1,67 @@
+/**
+ * A recipe is one (modality, algorithm) pair as the CLI and the scripting API see
+ * it (design "presets as data"): named presets resolving to one JSON-serialisable
+ * run config, a data loader, a builder for the model and its batch source, and
+ * a feature extractor for probing. Images, speech and text, v1 and v2, each
+ * provide one; everything above them (pretrain, probe, bench) is shared.
+ */
+import { Module } from '../nn/module';
+import { Objective } from '../train/objective';
+import { BatchSource, TrainerConfig } from '../train/trainer';
+import { LabelledFeatures } from '../eval/features';
+
+export type Modality = 'image' | 'audio' | 'text';
+export type Algo = 'v1' | 'v2';
+
+/** What every run config has; recipes add their own fields. */
+export interface BaseRunConfig {
+  modality: Modality;
+  algo: Algo;
+  preset: string;
+  seed: number;
+  /** Data folder or file; absent for the bundled data set. */
+  data?: string;
+  trainer: TrainerConfig;
+}
+
+/** Command-line overrides applied on top of a preset. */
+export interface RunOverrides {
+  steps?: number;
+  batchSize?: number;
+  seed?: number;
+  data?: string;
+  accumulation?: number;
+  lr?: number;
+}
+
+/** Loaded data: a train and a test split, opaque to everything but the recipe. */
+export interface RecipeData {
+  /** One line saying what was loaded (source, sizes, skipped files). */
+  describe: string;
+  trainSize: number;
+  testSize: number;
+  numClasses: number;
+}
+
+/** A model ready to pretrain. */
+export interface PretrainSetup<B = unknown> {
+  objective: Objective<B> & Module;
+  batches: BatchSource<B>;
+  /** The network whose features are probed (the student encoder). */
+  encoder: Module;
+}
+
+export interface Recipe<C extends BaseRunConfig = BaseRunConfig, D extends RecipeData = RecipeData> {
+  readonly modality: Modality;
+  readonly algo: Algo;
+  readonly presets: readonly string[];
+  /** The preset's config with overrides applied; throws a one-sentence error for unknown presets or bad values. */
+  config(preset: string, overrides?: RunOverrides): C;
+  loadData(config: C): D;
+  /** Build the model (random init from `config.seed`) and its deterministic batch source. */
+  build(config: C, data: D): PretrainSetup;
+  /** Mean-pooled frozen features of `encoder` for a split (eval mode, no masking). */
+  features(encoder: Module, config: C, data: D, split: 'train' | 'test', onProgress?: (done: number, total: number) => void): LabelledFeatures;
+  /** Features of the raw input (pixels, …) for a baseline probe, if meaningful. */
+  rawFeatures?(config: C, data: D, split: 'train' | 'test'): LabelledFeatures;
+}

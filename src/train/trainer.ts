@@ -1,0 +1,195 @@
+/**
+ * The training loop (spec §6, Appendix A): for each optimizer update, run the
+ * objective on `accumulation` micro-batches (teacher work outside the gradient
+ * tape, loss inside), average the gradients, clip by global norm, take one AdamW
+ * step at the scheduled LR, then call the objective's after-update hook (one EMA
+ * step per update, trap 6). Batches and stochastic layers are seeded from
+ * (seed, update, micro-batch), so a resumed run reproduces an uninterrupted one.
+ * Checkpoints are written atomically every `checkpointEvery` updates and at the end.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Rng } from '../util/rng';
+import { AdamW, AdamWOptions, defaultNoDecay } from './adamw';
+import { ScheduleSpec, buildSchedule } from './schedules';
+import { clipGradNorm } from './grad-clip';
+import { Objective } from './objective';
+import { saveCheckpoint, loadCheckpoint } from './checkpoint';
+import { MetricsLog, MetricsRow } from './metrics-log';
+import { CollapseThresholds, collapseWarning } from '../data2vec/diagnostics';
+
+export interface TrainerConfig {
+  /** Total optimizer updates of the run. */
+  updates: number;
+  /** Samples per micro-batch (for throughput). */
+  batchSize: number;
+  /** Micro-batches per update (gradient accumulation); default 1. */
+  accumulation: number;
+  optimizer: AdamWOptions;
+  /** Parameter names (beyond 1-D and biases) that skip weight decay. */
+  noDecayNames?: string[];
+  schedule: ScheduleSpec;
+  /** Global-norm clip; 0 disables. */
+  clipNorm: number;
+  seed: number;
+  /** Write a checkpoint every this many updates (0: only at the end). */
+  checkpointEvery: number;
+  collapse: CollapseThresholds;
+}
+
+/** Makes the micro-batch for (update, micro); must be deterministic. */
+export type BatchSource<B> = (update: number, micro: number) => B;
+
+export interface TrainerHooks {
+  onUpdate?: (row: MetricsRow) => void;
+  onWarning?: (message: string) => void;
+  onCheckpoint?: (file: string, update: number) => void;
+  /** Abort to stop after the current update (a checkpoint is written first). */
+  signal?: AbortSignal;
+}
+
+export interface TrainResult {
+  rows: MetricsRow[];
+  /** Updates completed (including those before a resume). */
+  updates: number;
+  stopped: boolean;
+  warnings: string[];
+}
+
+export class Trainer<B> {
+  readonly optimizer: AdamW;
+  readonly metrics: MetricsLog;
+  private readonly params: [string, tf.Variable][];
+  private readonly nameOf: Map<string, string>;
+  private done = 0;
+
+  /**
+   * @param runDir where checkpoints and metrics.csv go (omit to keep everything in memory)
+   * @param config the resolved run config saved into checkpoints
+   */
+  constructor(
+    readonly objective: Objective<B>,
+    readonly batches: BatchSource<B>,
+    readonly config: TrainerConfig,
+    readonly runDir?: string,
+    private readonly runConfig: unknown = config,
+  ) {
+    this.params = objective.module.namedTrainableParameters();
+    this.nameOf = new Map(this.params.map(([n, v]) => [v.name, n]));
+    const moduleNoDecay = objective.module.noWeightDecayNames();
+    const byRule = defaultNoDecay(config.noDecayNames ?? []);
+    this.optimizer = new AdamW(this.params, config.optimizer, (name, rank) => moduleNoDecay.has(name) || byRule(name, rank));
+    this.metrics = new MetricsLog(runDir ? `${runDir}/metrics.csv` : undefined);
+  }
+
+  /** Updates completed so far. */
+  get updatesDone(): number {
+    return this.done;
+  }
+
+  /** Continue from the checkpoint in `dir` (weights, teacher, optimizer, metrics). Returns the update reached. */
+  resumeFrom(dir: string): number {
+    const info = loadCheckpoint(dir, { module: this.objective.module, optimizer: this.optimizer, extra: this.objective.extraState() });
+    this.done = info.update;
+    this.objective.restore(info.update);
+    this.metrics.resume(info.update);
+    return info.update;
+  }
+
+  /** Write a checkpoint now (atomically). */
+  checkpoint(): string | undefined {
+    if (!this.runDir) return undefined;
+    return saveCheckpoint(this.runDir, { module: this.objective.module, optimizer: this.optimizer, extra: this.objective.extraState() }, this.done, this.runConfig);
+  }
+
+  /** One optimizer update; returns its metrics row. */
+  step(): MetricsRow {
+    const u = this.done;
+    const { accumulation, seed } = this.config;
+    const lr = buildSchedule(this.config.schedule)(u);
+    const started = Date.now();
+    const sums: Record<string, number> = {};
+    let acc: Map<string, tf.Tensor> | undefined;
+    for (let j = 0; j < accumulation; j++) {
+      const batch = this.batches(u, j);
+      this.objective.module.reseed(new Rng(`${seed}:stochastic:${u}:${j}`));
+      const prepared = this.objective.prepare(batch);
+      let kept: Record<string, tf.Scalar> = {};
+      const { value, grads } = tf.variableGrads(() => {
+        const out = this.objective.loss(batch, prepared);
+        kept = Object.fromEntries(Object.entries(out.scalars).map(([k, v]) => [k, tf.keep(v)]));
+        return out.loss;
+      }, this.params.map(([, v]) => v));
+      const scalars: Record<string, tf.Tensor> = { loss: value, ...kept };
+      for (const [k, v] of Object.entries(prepared)) if (v.rank === 0) scalars[k] = v;
+      for (const [k, v] of Object.entries(scalars)) sums[k] = (sums[k] ?? 0) + v.dataSync()[0];
+      tf.dispose([value, ...Object.values(kept), ...Object.values(prepared)]);
+      tf.dispose(batch as unknown as tf.TensorContainer);
+      if (!acc) {
+        acc = new Map();
+        for (const [vn, g] of Object.entries(grads)) acc.set(this.nameOf.get(vn)!, g);
+      } else {
+        for (const [vn, g] of Object.entries(grads)) {
+          const n = this.nameOf.get(vn)!;
+          const prev = acc.get(n)!;
+          acc.set(n, tf.add(prev, g));
+          prev.dispose();
+          g.dispose();
+        }
+      }
+    }
+    if (accumulation > 1) {
+      for (const [n, g] of acc!) {
+        acc!.set(n, tf.div(g, accumulation));
+        g.dispose();
+      }
+    }
+    const clipped = clipGradNorm(acc!, this.config.clipNorm);
+    acc!.forEach((g) => g.dispose());
+    this.optimizer.step(clipped.grads, lr);
+    clipped.grads.forEach((g) => g.dispose());
+    this.done = u + 1;
+    const after = this.objective.afterUpdate(this.done);
+    const seconds = (Date.now() - started) / 1000;
+    const row: MetricsRow = { step: this.done, lr, grad_norm: clipped.norm, seconds, samples_per_sec: (this.config.batchSize * accumulation) / Math.max(seconds, 1e-9), ...after };
+    for (const [k, v] of Object.entries(sums)) row[k] = v / accumulation;
+    this.metrics.append(row);
+    return row;
+  }
+
+  /** Train until `config.updates` updates are done or the signal aborts. */
+  async run(hooks: TrainerHooks = {}): Promise<TrainResult> {
+    const warnings: string[] = [];
+    let stopped = false;
+    let collapsing = false;
+    while (this.done < this.config.updates) {
+      if (hooks.signal?.aborted) {
+        stopped = true;
+        break;
+      }
+      const row = this.step();
+      if (!Number.isFinite(row.loss)) {
+        throw new Error(`update ${row.step}: the loss is ${row.loss}; lower the learning rate or enable gradient clipping (the last finite checkpoint is kept).`);
+      }
+      const warning = collapseWarning(this.done, row.target_var ?? Infinity, row.pred_var ?? Infinity, this.config.collapse);
+      // Report the start of each collapse episode once, not every update of it.
+      if (warning && !collapsing) {
+        warnings.push(warning);
+        hooks.onWarning?.(warning);
+      }
+      collapsing = warning !== undefined;
+      hooks.onUpdate?.(row);
+      if (this.config.checkpointEvery > 0 && this.done % this.config.checkpointEvery === 0 && this.done < this.config.updates) {
+        const file = this.checkpoint();
+        if (file) hooks.onCheckpoint?.(file, this.done);
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const file = this.checkpoint();
+    if (file) hooks.onCheckpoint?.(file, this.done);
+    return { rows: this.metrics.rows, updates: this.done, stopped, warnings };
+  }
+
+  dispose(): void {
+    this.optimizer.dispose();
+  }
+}

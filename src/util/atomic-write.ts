@@ -1,0 +1,17 @@
+/**
+ * Atomic file writes (design "a long run never loses finished work"): write a
+ * temporary file beside the target, fsync it, rename it over the target.
+ */
+import * as fs from 'fs';
+
+export function writeFileAtomic(file: string, contents: string | Uint8Array): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    fs.writeSync(fd, typeof contents === 'string' ? Buffer.from(contents, 'utf8') : contents);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+}
