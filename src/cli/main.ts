@@ -47,7 +47,15 @@ function overridesFrom(opts: Record<string, unknown>): RunOverrides {
     data: opts.data as string | undefined,
     accumulation: opts.accumulation as number | undefined,
     lr: opts.lr as number | undefined,
+    set: opts.set as Record<string, string> | undefined,
   };
+}
+
+/** Collect repeated `--set path=value` flags into an object. */
+function collectSet(value: string, previous: Record<string, string> = {}): Record<string, string> {
+  const i = value.indexOf('=');
+  if (i <= 0) throw new Error(`--set needs path=value (e.g. --set model.dim=128), got "${value}".`);
+  return { ...previous, [value.slice(0, i)]: value.slice(i + 1) };
 }
 
 /** Run pretraining with a progress bar; returns the summary. */
@@ -97,6 +105,7 @@ function addTrainingOptions(cmd: Command): Command {
     .option('--lr <x>', 'peak learning rate', numberFlag('--lr'))
     .option('--seed <n>', 'random seed', intFlag('--seed'))
     .option('--data <path>', 'data folder or file instead of the bundled set')
+    .option('--set <path=value>', 'set any config field, e.g. --set model.dim=128 (repeatable)', collectSet)
     .option('--backend <name>', 'wasm, cpu or tensorflow (default: D2V_BACKEND, else tensorflow if installed, else wasm)');
 }
 

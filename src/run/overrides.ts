@@ -50,6 +50,7 @@ export function applyOverrides<C extends BaseRunConfig & { data2vec?: { ema?: { 
     c.trainer.collapse.afterUpdates = Math.round(c.trainer.collapse.afterUpdates * Math.min(1, ratio));
     c.trainer.updates = steps;
   }
+  if (o.set) for (const [key, value] of Object.entries(o.set)) setConfigPath(c as unknown as Record<string, unknown>, key, value);
   if (o.lr !== undefined) {
     if (!(o.lr > 0)) throw new Error(`--lr must be a positive number, got ${o.lr}.`);
     const s = c.trainer.schedule;
@@ -57,4 +58,35 @@ export function applyOverrides<C extends BaseRunConfig & { data2vec?: { ema?: { 
     else s.peakLr = o.lr;
   }
   return c;
+}
+
+/**
+ * Set a config field by dotted path (`model.dim`, `data2vec.targets.topK`,
+ * `trainer.schedule.peakLr`). The field must exist and keep its JSON type, so a typo
+ * or a wrong value is a clear error instead of a silently ignored setting.
+ */
+export function setConfigPath(config: Record<string, unknown>, path: string, raw: string): void {
+  const keys = path.split('.');
+  let node: Record<string, unknown> = config;
+  for (let i = 0; i < keys.length - 1; i++) {
+    const next = node[keys[i]];
+    if (next === null || typeof next !== 'object') {
+      throw new Error(`--set ${path}: "${keys.slice(0, i + 1).join('.')}" is not a section of the config; sections here: ${Object.keys(node).filter((k) => typeof node[k] === 'object').join(', ')}.`);
+    }
+    node = next as Record<string, unknown>;
+  }
+  const last = keys[keys.length - 1];
+  if (!(last in node)) throw new Error(`--set ${path}: the config has no field "${last}" there; fields: ${Object.keys(node).join(', ')}.`);
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    value = raw;
+  }
+  const old = node[last];
+  const kind = (v: unknown) => (Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v);
+  if (old !== null && kind(old) !== kind(value)) {
+    throw new Error(`--set ${path}=${raw}: the field holds a ${kind(old)} (${JSON.stringify(old)}), not a ${kind(value)}.`);
+  }
+  node[last] = value;
 }

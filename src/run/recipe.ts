@@ -32,6 +32,8 @@ export interface RunOverrides {
   data?: string;
   accumulation?: number;
   lr?: number;
+  /** Any config field by dotted path, e.g. `{"model.dim": "128"}`; values are parsed as JSON when they can be. */
+  set?: Record<string, string>;
 }
 
 /** Loaded data: a train and a test split, opaque to everything but the recipe. */
