@@ -1,0 +1,95 @@
+/**
+ * data2vec-ts: composable data2vec 1.0 and 2.0 building blocks on TensorFlow.js.
+ * Everything a notebook or script needs is exported from here, grouped as in `src/`.
+ */
+
+// Backends
+export * from './backend/select';
+export * from './backend/wasm-kernels';
+
+// Utilities
+export * from './util/rng';
+export * from './util/atomic-write';
+
+// Building blocks (spec §1)
+export * from './nn/module';
+export * from './nn/init';
+export * from './nn/linear';
+export * from './nn/matmul';
+export * from './nn/layer-norm';
+export * from './nn/activations';
+export * from './nn/dropout';
+export * from './nn/attention';
+export * from './nn/feed-forward';
+export * from './nn/transformer-block';
+export * from './nn/transformer-encoder';
+export * from './nn/patch-embed';
+export * from './nn/positions';
+export * from './nn/relative-position-bias';
+export * from './nn/alibi';
+export * from './nn/mask-token';
+
+// Masking (spec §2)
+export * from './masking/index';
+
+// data2vec core (spec §3–5)
+export * from './data2vec/ema-schedule';
+export * from './data2vec/ema-teacher';
+export * from './data2vec/targets';
+export * from './data2vec/losses';
+export * from './data2vec/diagnostics';
+export * from './data2vec/regression-head';
+export * from './data2vec/encoder-contract';
+export * from './data2vec/data2vec-v1';
+
+// Training (spec §6)
+export * from './train/objective';
+export * from './train/adamw';
+export * from './train/schedules';
+export * from './train/grad-clip';
+export * from './train/safetensors';
+export * from './train/checkpoint';
+export * from './train/metrics-log';
+export * from './train/trainer';
+
+// Evaluation
+export * from './eval/features';
+export * from './eval/linear-probe';
+export * from './eval/knn';
+export * from './eval/pooled-features';
+
+// Data
+export * from './data/batch-order';
+export * from './data/idx';
+export * from './data/image-dataset';
+export * from './data/wav';
+export * from './data/audio-dataset';
+export * from './data/audio-batch';
+export * from './data/tokenizer';
+export * from './data/tokenizer-bpe';
+export * from './data/tokenizer-ranks';
+export * from './data/tokenizer-train';
+export * from './data/tokenizer-presets';
+export * from './data/text-dataset';
+export * from './data/text-batch';
+
+// Modalities
+export * from './modalities/image/encoder-v1';
+export * from './modalities/image/augment';
+export * from './modalities/image/image-batch';
+export * from './modalities/image/presets-v1';
+export * from './modalities/image/recipe-v1';
+
+// Visualisation
+export * from './viz/plotly-bundle';
+export * from './viz/figures';
+export * from './viz/report';
+export * from './viz/mask-svg';
+
+// Runs: pretrain, probe, recipes
+export * from './run/recipe';
+export * from './run/recipes';
+export * from './run/overrides';
+export * from './run/pretrain';
+export * from './run/probe';
+export * as tf from '@tensorflow/tfjs';
