@@ -3,9 +3,12 @@
  */
 import { Algo, Modality, Recipe } from './recipe';
 import { imageV1Recipe } from '../modalities/image/recipe-v1';
+import { audioV1Recipe } from '../modalities/audio/recipe-v1';
+import { imageV2Recipe } from '../modalities/image/recipe-v2';
+import { textV1Recipe } from '../modalities/text/recipe-v1';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-const RECIPES: Recipe<any, any>[] = [imageV1Recipe];
+const RECIPES: Recipe<any, any>[] = [imageV1Recipe, audioV1Recipe, imageV2Recipe, textV1Recipe];
 
 /** All registered recipes. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

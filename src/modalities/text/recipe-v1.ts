@@ -1,0 +1,90 @@
+/**
+ * The text data2vec 1.0 recipe (spec §1.4, §2.6, Appendix A v1): WordNet glosses (or
+ * `--data PATH`) tokenised with byte-level BPE, rows per `text-rows.ts`, fairseq
+ * `MaskTokensDataset` masking per micro-batch, the RoBERTa-style encoder inside
+ * `Data2VecV1`, and, for probing, the final outputs mean-pooled over the non-padding
+ * tokens of each document (`<s>` and `</s>` included) with the supersense labels.
+ */
+import { Recipe, RunOverrides, PretrainSetup } from '../../run/recipe';
+import { applyOverrides, presetFor } from '../../run/overrides';
+import { collateSequences, tokenBatchToTensors, wrapDocument } from '../../data/text-batch';
+import { Data2VecV1, V1Batch } from '../../data2vec/data2vec-v1';
+import { LabelledFeatures } from '../../eval/features';
+import { meanPooledFeatures } from '../../eval/pooled-features';
+import { Module } from '../../nn/module';
+import { Rng } from '../../util/rng';
+import { TextEncoderV1 } from './encoder-v1';
+import { TextData, loadTextData, requireLabels } from './text-data';
+import { pretrainingRows } from './text-rows';
+import { maskTextBatch, maskedTextToV1Batch } from './masked-batch-v1';
+import { TEXT_V1_PRESETS, TextV1Config } from './presets-v1';
+
+/** Throws one sentence when the config and the loaded tokenizer or sizes disagree. */
+export function checkTextConfig(config: TextV1Config, data: TextData): void {
+  const { model, sequences } = config;
+  if (model.vocabSize !== data.tokenizer.vocabSize) {
+    throw new Error(`model.vocabSize is ${model.vocabSize} but the ${data.tokenizer.name} tokenizer has ${data.tokenizer.vocabSize} ids; set both to the same value.`);
+  }
+  if (model.padIdx !== data.tokenizer.specials.pad) {
+    throw new Error(`model.padIdx is ${model.padIdx} but the tokenizer's <pad> id is ${data.tokenizer.specials.pad}.`);
+  }
+  if (sequences.packing !== 'documents' && sequences.packing !== 'blocks') {
+    throw new Error(`sequences.packing must be "documents" or "blocks", got ${JSON.stringify(sequences.packing)}.`);
+  }
+  if (!(Number.isInteger(sequences.maxLength) && sequences.maxLength >= 2 && sequences.maxLength <= model.maxPositions)) {
+    throw new Error(`sequences.maxLength is ${sequences.maxLength}; it must be an integer from 2 to model.maxPositions (${model.maxPositions}).`);
+  }
+}
+
+/**
+ * Document rows `<s> … </s>` ordered by length for feature extraction, padded per
+ * batch; features come back in the split's own order.
+ */
+export function textFeatures(
+  encoder: TextEncoderV1,
+  config: TextV1Config,
+  data: TextData,
+  split: 'train' | 'test',
+  onProgress?: (done: number, total: number) => void,
+): LabelledFeatures {
+  const labels = requireLabels(data, split);
+  const { specials } = data.tokenizer;
+  const rows = data[split].ids.map((ids) => wrapDocument(ids, specials, config.sequences.maxLength));
+  const order = rows.map((_, i) => i).sort((a, b) => rows[a].length - rows[b].length || a - b);
+  const sorted = meanPooledFeatures(rows.length, Int32Array.from(order, (i) => labels[i]), config.evalBatchSize, (idx) => {
+    const t = tokenBatchToTensors(collateSequences(idx.map((k) => rows[order[k]]), specials.pad));
+    return { out: encoder.forward(t.tokens).out, padMask: t.paddingMask };
+  }, onProgress);
+  const x = new Float32Array(sorted.x.length);
+  order.forEach((doc, k) => x.set(sorted.x.subarray(k * sorted.dim, (k + 1) * sorted.dim), doc * sorted.dim));
+  return { x, y: labels, n: rows.length, dim: sorted.dim };
+}
+
+export const textV1Recipe: Recipe<TextV1Config, TextData> = {
+  modality: 'text',
+  algo: 'v1',
+  presets: Object.keys(TEXT_V1_PRESETS),
+
+  config(preset: string, overrides: RunOverrides = {}): TextV1Config {
+    return applyOverrides(presetFor(TEXT_V1_PRESETS, preset, 'text', 'v1'), overrides);
+  },
+
+  loadData: loadTextData,
+
+  build(config: TextV1Config, data: TextData): PretrainSetup<V1Batch> {
+    checkTextConfig(config, data);
+    const model = new Data2VecV1((rng) => new TextEncoderV1(config.model, rng), config.data2vec, new Rng(`${config.seed}:init`));
+    const { batchSize, accumulation } = config.trainer;
+    const rows = pretrainingRows(data.train.ids, data.tokenizer.specials, config.sequences, { batchSize, accumulation, seed: config.seed });
+    const batches = (update: number, micro: number): V1Batch => {
+      const rng = new Rng(`${config.seed}:batch:${update}:${micro}`);
+      const padded = collateSequences(rows(update, micro), data.tokenizer.specials.pad);
+      return maskedTextToV1Batch(maskTextBatch(padded, data.tokenizer, config.masking, config.teacherInput, rng));
+    };
+    return { objective: model, batches, encoder: model.encoder };
+  },
+
+  features(encoder: Module, config: TextV1Config, data: TextData, split: 'train' | 'test', onProgress?: (done: number, total: number) => void): LabelledFeatures {
+    return textFeatures(encoder as TextEncoderV1, config, data, split, onProgress);
+  },
+};

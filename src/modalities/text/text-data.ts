@@ -1,0 +1,134 @@
+/**
+ * Text data for the text recipes (spec §1.4 data): the bundled WordNet glosses
+ * (train/test, 41 supersense labels) or `--data PATH`, tokenised once.
+ *
+ * `PATH` is either
+ * - one UTF-8 text file (one document per line) or JSONL file (`text`, optional
+ *   `label`), split into train (80 %) and test (20 %) by a fixed permutation that does
+ *   not depend on the run seed, so pretraining never sees the test documents and every
+ *   run and probe agrees on the split; or
+ * - a folder holding `train.jsonl` and `test.jsonl` (or `train.txt` / `test.txt`),
+ *   used as given.
+ *
+ * Labels come from the JSONL `label` field. A corpus without labels can be pretrained
+ * on; probing it fails with one sentence saying why. A corpus where only some documents
+ * carry a label is an error.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { RecipeData } from '../../run/recipe';
+import { TextDocument, loadWordnetGlosses, readTextCorpus } from '../../data/text-dataset';
+import { Tokenizer } from '../../data/tokenizer';
+import { loadTokenizer } from '../../data/tokenizer-presets';
+import { Rng } from '../../util/rng';
+
+/** Which tokenizer a run uses (see `loadTokenizer`). */
+export interface TokenizerConfig {
+  /** `wordnet-bpe`, `gpt2`, or the path of a `.tiktoken` rank file. */
+  name: string;
+  /** Number of ids, specials included (default: the tokenizer's own). */
+  vocabSize?: number;
+}
+
+/** One split: documents, their token ids (no specials) and, for labelled sets, class ids. */
+export interface TextSplit {
+  documents: TextDocument[];
+  /** Token ids of each document, without `<s>`/`</s>`. */
+  ids: number[][];
+  /** Class id of each document (index into `TextData.labels`); absent when the corpus has no labels. */
+  labels?: Int32Array;
+}
+
+export interface TextData extends RecipeData {
+  tokenizer: Tokenizer;
+  train: TextSplit;
+  test: TextSplit;
+  /** Class names, sorted; empty when the corpus has no labels. */
+  labels: string[];
+  /** Where the documents came from (a path or "bundled WordNet glosses"), for messages. */
+  source: string;
+}
+
+/** Share of a single-file corpus held out for testing. */
+export const TEST_FRACTION = 0.2;
+
+/** Seed of the fixed train/test permutation of a single-file corpus. */
+const SPLIT_SEED = 'text-split';
+
+function readSplitFolder(dir: string): { train: TextDocument[]; test: TextDocument[] } {
+  const pick = (stem: string): string => {
+    for (const ext of ['.jsonl', '.txt']) {
+      const file = path.join(dir, stem + ext);
+      if (fs.existsSync(file)) return file;
+    }
+    throw new Error(`the text folder ${dir} has no ${stem}.jsonl or ${stem}.txt; give a folder with both splits, or a single text/JSONL file.`);
+  };
+  return { train: readTextCorpus(pick('train')).documents, test: readTextCorpus(pick('test')).documents };
+}
+
+/** Fixed 80/20 split of one file's documents. */
+export function splitDocuments(documents: TextDocument[]): { train: TextDocument[]; test: TextDocument[] } {
+  const order = new Rng(SPLIT_SEED).permutation(documents.length);
+  const nTest = documents.length >= 2 ? Math.max(1, Math.round(documents.length * TEST_FRACTION)) : 0;
+  const testSet = new Set(order.slice(0, nTest));
+  return {
+    train: documents.filter((_, i) => !testSet.has(i)),
+    test: documents.filter((_, i) => testSet.has(i)),
+  };
+}
+
+/** Class names and ids, or none for an unlabelled corpus; a partly labelled corpus is an error. */
+function labelSplits(source: string, train: TextDocument[], test: TextDocument[]): { labels: string[]; train?: Int32Array; test?: Int32Array } {
+  const all = [...train, ...test];
+  const labelled = all.filter((d) => d.label !== undefined).length;
+  if (labelled === 0) return { labels: [] };
+  if (labelled < all.length) {
+    throw new Error(`${source}: ${all.length - labelled} of ${all.length} documents have no "label" field; give every JSONL line a label, or none of them for unlabelled pretraining.`);
+  }
+  const labels = [...new Set(all.map((d) => d.label as string))].sort();
+  const index = new Map(labels.map((l, i) => [l, i]));
+  const ids = (docs: TextDocument[]) => Int32Array.from(docs, (d) => index.get(d.label as string)!);
+  return { labels, train: ids(train), test: ids(test) };
+}
+
+/** Load and tokenise the bundled glosses (no `data`) or the file/folder `data`. */
+export function loadTextData(config: { data?: string; tokenizer: TokenizerConfig }): TextData {
+  const tokenizer = loadTokenizer(config.tokenizer.name, { vocabSize: config.tokenizer.vocabSize });
+  let source: string;
+  let split: { train: TextDocument[]; test: TextDocument[] };
+  if (config.data === undefined) {
+    source = 'bundled WordNet glosses';
+    split = loadWordnetGlosses();
+  } else {
+    source = config.data;
+    if (!fs.existsSync(source)) throw new Error(`--data ${source} does not exist; give a UTF-8 text or JSONL file, or a folder with train.jsonl and test.jsonl.`);
+    split = fs.statSync(source).isDirectory() ? readSplitFolder(source) : splitDocuments(readTextCorpus(source).documents);
+  }
+  const labelled = labelSplits(source, split.train, split.test);
+  const encode = (docs: TextDocument[]) => docs.map((d) => tokenizer.encode(d.text));
+  const train: TextSplit = { documents: split.train, ids: encode(split.train), labels: labelled.train };
+  const test: TextSplit = { documents: split.test, ids: encode(split.test), labels: labelled.test };
+  const tokens = train.ids.reduce((n, ids) => n + ids.length, 0);
+  return {
+    tokenizer, train, test, labels: labelled.labels, source,
+    trainSize: train.documents.length, testSize: test.documents.length, numClasses: labelled.labels.length,
+    describe: `${source}: ${train.documents.length} train / ${test.documents.length} test documents, ` +
+      `${tokens} train tokens (${tokenizer.name}, ${tokenizer.vocabSize} ids), ` +
+      (labelled.labels.length > 0 ? `${labelled.labels.length} labels` : 'no labels'),
+  };
+}
+
+/** The class ids of a split, or a one-sentence error when the corpus has no labels. */
+export function requireLabels(data: TextData, split: 'train' | 'test'): Int32Array {
+  const labels = data[split].labels;
+  if (!labels || data.labels.length === 0) {
+    throw new Error(`${data.source} has no "label" field on its documents, so there is nothing to probe; use a JSONL file whose lines carry a label, e.g. {"text": "...", "label": "..."}, or omit --data to probe the bundled WordNet glosses.`);
+  }
+  if (data.labels.length < 2) {
+    throw new Error(`${data.source} has a single label (${data.labels[0]}); probing needs at least two classes.`);
+  }
+  if (data[split].documents.length === 0) {
+    throw new Error(`${data.source} has no ${split} documents; give more documents (a single file keeps ${TEST_FRACTION * 100} % for testing).`);
+  }
+  return labels;
+}
