@@ -13,11 +13,16 @@
  *   data id), so the clone can share storage by reference count, as the wasm
  *   `Reshape` kernel and the cpu backend's `Identity` already do.
  *
+ * - `BatchMatMul`: batched (batch > 1) and transposed products run in a
+ *   WebAssembly SIMD kernel instead of tfjs's plain loop; see
+ *   `./batched-matmul.ts`.
+ *
  * Convolutions are not patched here: the library expresses them as
  * frames + matMul (see `src/nn/conv.ts`), which keeps the fast wasm matMul on
  * the hot path for both forward and backward passes.
  */
 import * as tf from '@tensorflow/tfjs';
+import { registerBatchedMatMul } from './batched-matmul';
 
 interface WasmBackendLike {
   readSync(dataId: unknown): ArrayLike<number>;
@@ -65,4 +70,5 @@ export function registerWasmKernels(): void {
       return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
     },
   });
+  registerBatchedMatMul();
 }

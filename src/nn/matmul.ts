@@ -2,10 +2,14 @@
  * Matrix product for the building blocks (platform facts: wasm is the default
  * backend). On wasm, tfjs 4.22's `matMul` with a transpose flag runs several
  * times slower than an explicit transpose followed by a plain `matMul`, and every
- * backward pass of `matMul` uses those flags. Here the product and its gradient
- * use explicit transposes on wasm; other backends use `tf.matMul` unchanged.
+ * backward pass of `matMul` uses those flags. Batched products (rank ≥ 3) go to
+ * `tf.matMul` when the SIMD `BatchMatMul` kernel of `src/backend/batched-matmul.ts`
+ * is active, since it runs transposed operands as fast as plain ones; otherwise,
+ * and for 2-D products (which stay on XNNPACK's fast path), the product and its
+ * gradient use explicit transposes on wasm. Other backends use `tf.matMul` unchanged.
  */
 import * as tf from '@tensorflow/tfjs';
+import { batchedMatMulActive } from '../backend/batched-matmul';
 
 /** Swap the last two axes. */
 export function swapLastTwo(x: tf.Tensor): tf.Tensor {
@@ -32,6 +36,6 @@ const explicitMatMul = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) 
  * `tf.matMul`, faster on wasm.
  */
 export function matMul(a: tf.Tensor, b: tf.Tensor, transposeB = false): tf.Tensor {
-  if (tf.getBackend() !== 'wasm') return tf.matMul(a, b, false, transposeB);
+  if (tf.getBackend() !== 'wasm' || (a.rank > 2 && batchedMatMulActive())) return tf.matMul(a, b, false, transposeB);
   return explicitMatMul(a, transposeB ? swapLastTwo(b) : b);
 }

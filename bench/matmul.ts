@@ -1,0 +1,121 @@
+/**
+ * Micro-benchmark of batched matrix products on the wasm backend: tfjs 4.22's own
+ * `BatchMatMul` kernel ("before") against the SIMD kernel of
+ * `src/backend/batched-matmul.ts` ("after"), for the shapes attention produces
+ * (logits q·kᵀ, probs·v, and the products of their gradients, which carry
+ * transpose flags), plus one attention forward + backward through `matMul` of
+ * `src/nn/matmul.ts`.
+ *
+ * Rates are GFLOP/s (2·batch·m·k·n per product) from CPU time
+ * (`process.cpuUsage`, robust on a shared machine) and from wall time.
+ *
+ *     npx tsc -p tsconfig.json && node dist/bench/matmul.js [--quick]
+ */
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { registerBatchedMatMul } from '../src/backend/batched-matmul';
+import { matMul } from '../src/nn/matmul';
+
+/** One product: batch × (m×k)·(k×n). */
+interface Shape {
+  label: string;
+  batch: number;
+  m: number;
+  k: number;
+  n: number;
+}
+
+const SHAPES: Shape[] = [
+  { label: 'tiny image logits', batch: 256, m: 50, k: 16, n: 50 },
+  { label: 'tiny image probs·v', batch: 256, m: 50, k: 50, n: 16 },
+  { label: 'tiny image dk', batch: 256, m: 16, k: 50, n: 50 },
+  { label: 'many tiny heads', batch: 1024, m: 16, k: 16, n: 16 },
+  { label: 'T=128 logits', batch: 64, m: 128, k: 32, n: 128 },
+  { label: 'T=128 probs·v', batch: 64, m: 128, k: 128, n: 32 },
+  { label: 'T=256 logits', batch: 64, m: 256, k: 64, n: 256 },
+  { label: 'T=256 probs·v', batch: 64, m: 256, k: 256, n: 64 },
+];
+
+type Variant = 'plain' | 'transposeA' | 'transposeB';
+const VARIANTS: Variant[] = ['plain', 'transposeA', 'transposeB'];
+
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+/** Run `f` once to warm up, then `reps` times; [cpu ms, wall ms] per run. */
+function time(f: () => void, reps: number): [number, number] {
+  f(); // warm-up
+  const c0 = cpuMs();
+  const w0 = performance.now();
+  for (let i = 0; i < reps; i++) f();
+  return [(cpuMs() - c0) / reps, (performance.now() - w0) / reps];
+}
+
+function repsFor(flops: number, budgetFlops: number): number {
+  return Math.max(2, Math.round(budgetFlops / flops));
+}
+
+/** GFLOP/s (cpu, wall) of one shape and variant with whatever kernel is registered. */
+function productRate(s: Shape, v: Variant, budgetFlops: number): [number, number] {
+  const a = tf.randomNormal(v === 'transposeA' ? [s.batch, s.k, s.m] : [s.batch, s.m, s.k]);
+  const b = tf.randomNormal(v === 'transposeB' ? [s.batch, s.n, s.k] : [s.batch, s.k, s.n]);
+  const flops = 2 * s.batch * s.m * s.k * s.n;
+  const [cpu, wall] = time(() => tf.matMul(a, b, v === 'transposeA', v === 'transposeB').dispose(), repsFor(flops, budgetFlops));
+  tf.dispose([a, b]);
+  return [flops / cpu / 1e6, flops / wall / 1e6];
+}
+
+/** CPU ms of logits = q·kᵀ, probs = softmax, ctx = probs·v and the gradient wrt q, k, v. */
+function attentionMs(batch: number, t: number, headDim: number, reps: number): number {
+  const q = tf.randomNormal([batch, t, headDim]);
+  const k = tf.randomNormal([batch, t, headDim]);
+  const v = tf.randomNormal([batch, t, headDim]);
+  const step = tf.grads((qq: tf.Tensor, kk: tf.Tensor, vv: tf.Tensor) =>
+    tf.sum(matMul(tf.softmax(matMul(qq, kk, true), -1), vv)),
+  );
+  const [cpu] = time(() => tf.dispose(step([q, k, v])), reps);
+  tf.dispose([q, k, v]);
+  return cpu;
+}
+
+async function main(): Promise<void> {
+  const quick = process.argv.includes('--quick');
+  await tf.setBackend('wasm');
+  await tf.ready();
+  tf.enableProdMode();
+  const before = new Map<string, [number, number]>();
+  for (const s of SHAPES) for (const v of VARIANTS) before.set(`${s.label}/${v}`, productRate(s, v, quick ? 5e7 : 2e8));
+  const attnBefore = attentionMs(256, 50, 16, quick ? 2 : 5);
+
+  registerBatchedMatMul();
+  const rows: string[] = [];
+  rows.push(
+    `${'shape'.padEnd(20)} ${'batch×(m,k,n)'.padEnd(20)} ${'variant'.padEnd(11)} ${'before cpu'.padStart(10)} ${'after cpu'.padStart(10)} ${'before wall'.padStart(11)} ${'after wall'.padStart(11)}`,
+  );
+  for (const s of SHAPES) {
+    for (const v of VARIANTS) {
+      const [bc, bw] = before.get(`${s.label}/${v}`) as [number, number];
+      const [ac, aw] = productRate(s, v, quick ? 2e8 : 1e9);
+      rows.push(
+        `${s.label.padEnd(20)} ${`${s.batch}×(${s.m},${s.k},${s.n})`.padEnd(20)} ${v.padEnd(11)} ${bc.toFixed(2).padStart(10)} ${ac.toFixed(2).padStart(10)} ${bw.toFixed(2).padStart(11)} ${aw.toFixed(2).padStart(11)}`,
+      );
+    }
+  }
+  const attnAfter = attentionMs(256, 50, 16, quick ? 4 : 20);
+  // eslint-disable-next-line no-console
+  console.log(
+    [
+      'wasm BatchMatMul, GFLOP/s (CPU time and wall time)',
+      ...rows,
+      `attention fwd+bwd (256 heads, T=50, head dim 16), CPU ms: before ${attnBefore.toFixed(1)}, after ${attnAfter.toFixed(1)}`,
+    ].join('\n'),
+  );
+}
+
+main().catch((err: unknown) => {
+  // eslint-disable-next-line no-console
+  console.error(err);
+  process.exit(1);
+});
