@@ -20,6 +20,10 @@
  *   `comm_info_reply` (no comms).
  * - `history_request` gets no answer (clients wait until they time out): the kernel now
  *   keeps this session's inputs and outputs and answers `tail`, `range` and `search`.
+ * - A shorthand property naming a variable of an earlier cell (`{ batchSize }`) fails at
+ *   run time with "batchSize is not defined" (tslab rewrites references to earlier cells'
+ *   variables, but not shorthand properties): cells are run with each shorthand property
+ *   written out (`{ batchSize: batchSize }`), which means the same in JavaScript.
  *
  * Everything else (completion, inspection, is_complete, display data, interrupts) is
  * tslab's own.
@@ -85,6 +89,30 @@ function userStack(e) {
     out.push(line);
   }
   return out.length > 0 ? out : [`${e.name}: ${e.message}`];
+}
+
+/**
+ * The cell's source with every shorthand property assignment written out in full
+ * (`{ a, b = 1 }` becomes `{ a: a, b: b = 1 }`, which JavaScript reads the same way).
+ * @param {any} ts the TypeScript module tslab uses
+ * @param {string} src
+ */
+function expandShorthandProperties(ts, src) {
+  if (!/[{,]\s*[A-Za-z_$][\w$]*\s*[,}=]/.test(src)) return src;
+  const file = ts.createSourceFile('cell.ts', src, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+  /** @type {Array<{ at: number, text: string }>} */
+  const inserts = [];
+  /** @param {any} node */
+  const visit = (node) => {
+    if (node.kind === ts.SyntaxKind.ShorthandPropertyAssignment) {
+      inserts.push({ at: node.name.end, text: `: ${node.name.text}` });
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(file);
+  let out = src;
+  for (const { at, text } of inserts.sort((a, b) => b.at - a.at)) out = out.slice(0, at) + text + out.slice(at);
+  return out;
 }
 
 /**
@@ -187,7 +215,7 @@ function patchTslab(tslabMainPath) {
   // record them for the current cell instead.
   const createExecutor = executorModule.createExecutor;
   executorModule.createExecutor = function (rootDir, convs, _console) {
-    return createExecutor(rootDir, convs, {
+    const executor = createExecutor(rootDir, convs, {
       log: (/** @type {unknown} */ value) => {
         if (capture) {
           capture.value = value;
@@ -199,6 +227,9 @@ function patchTslab(tslabMainPath) {
         else console.error(...args);
       },
     });
+    const execute = executor.execute;
+    executor.execute = (/** @type {string} */ src) => execute(expandShorthandProperties(ts, src));
+    return executor;
   };
 
   // Requests chained behind a failed one are cancelled by the queue itself; later ones run.
@@ -286,4 +317,4 @@ function patchTslab(tslabMainPath) {
   return true;
 }
 
-module.exports = { TSLAB_VERSION, patchTslab, describeErrors, historyReply, globToRegExp, userStack };
+module.exports = { TSLAB_VERSION, patchTslab, describeErrors, historyReply, globToRegExp, userStack, expandShorthandProperties };

@@ -105,6 +105,12 @@ class Data2vecKernelTests(jupyter_kernel_test.KernelTests):
         # The kernel's own frames (vm, tslab) are cut from the traceback.
         self.assertFalse(any("tslab" in line or "node:vm" in line for line in error["traceback"]), error["traceback"])
 
+    def test_shorthand_property_of_earlier_cell(self):
+        self.assertEqual(self.run_cell("const earlierCellValue = 3;")[0], "ok")
+        status, streams, _ = self.run_cell("console.log(JSON.stringify({ earlierCellValue }));")
+        self.assertEqual(status, "ok", streams.get("stderr"))
+        self.assertEqual(streams.get("stdout", "").strip(), '{"earlierCellValue":3}')
+
     def test_comm_info(self):
         self.flush_channels()
         msg_id = self.kc.comm_info()
