@@ -1,0 +1,225 @@
+/**
+ * The v1 / v2 benchmark (issue "data2vec 2.0: … measure the speed-up"; spec §7.2: P2
+ * reports data2vec 2.0 reaching v1-level accuracy in several times less pretraining
+ * time). Each algorithm trains its preset on the same data with the same seed; the
+ * training clock counts optimizer updates only. Every `probeEvery` updates the clock
+ * stops and a fixed, cheap probe runs: a linear probe (L-BFGS logistic regression,
+ * `linearProbe`) on frozen mean-pooled features of a fixed subset of the train split,
+ * scored on the whole test split. The result per algorithm: images per second, median
+ * ms per update, and the training seconds until the probe first reaches `threshold`
+ * (null when it never does within `maxUpdates` / `maxSeconds`).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { getRecipe } from './recipes';
+import { Algo, RecipeData, RunOverrides } from './recipe';
+import { Trainer } from '../train/trainer';
+import { linearProbe } from '../eval/linear-probe';
+import { ImageDataset } from '../data/image-dataset';
+import { Rng } from '../util/rng';
+import { currentBackend } from '../backend/select';
+
+/** Options of {@link benchCompare}. */
+export interface BenchOptions {
+  /** Only 'image' so far (default). */
+  modality?: 'image';
+  /** Preset of every algorithm (default 'tiny'). */
+  preset?: string;
+  /** Algorithms to compare (default ['v1', 'v2']). */
+  algos?: Algo[];
+  /** Linear-probe test accuracy to reach (default {@link DEFAULT_BENCH_THRESHOLD}). */
+  threshold?: number;
+  /** Seed of every run and of the probe subset (default 0). */
+  seed?: number;
+  /** Probe every this many updates (default 25). */
+  probeEvery?: number;
+  /** Stop an algorithm after this many updates (default: its preset's update count). */
+  maxUpdates?: number;
+  /** Stop an algorithm after this many seconds on the training clock (default: no limit). */
+  maxSeconds?: number;
+  /** Train images the probe fits on (default 2000 of the train split, a seeded subset). */
+  probeTrainSize?: number;
+  /** Test images the probe is scored on (default: the whole test split). */
+  probeTestSize?: number;
+  /** Extra overrides for every algorithm's config (batch size, lr, data folder, …). */
+  overrides?: RunOverrides;
+  /** Called after each probe. */
+  onProbe?: (algo: Algo, p: BenchProbe) => void;
+}
+
+/** One probe during training. */
+export interface BenchProbe {
+  update: number;
+  /** Training clock (wall seconds of updates only) when the probe ran. */
+  seconds: number;
+  /** Process CPU seconds of the updates only. */
+  cpu_seconds: number;
+  accuracy: number;
+}
+
+/** What one algorithm achieved. */
+export interface BenchAlgoResult {
+  /** Images per second of training (batch size / median update time). */
+  samples_per_sec: number;
+  /** Median wall milliseconds per optimizer update (the first update, a warm-up, excluded). */
+  step_ms: number;
+  /** Training seconds until the probe first reached the threshold; null if it never did. */
+  time_to_accuracy_s: number | null;
+  /** The same on the process CPU clock (less sensitive to other load on the machine). */
+  cpu_time_to_accuracy_s: number | null;
+  /** Updates until the probe first reached the threshold; null if it never did. */
+  updates_to_accuracy: number | null;
+  /** Probe accuracy at random init (update 0). */
+  initial_accuracy: number;
+  best_accuracy: number;
+  updates: number;
+  train_seconds: number;
+  batch_size: number;
+  /** Masked views per image per update (v2 clones; 1 for v1). */
+  views_per_sample: number;
+  probes: BenchProbe[];
+}
+
+/** The JSON of `data2vec bench --compare v1,v2 --json`: one entry per algorithm plus the threshold. */
+export type BenchResult = { threshold: number } & { [algo in Algo]?: BenchAlgoResult };
+
+/**
+ * Default accuracy to reach on the bundled Fashion-MNIST with the tiny presets: above
+ * what either encoder gives at random init (≈ 0.70) and reached by both within their
+ * 600-update presets (see the README's benchmark section for measured curves).
+ */
+export const DEFAULT_BENCH_THRESHOLD = 0.75;
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length === 0 ? NaN : s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** A seeded subset of `n` images (all when n ≥ ds.n). */
+export function subsetImages(ds: ImageDataset, n: number, seed: number | string): ImageDataset {
+  if (n >= ds.n) return ds;
+  const size = ds.height * ds.width * ds.channels;
+  const pick = new Rng(`${seed}:probe-subset`).permutation(ds.n).slice(0, n).sort((a, b) => a - b);
+  const images = new Uint8Array(n * size);
+  const labels = new Int32Array(n);
+  pick.forEach((src, i) => {
+    images.set(ds.images.subarray(src * size, (src + 1) * size), i * size);
+    labels[i] = ds.labels[src];
+  });
+  return { ...ds, name: `${ds.name}[${n}]`, images, labels, n };
+}
+
+function checkOptions(o: BenchOptions): void {
+  const t = o.threshold ?? DEFAULT_BENCH_THRESHOLD;
+  if (!(t > 0 && t < 1)) throw new Error(`threshold is ${t}; give an accuracy between 0 and 1.`);
+  for (const key of ['probeEvery', 'maxUpdates', 'probeTrainSize', 'probeTestSize'] as const) {
+    const v = o[key];
+    if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw new Error(`${key} is ${v}; it must be a positive integer.`);
+  }
+  if ((o.modality ?? 'image') !== 'image') throw new Error(`bench supports --modality image so far, got ${o.modality}.`);
+}
+
+/** Train one algorithm under the bench protocol. */
+function benchOne(algo: Algo, o: BenchOptions): BenchAlgoResult {
+  const seed = o.seed ?? 0;
+  const threshold = o.threshold ?? DEFAULT_BENCH_THRESHOLD;
+  const recipe = getRecipe(o.modality ?? 'image', algo);
+  const config = recipe.config(o.preset ?? 'tiny', { ...o.overrides, seed });
+  const data = recipe.loadData(config) as RecipeData & { train: ImageDataset; test: ImageDataset };
+  const probeData = {
+    ...data,
+    train: subsetImages(data.train, o.probeTrainSize ?? 2000, seed),
+    test: subsetImages(data.test, o.probeTestSize ?? data.test.n, seed),
+  };
+  const setup = recipe.build(config, data);
+  const trainer = new Trainer(setup.objective, setup.batches, config.trainer);
+  const maxUpdates = Math.min(o.maxUpdates ?? config.trainer.updates, config.trainer.updates);
+  const probeEvery = o.probeEvery ?? 25;
+  const probes: BenchProbe[] = [];
+  const stepMs: number[] = [];
+  let seconds = 0;
+  let cpuSeconds = 0;
+  let reached: BenchProbe | undefined;
+  const probe = (): BenchProbe => {
+    setup.encoder.eval();
+    const train = recipe.features(setup.encoder, config, probeData, 'train');
+    const test = recipe.features(setup.encoder, config, probeData, 'test');
+    setup.encoder.train();
+    const accuracy = linearProbe(train, test, data.numClasses, { seed }).accuracy;
+    const p = { update: trainer.updatesDone, seconds, cpu_seconds: cpuSeconds, accuracy };
+    probes.push(p);
+    o.onProbe?.(algo, p);
+    return p;
+  };
+  try {
+    let p = probe();
+    if (p.accuracy >= threshold) reached = p;
+    while (!reached && trainer.updatesDone < maxUpdates && (o.maxSeconds === undefined || seconds < o.maxSeconds)) {
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      trainer.step();
+      const ms = performance.now() - t0;
+      const c = process.cpuUsage(c0);
+      stepMs.push(ms);
+      seconds += ms / 1000;
+      cpuSeconds += (c.user + c.system) / 1e6;
+      if (trainer.updatesDone % probeEvery === 0 || trainer.updatesDone === maxUpdates) {
+        p = probe();
+        if (p.accuracy >= threshold) reached = p;
+      }
+    }
+  } finally {
+    trainer.dispose();
+    setup.objective.dispose();
+  }
+  const steady = stepMs.length > 1 ? stepMs.slice(1) : stepMs;
+  const stepMedian = median(steady);
+  const batch = config.trainer.batchSize * config.trainer.accumulation;
+  const views = (config as { data2vec?: { clones?: number } }).data2vec?.clones ?? 1;
+  return {
+    samples_per_sec: batch / (stepMedian / 1000),
+    step_ms: stepMedian,
+    time_to_accuracy_s: reached ? reached.seconds : null,
+    cpu_time_to_accuracy_s: reached ? reached.cpu_seconds : null,
+    updates_to_accuracy: reached ? reached.update : null,
+    initial_accuracy: probes[0].accuracy,
+    best_accuracy: Math.max(...probes.map((q) => q.accuracy)),
+    updates: trainer.updatesDone,
+    train_seconds: seconds,
+    batch_size: batch,
+    views_per_sample: views,
+    probes,
+  };
+}
+
+/**
+ * Train each algorithm with the same seed, data and probe protocol and report
+ * throughput and time to a fixed probe accuracy (the `data2vec bench` command).
+ */
+export function benchCompare(options: BenchOptions = {}): BenchResult {
+  checkOptions(options);
+  const algos = options.algos ?? ['v1', 'v2'];
+  if (algos.length === 0) throw new Error('algos is empty; name at least one of v1, v2.');
+  const result: BenchResult = { threshold: options.threshold ?? DEFAULT_BENCH_THRESHOLD };
+  for (const algo of algos) result[algo] = benchOne(algo, options);
+  return result;
+}
+
+/** Ratios v1 / v2 of step time, throughput and time to accuracy, for printing. */
+export function benchRatios(r: BenchResult): { samples_per_sec: number; step_ms: number; time_to_accuracy: number | null; cpu_time_to_accuracy: number | null } | undefined {
+  const a = r.v1;
+  const b = r.v2;
+  if (!a || !b) return undefined;
+  const ratio = (x: number | null, y: number | null) => (x !== null && y !== null && y > 0 ? x / y : null);
+  return {
+    samples_per_sec: b.samples_per_sec / a.samples_per_sec,
+    step_ms: a.step_ms / b.step_ms,
+    time_to_accuracy: ratio(a.time_to_accuracy_s, b.time_to_accuracy_s),
+    cpu_time_to_accuracy: ratio(a.cpu_time_to_accuracy_s, b.cpu_time_to_accuracy_s),
+  };
+}
+
+/** The backend the bench ran on, for reports. */
+export function benchBackend(): string {
+  return currentBackend()?.name ?? tf.getBackend();
+}

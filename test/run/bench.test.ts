@@ -1,0 +1,56 @@
+/**
+ * `benchCompare` (the v1/v2 benchmark): the JSON shape the CLI prints, the probe
+ * schedule, the threshold logic (reached → seconds and updates; never → null), and
+ * a deterministic probe subset.
+ */
+import { expect } from 'chai';
+import { benchCompare, benchRatios, subsetImages } from '../../src/run/bench';
+import { loadFashionMnist } from '../../src/data/image-dataset';
+
+describe('benchCompare (v1 vs v2 on images)', () => {
+  it('returns {v1, v2, threshold} with throughput, ms per update and time to accuracy (null when not reached)', function () {
+    this.timeout(120_000);
+    const common = { preset: 'tiny', seed: 0, probeEvery: 1, maxUpdates: 2, probeTrainSize: 200, probeTestSize: 200, overrides: { batchSize: 8 } };
+    const r = benchCompare({ ...common, algos: ['v1', 'v2'], threshold: 0.999 });
+    expect(Object.keys(r).sort()).to.deep.equal(['threshold', 'v1', 'v2']);
+    expect(r.threshold).to.equal(0.999);
+    for (const algo of ['v1', 'v2'] as const) {
+      const a = r[algo]!;
+      expect(a.samples_per_sec).to.be.greaterThan(0);
+      expect(a.step_ms).to.be.greaterThan(0);
+      expect(a.samples_per_sec).to.be.closeTo(8 / (a.step_ms / 1000), 1e-6);
+      expect(a.time_to_accuracy_s).to.equal(null);
+      expect(a.updates_to_accuracy).to.equal(null);
+      expect(a.updates).to.equal(2);
+      expect(a.probes.map((p) => p.update)).to.deep.equal([0, 1, 2]);
+      expect(a.probes[0].seconds).to.equal(0);
+      expect(a.probes[2].seconds).to.be.closeTo(a.train_seconds, 1e-9);
+      a.probes.forEach((p) => expect(p.accuracy).to.be.within(0, 1));
+    }
+    expect(r.v2!.views_per_sample).to.equal(8);
+    expect(r.v1!.views_per_sample).to.equal(1);
+    expect(benchRatios(r)!.time_to_accuracy).to.equal(null);
+    expect(JSON.parse(JSON.stringify(r))).to.deep.equal(r);
+
+    // A threshold at or below the random-init probe is reached at update 0, after 0 s.
+    const low = benchCompare({ ...common, algos: ['v2'], threshold: 0.05 });
+    expect(Object.keys(low).sort()).to.deep.equal(['threshold', 'v2']);
+    expect([low.v2!.time_to_accuracy_s, low.v2!.updates_to_accuracy, low.v2!.probes.length]).to.deep.equal([0, 0, 1]);
+  });
+
+  it('rejects bad options with one sentence', () => {
+    expect(() => benchCompare({ threshold: 1.5 })).to.throw(/threshold is 1.5; give an accuracy between 0 and 1/);
+    expect(() => benchCompare({ probeEvery: 0 })).to.throw(/probeEvery is 0/);
+  });
+
+  it('probes on a seeded subset of the train split', () => {
+    const { train } = loadFashionMnist();
+    const a = subsetImages(train, 50, 1);
+    const b = subsetImages(train, 50, 1);
+    const c = subsetImages(train, 50, 2);
+    expect(a.n).to.equal(50);
+    expect(Array.from(a.labels)).to.deep.equal(Array.from(b.labels));
+    expect(Buffer.from(a.images).equals(Buffer.from(c.images))).to.equal(false);
+    expect(subsetImages(train, train.n + 1, 0)).to.equal(train);
+  });
+});
