@@ -122,7 +122,7 @@ function runPython(python, code, args = []) {
 
 /**
  * Registers the kernelspec with the Jupyter of `python`; returns the folder it went to.
- * @param {{ python?: string, prefix?: string, backend?: string, name?: string }} [options]
+ * @param {{ python?: string, prefix?: string, backend?: string, name?: string, quiet?: boolean }} [options]
  * @returns {string}
  */
 function installKernel(options = {}) {
@@ -148,10 +148,12 @@ function installKernel(options = {}) {
       'print(KernelSpecManager().install_kernel_spec(src, name, user=not prefix, prefix=prefix or None))',
     ].join('\n');
     const installed = runPython(python, code, [dir, name, options.prefix ? path.resolve(options.prefix) : '']);
-    if (!fs.existsSync(path.join(ROOT, 'dist', 'src', 'index.js'))) {
-      process.stderr.write('note: dist/ is not built yet; run npm run build before opening a notebook.\n');
+    if (!options.quiet) {
+      if (!fs.existsSync(path.join(ROOT, 'dist', 'src', 'index.js'))) {
+        process.stderr.write('note: dist/ is not built yet; run npm run build before opening a notebook.\n');
+      }
+      process.stderr.write(`package link: ${path.relative(ROOT, link)} -> ${fs.readlinkSync(link)}\n`);
     }
-    process.stderr.write(`package link: ${path.relative(ROOT, link)} -> ${fs.readlinkSync(link)}\n`);
     return installed;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -1,0 +1,138 @@
+/**
+ * The tutorial notebooks: committed clean (no outputs, the package's kernel, the library
+ * imported by its package name, the backend printed first), and, where Jupyter is
+ * installed, executed top to bottom headless on the data2vec-ts kernel (any cell error
+ * fails) with the masking gallery exported to HTML and opened offline in Chromium, where
+ * every plotly chart must draw from the inline bundle.
+ */
+import { expect } from 'chai';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { ROOT, hermeticKernel, kernelInstall, runNotebooks, skipWithoutJupyter, NotebookRun } from './jupyter-env';
+import { browserUnavailableReason, checkHtmlFile, launchChromium } from '../helpers/browser';
+
+interface Cell {
+  cell_type: 'code' | 'markdown' | 'raw';
+  source: string | string[];
+  outputs?: Array<{ output_type: string; data?: Record<string, unknown>; ename?: string; evalue?: string }>;
+  execution_count?: number | null;
+}
+interface Notebook {
+  cells: Cell[];
+  metadata: { kernelspec?: { name?: string; display_name?: string; language?: string } };
+}
+
+const NOTEBOOK_DIR = path.join(ROOT, 'notebooks');
+const notebookFiles = fs.readdirSync(NOTEBOOK_DIR).filter((f) => f.endsWith('.ipynb')).sort();
+const readNotebook = (file: string): Notebook => JSON.parse(fs.readFileSync(file, 'utf8')) as Notebook;
+const sourceOf = (c: Cell) => (Array.isArray(c.source) ? c.source.join('') : c.source);
+
+/** Modules a notebook may import besides the library: Node's own, the kernel, data frames. */
+const ALLOWED_IMPORTS = new Set(['data2vec-ts', 'tslab', 'danfojs-node', 'fs', 'os', 'path', 'url', 'util', 'perf_hooks']);
+
+describe('notebooks (committed form)', () => {
+  it('the tutorial set is there: quickstart, images, masking gallery, teacher and targets, full pretraining', () => {
+    for (const name of ['01-quickstart', '02-images', '05-masking-gallery', '06-teacher-and-targets', '07-full-pretraining']) {
+      expect(notebookFiles, name).to.include(`${name}.ipynb`);
+    }
+  });
+
+  for (const file of notebookFiles) {
+    describe(file, () => {
+      const nb = readNotebook(path.join(NOTEBOOK_DIR, file));
+      const code = nb.cells.filter((c) => c.cell_type === 'code');
+
+      it('is committed without outputs or execution counts, on the data2vec-ts kernel', () => {
+        expect(nb.metadata.kernelspec?.name).to.equal(kernelInstall.KERNEL_NAME);
+        expect(nb.metadata.kernelspec?.display_name).to.equal(kernelInstall.DISPLAY_NAME);
+        for (const c of code) {
+          expect(c.outputs ?? [], sourceOf(c).slice(0, 60)).to.deep.equal([]);
+          expect(c.execution_count ?? null).to.equal(null);
+        }
+      });
+
+      it('imports the library by its package name (no relative paths) and prints the backend in its first code cell', () => {
+        const imported = code.flatMap((c) => [...sourceOf(c).matchAll(/(?:from\s+|require\()\s*['"]([^'"]+)['"]/g)].map((m) => m[1]));
+        expect(imported).to.include('data2vec-ts');
+        for (const m of imported) expect(ALLOWED_IMPORTS.has(m), `import '${m}' in ${file}`).to.equal(true);
+        const first = sourceOf(code[0]);
+        expect(first).to.match(/describeBackend\(await initBackend\(\)\)|describeBackend\(backend\)/);
+      });
+
+      it('teaches: markdown explains before code, about one markdown cell per two code cells or more', () => {
+        expect(nb.cells[0].cell_type).to.equal('markdown');
+        const markdown = nb.cells.filter((c) => c.cell_type === 'markdown');
+        expect(markdown.length).to.be.at.least(Math.ceil(code.length / 2));
+        expect(markdown.map(sourceOf).join('\n').length, 'characters of explanation').to.be.greaterThan(1500);
+      });
+    });
+  }
+});
+
+describe('notebooks (executed headless on the data2vec-ts kernel)', function () {
+  this.timeout(20 * 60 * 1000);
+  const outDir = path.join(os.tmpdir(), `d2v-notebooks-${process.pid}`);
+  const runs = new Map<string, NotebookRun>();
+  let jupyterPath = '';
+
+  before(function () {
+    skipWithoutJupyter(this);
+    jupyterPath = hermeticKernel();
+  });
+
+  after(() => {
+    const lines = [...runs.values()].map((r) => `        ${r.notebook}: ${r.seconds.toFixed(1)} s${r.ok ? '' : ' (failed)'}`);
+    // eslint-disable-next-line no-console
+    if (lines.length > 0) console.log(`      seconds per notebook (backend ${process.env.D2V_BACKEND || 'wasm'}):\n${lines.join('\n')}`);
+    fs.rmSync(outDir, { recursive: true, force: true });
+  });
+
+  for (const file of notebookFiles) {
+    it(`${file} runs top to bottom with no cell error`, function () {
+      const run = runNotebooks.executeNotebook(path.join(NOTEBOOK_DIR, file), {
+        outDir,
+        jupyterPath,
+        timeoutS: 900,
+        html: file === '05-masking-gallery.ipynb',
+      });
+      runs.set(file, run);
+      expect(run.ok, `${file} failed:\n${run.log.split('\n').slice(-40).join('\n')}`).to.equal(true);
+      const executed = readNotebook(run.executed);
+      const code = executed.cells.filter((c) => c.cell_type === 'code');
+      for (const c of code) {
+        expect(c.execution_count, sourceOf(c).slice(0, 60)).to.be.a('number');
+        expect((c.outputs ?? []).filter((o) => o.output_type === 'error')).to.deep.equal([]);
+      }
+      const firstText = JSON.stringify(code[0].outputs);
+      const backend = (process.env.D2V_BACKEND || 'wasm').toLowerCase();
+      expect(firstText).to.contain(`backend: ${backend === 'auto' ? 'wasm' : backend} (`);
+    });
+  }
+
+  it('the masking gallery, exported to HTML, draws every plotly chart offline in Chromium', async function () {
+    const run = runs.get('05-masking-gallery.ipynb');
+    if (run === undefined || !run.ok || run.html === undefined) this.skip();
+    const reason = browserUnavailableReason();
+    if (reason !== undefined) {
+      // eslint-disable-next-line no-console
+      console.log(`      pending: ${reason}`);
+      this.skip();
+    }
+    const executed = fs.readFileSync(run!.executed, 'utf8');
+    const expected = (executed.match(/class=\\"d2v-plot\\"/g) ?? []).length;
+    expect(expected, 'charts in the executed notebook').to.be.at.least(7);
+    const browser = await launchChromium();
+    try {
+      const page = await checkHtmlFile(browser, run!.html!);
+      expect(page.plotDivs).to.equal(expected);
+      expect(page.plotsDrawn).to.equal(expected);
+      expect(page.blockedRequests).to.deep.equal([]);
+      expect(page.externalRefs).to.deep.equal([]);
+      // nbconvert links Debian's optional local require.js and MathJax; missing files are not network.
+      expect(page.errors.filter((e) => !/ERR_FILE_NOT_FOUND/.test(e))).to.deep.equal([]);
+    } finally {
+      await browser.close();
+    }
+  });
+});
