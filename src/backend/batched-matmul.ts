@@ -33,7 +33,7 @@ interface WasmBackendInternals {
 
 /** Exports of `kernels/batched-matmul.wat`. */
 interface BatchedMatMulExports {
-  scratch_bytes(n: number, k: number): number;
+  scratch_bytes(m: number, n: number, k: number, aRow: number): number;
   bmm(
     batch: number,
     a: number, aBatch: number, aRow: number, aCol: number,
@@ -116,18 +116,15 @@ function uniformStride(items: number[]): 0 | 1 | undefined {
   return undefined;
 }
 
-/** Whether this call should stay on the original kernel. */
+/** Whether this call stays on the original kernel: not float32, a size mismatch (reported there) or an empty output. */
 function useOriginal(a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, transposeB: boolean): boolean {
   if (a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length < 2 || b.shape.length < 2) return true;
   const ra = a.shape.length;
   const rb = b.shape.length;
-  if (a.shape[ra - (transposeA ? 2 : 1)] !== b.shape[rb - (transposeB ? 1 : 2)]) return true; // it reports the mismatch
+  if (a.shape[ra - (transposeA ? 2 : 1)] !== b.shape[rb - (transposeB ? 1 : 2)]) return true;
   const m = a.shape[ra - (transposeA ? 1 : 2)];
   const n = b.shape[rb - (transposeB ? 2 : 1)];
-  const batchA = tf.util.sizeFromShape(a.shape.slice(0, -2));
-  const batchB = tf.util.sizeFromShape(b.shape.slice(0, -2));
-  if (m === 0 || n === 0 || batchA === 0 || batchB === 0) return true; // empty output
-  return batchA === 1 && batchB === 1 && !transposeA && !transposeB; // XNNPACK's fast 2-D path
+  return m === 0 || n === 0 || tf.util.sizeFromShape(a.shape.slice(0, -2)) === 0 || tf.util.sizeFromShape(b.shape.slice(0, -2)) === 0;
 }
 
 /**
@@ -160,15 +157,16 @@ function simdBatchMatMul(
     if (data === undefined) throw new Error('BatchMatMul: an input tensor has no data on the wasm backend.');
     return data.memoryOffset;
   };
-  const scratch = backend.wasm._malloc(kernel.scratch_bytes(n, k) + 16);
+  // Element strides: A(i, p) = a[i*aRow + p*aCol], B(p, j) = b[p*bRow + j*bCol].
+  const aRow = transposeA ? 1 : k;
+  const aCol = transposeA ? m : 1;
+  const bRow = transposeB ? 1 : n;
+  const bCol = transposeB ? k : 1;
+  const scratch = backend.wasm._malloc(kernel.scratch_bytes(m, n, k, aRow) + 16);
   try {
     const aPtr = offset(a);
     const bPtr = offset(b);
     const cPtr = offset(out);
-    const aRow = transposeA ? 1 : k;
-    const aCol = transposeA ? m : 1;
-    const bRow = transposeB ? 1 : n;
-    const bCol = transposeB ? k : 1;
     const aStride = uniformStride(aItems);
     const bStride = uniformStride(bItems);
     const scratchPtr = (scratch + 15) & ~15;

@@ -1,12 +1,11 @@
 /**
  * Matrix product for the building blocks (platform facts: wasm is the default
- * backend). On wasm, tfjs 4.22's `matMul` with a transpose flag runs several
- * times slower than an explicit transpose followed by a plain `matMul`, and every
- * backward pass of `matMul` uses those flags. Batched products (rank ≥ 3) go to
- * `tf.matMul` when the SIMD `BatchMatMul` kernel of `src/backend/batched-matmul.ts`
- * is active, since it runs transposed operands as fast as plain ones; otherwise,
- * and for 2-D products (which stay on XNNPACK's fast path), the product and its
- * gradient use explicit transposes on wasm. Other backends use `tf.matMul` unchanged.
+ * backend). tfjs 4.22's own wasm `matMul` is slow with a transpose flag (every
+ * backward pass of `matMul` uses them) and for batched operands. When the SIMD
+ * `BatchMatMul` kernel of `src/backend/batched-matmul.ts` is active, it runs
+ * every float32 product, flags included, at full speed, so this is `tf.matMul`.
+ * Without it (wasm without SIMD), the product and its gradient use explicit
+ * transposes on wasm. Other backends use `tf.matMul` unchanged.
  */
 import * as tf from '@tensorflow/tfjs';
 import { batchedMatMulActive } from '../backend/batched-matmul';
@@ -33,9 +32,9 @@ const explicitMatMul = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) 
 
 /**
  * a·b (or a·bᵀ with `transposeB`) for equal batch dims; same result and gradient as
- * `tf.matMul`, faster on wasm.
+ * `tf.matMul`, fast on wasm.
  */
 export function matMul(a: tf.Tensor, b: tf.Tensor, transposeB = false): tf.Tensor {
-  if (tf.getBackend() !== 'wasm' || (a.rank > 2 && batchedMatMulActive())) return tf.matMul(a, b, false, transposeB);
+  if (tf.getBackend() !== 'wasm' || batchedMatMulActive()) return tf.matMul(a, b, false, transposeB);
   return explicitMatMul(a, transposeB ? swapLastTwo(b) : b);
 }

@@ -29,14 +29,21 @@ describe('embedded batched matMul wasm binary', () => {
     expect(committed === fresh, 'batched-matmul-wasm.ts is stale: run node dist/src/backend/kernels/assemble.js').to.equal(true);
   });
 
-  it('exports the kernel and its scratch size for n columns and inner size k', () => {
+  it('exports the kernel and its scratch size for an m×k A and n columns', () => {
     const bytes = Buffer.from(BATCHED_MATMUL_WASM_BASE64, 'base64');
     const memory = new webAssembly.Memory({ initial: 1 });
     const { exports } = new webAssembly.Instance(new webAssembly.Module(bytes), { env: { memory } });
-    const scratch = exports.scratch_bytes as (n: number, k: number) => number;
-    // tile 128 B + A edge panel 16k B + B edge panel 32k B + floor(n/8) packed panels of 32k B
-    expect(scratch(50, 16)).to.equal(128 + 16 * 16 + 32 * 16 + 6 * 32 * 16);
-    expect(scratch(7, 3)).to.equal(128 + 16 * 3 + 32 * 3);
+    const scratch = exports.scratch_bytes as (m: number, n: number, k: number, aRow: number) => number;
+    // tile 128 B + A panels of 16k B (⌈m/4⌉ of them for a transposed A, aRow = 1, with
+    // k >= 128; else one) + a block of B panels of 32k B each: all ⌈n/8⌉ panels while
+    // they fit in 128 KiB (4096/k panels), else that many (at least 1).
+    expect(scratch(50, 50, 16, 16)).to.equal(128 + 16 * 16 + 7 * 32 * 16);
+    expect(scratch(50, 50, 16, 1)).to.equal(128 + 16 * 16 + 7 * 32 * 16);
+    expect(scratch(9, 7, 3, 3)).to.equal(128 + 16 * 3 + 1 * 32 * 3);
+    expect(scratch(9, 90, 600, 600)).to.equal(128 + 16 * 600 + 6 * 32 * 600);
+    expect(scratch(9, 90, 600, 1)).to.equal(128 + 3 * 16 * 600 + 6 * 32 * 600);
+    expect(scratch(9, 17, 5000, 1)).to.equal(128 + 3 * 16 * 5000 + 1 * 32 * 5000);
+    expect(scratch(9, 17, 0, 1)).to.equal(128);
     expect(exports.bmm).to.be.a('function');
   });
 });

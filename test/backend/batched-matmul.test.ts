@@ -104,8 +104,11 @@ describe('wasm batched matMul kernel', () => {
 
   it('returns exactly the float32 dot products summed in k order, on tile edges and both transposes', () => {
     const rng = new Rng('exact');
-    // m, n around the 4×8 tile: full tiles, edge rows, edge columns, k not a multiple of 4.
-    for (const [batch, m, k, n] of [[3, 4, 8, 8], [2, 5, 7, 9], [2, 11, 13, 17], [1, 3, 1, 2], [4, 50, 16, 50]]) {
+    // m, n around the 4×8 tile: full tiles, edge rows, edge columns, k not a multiple of 4;
+    // k >= 128 (transposed A copied to a panel); several blocks of B panels (k = 600: 6 panels
+    // a block, k = 4100: 1 panel a block).
+    const shapes = [[3, 4, 8, 8], [2, 5, 7, 9], [2, 11, 13, 17], [1, 3, 1, 2], [4, 50, 16, 50], [2, 9, 130, 12], [2, 6, 600, 90], [1, 5, 4100, 17]];
+    for (const [batch, m, k, n] of shapes) {
       for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]]) {
         const aShape = operand([batch], m, k, ta);
         const bShape = operand([batch], k, n, tb);

@@ -1,4 +1,4 @@
-;; Batched float32 matrix product C[b] = A[b] · B[b] with WebAssembly SIMD
+;; Batched float32 matrix product C[t] = A[t] · B[t] with WebAssembly SIMD
 ;; (f32x4), for the wasm backend's BatchMatMul (see ../batched-matmul.ts).
 ;;
 ;; The module imports the tfjs wasm backend's own memory, so it reads the input
@@ -14,30 +14,57 @@
 ;; B's row segment, four splatted scalars of A's column, 8 mul + 8 add. Each
 ;; product is rounded to float32 and added in order k = 0, 1, ..., like a plain
 ;; float32 dot product (no fused multiply-add).
-;; - B is read in place when its columns are contiguous (bCol = 1); otherwise
-;;   (transposed B) each 8-column panel is first packed into scratch as [k][8].
-;;   The last panel, when n is not a multiple of 8, is always packed with zero
-;;   padding.
-;; - A is read in place through four row pointers (either orientation); the
-;;   last row panel, when m is not a multiple of 4, is packed as [k][4] with zero
-;;   padding.
+;; - B is packed into scratch as 8-column panels [k][8] (vector copies when its
+;;   rows are contiguous, 4×4 shuffle transposes when its columns are, scalar
+;;   copies otherwise; the last panel zero-padded when n is not a multiple of
+;;   8), a block of panels at a time: at most 128 KiB, so that a block stays in
+;;   cache while every row panel of A passes over it.
+;; - A is read in place through four row pointers; a transposed A with k >= 128
+;;   is first copied to a [k][4] panel (its in-place reads would touch one cache
+;;   line per k), and the last row panel, when m is not a multiple of 4, is
+;;   packed as [k][4] with zero padding.
 ;; - Full tiles are stored straight into C; edge tiles go through a 4×8
 ;;   scratch tile and only their valid part is copied.
 ;;
-;; Scratch (caller-allocated, size from $scratch_bytes): tile (128 bytes),
-;; A edge panel (16k bytes), B edge panel (32k bytes), packed B panels
-;; (32k bytes each, floor(n/8) of them; used only when bCol != 1).
+;; Scratch (caller-allocated, 16-byte aligned, size from $scratch_bytes): the
+;; tile (128 bytes), one A panel (16k bytes), one block of B panels (32k bytes
+;; each).
 ;;
 ;; Rebuild the embedded binary after editing: see ./assemble.ts.
 (module
   (import "env" "memory" (memory 1))
 
-  ;; Bytes of scratch that $bmm needs for n columns and inner size k.
-  (func (export "scratch_bytes") (param $n i32) (param $k i32) (result i32)
+  ;; B panels per block for inner size k: as many as fit in 128 KiB, at least 1.
+  (func $blockPanels (param $k i32) (result i32)
+    (if (result i32) (i32.gt_u (local.get $k) (i32.const 4096))
+      (then (i32.const 1))
+      (else (i32.div_u (i32.const 4096) (select (local.get $k) (i32.const 1) (local.get $k))))))
+
+  ;; Whether A is copied to panels whole, for A's row stride (bytes) and k:
+  ;; a transposed A with k >= 128.
+  (func $packsWholeA (param $aRowBytes i32) (param $k i32) (result i32)
+    (i32.and (i32.eq (local.get $aRowBytes) (i32.const 4))
+             (i32.ge_u (local.get $k) (i32.const 128))))
+
+  ;; Bytes of A panels: ⌈m/4⌉ panels of 16k bytes when A is copied whole, else
+  ;; one (for the last row panel when m is not a multiple of 4).
+  (func $aPanelBytes (param $m i32) (param $k i32) (param $aRowBytes i32) (result i32)
+    (i32.mul
+      (select (i32.shr_u (i32.add (local.get $m) (i32.const 3)) (i32.const 2)) (i32.const 1)
+              (call $packsWholeA (local.get $aRowBytes) (local.get $k)))
+      (i32.shl (local.get $k) (i32.const 4))))
+
+  ;; Bytes of scratch that $bmm needs for m×k A (row stride aRow elements),
+  ;; n columns.
+  (func (export "scratch_bytes") (param $m i32) (param $n i32) (param $k i32) (param $aRow i32) (result i32)
+    (local $panels i32)
+    (local.set $panels (i32.shr_u (i32.add (local.get $n) (i32.const 7)) (i32.const 3)))
+    (if (i32.gt_u (local.get $panels) (call $blockPanels (local.get $k)))
+      (then (local.set $panels (call $blockPanels (local.get $k)))))
     (i32.add
-      (i32.add (i32.const 128) (i32.mul (local.get $k) (i32.const 48)))
-      (i32.mul (i32.shr_u (local.get $n) (i32.const 3))
-               (i32.mul (local.get $k) (i32.const 32)))))
+      (i32.add (i32.const 128)
+               (call $aPanelBytes (local.get $m) (local.get $k) (i32.shl (local.get $aRow) (i32.const 2))))
+      (i32.mul (local.get $panels) (i32.shl (local.get $k) (i32.const 5)))))
 
   ;; dst[kk*w + c] = c < count ? src[kk*kStride + c*cStride] : 0 for kk < k,
   ;; c < w (strides in bytes): one zero-padded panel of width w.
@@ -105,6 +132,20 @@
                 (i32.const 4) (local.get $cStride) (i32.const 8) (i32.const 8)
                 (i32.sub (local.get $k) (local.get $kk)) (local.get $dst)))
 
+  ;; The same panel (count = w) when each row is contiguous (cStride = 4 bytes):
+  ;; $vectors (1: w = 4, 2: w = 8) vector copies per k.
+  (func $packRows (param $src i32) (param $kStride i32) (param $vectors i32) (param $k i32) (param $dst i32)
+    (block $kDone
+      (loop $kLoop
+        (br_if $kDone (i32.eqz (local.get $k)))
+        (v128.store (local.get $dst) (v128.load (local.get $src)))
+        (if (i32.eq (local.get $vectors) (i32.const 2))
+          (then (v128.store offset=16 (local.get $dst) (v128.load offset=16 (local.get $src)))))
+        (local.set $src (i32.add (local.get $src) (local.get $kStride)))
+        (local.set $dst (i32.add (local.get $dst) (i32.shl (local.get $vectors) (i32.const 4))))
+        (local.set $k (i32.sub (local.get $k) (i32.const 1)))
+        (br $kLoop))))
+
   ;; C[t] = A[t] · B[t] for t < batch. Pointers in bytes, strides in elements;
   ;; m, n >= 1, k >= 0.
   (func (export "bmm")
@@ -113,11 +154,12 @@
     (param $b i32) (param $bBatch i32) (param $bRow i32) (param $bCol i32)
     (param $c i32) (param $m i32) (param $n i32) (param $k i32)
     (param $scratch i32)
-    (local $t i32) (local $i0 i32) (local $j i32) (local $rows i32) (local $cols i32)
-    (local $nFull i32) (local $nEdge i32) (local $rowBytes i32)
-    (local $tile i32) (local $aEdge i32) (local $bEdge i32) (local $bPacked i32)
+    (local $t i32) (local $i0 i32) (local $j i32) (local $jb i32) (local $jEnd i32)
+    (local $rows i32) (local $cols i32)
+    (local $nFull i32) (local $nEdge i32) (local $panels i32) (local $perBlock i32)
+    (local $rowBytes i32) (local $panelBytes i32)
+    (local $tile i32) (local $aPanel i32) (local $bPacked i32) (local $wholeA i32)
     (local $aItem i32) (local $bItem i32) (local $cItem i32)
-    (local $pbBase i32) (local $panelStride i32) (local $bks i32) (local $bk i32)
     (local $pa0 i32) (local $ars i32) (local $aks i32)
     (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32) (local $pb i32)
     (local $kk i32) (local $pc i32) (local $r i32) (local $cc i32)
@@ -133,13 +175,17 @@
     (local.set $bRow (i32.shl (local.get $bRow) (i32.const 2)))
     (local.set $bCol (i32.shl (local.get $bCol) (i32.const 2)))
     (local.set $rowBytes (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $panelBytes (i32.shl (local.get $k) (i32.const 5)))
 
     (local.set $nFull (i32.shr_u (local.get $n) (i32.const 3)))
     (local.set $nEdge (i32.and (local.get $n) (i32.const 7)))
+    (local.set $panels (i32.shr_u (i32.add (local.get $n) (i32.const 7)) (i32.const 3)))
+    (local.set $perBlock (call $blockPanels (local.get $k)))
     (local.set $tile (local.get $scratch))
-    (local.set $aEdge (i32.add (local.get $tile) (i32.const 128)))
-    (local.set $bEdge (i32.add (local.get $aEdge) (i32.shl (local.get $k) (i32.const 4))))
-    (local.set $bPacked (i32.add (local.get $bEdge) (i32.shl (local.get $k) (i32.const 5))))
+    (local.set $aPanel (i32.add (local.get $tile) (i32.const 128)))
+    (local.set $wholeA (call $packsWholeA (local.get $aRow) (local.get $k)))
+    (local.set $bPacked (i32.add (local.get $aPanel)
+                                 (call $aPanelBytes (local.get $m) (local.get $k) (local.get $aRow))))
 
     (local.set $aItem (local.get $a))
     (local.set $bItem (local.get $b))
@@ -149,175 +195,180 @@
       (loop $batchLoop
         (br_if $batchDone (i32.ge_u (local.get $t) (local.get $batch)))
 
-        ;; ---- B panels of this item
-        (if (i32.eq (local.get $bCol) (i32.const 4))
-          (then
-            (local.set $pbBase (local.get $bItem))
-            (local.set $panelStride (i32.const 32))
-            (local.set $bks (local.get $bRow)))
-          (else
-            (local.set $j (i32.const 0))
-            (block $packDone
-              (loop $packLoop
-                (br_if $packDone (i32.ge_u (local.get $j) (local.get $nFull)))
-                (if (i32.eq (local.get $bRow) (i32.const 4))
-                  (then
-                    (call $packColumns8
-                      (i32.add (local.get $bItem)
-                               (i32.mul (i32.shl (local.get $j) (i32.const 3)) (local.get $bCol)))
-                      (local.get $bCol) (local.get $k)
-                      (i32.add (local.get $bPacked)
-                               (i32.mul (local.get $j) (i32.shl (local.get $k) (i32.const 5))))))
-                  (else
-                    (call $pack
-                      (i32.add (local.get $bItem)
-                               (i32.mul (i32.shl (local.get $j) (i32.const 3)) (local.get $bCol)))
-                      (local.get $bRow) (local.get $bCol) (i32.const 8) (i32.const 8) (local.get $k)
-                      (i32.add (local.get $bPacked)
-                               (i32.mul (local.get $j) (i32.shl (local.get $k) (i32.const 5)))))))
-                (local.set $j (i32.add (local.get $j) (i32.const 1)))
-                (br $packLoop)))
-            (local.set $pbBase (local.get $bPacked))
-            (local.set $panelStride (i32.shl (local.get $k) (i32.const 5)))
-            (local.set $bks (i32.const 32))))
-        (if (local.get $nEdge)
-          (then
-            (call $pack
-              (i32.add (local.get $bItem)
-                       (i32.mul (i32.shl (local.get $nFull) (i32.const 3)) (local.get $bCol)))
-              (local.get $bRow) (local.get $bCol) (local.get $nEdge) (i32.const 8) (local.get $k)
-              (local.get $bEdge))))
-
-        ;; ---- row panels of 4
-        (local.set $i0 (i32.const 0))
-        (block $rowsDone
-          (loop $rowsLoop
-            (br_if $rowsDone (i32.ge_u (local.get $i0) (local.get $m)))
+        ;; ---- A panels of this item: all of them, or the last one if partial
+        (local.set $i0 (select (i32.const 0) (i32.and (local.get $m) (i32.const -4)) (local.get $wholeA)))
+        (block $aDone
+          (loop $aLoop
+            (br_if $aDone (i32.ge_u (local.get $i0) (local.get $m)))
+            (local.set $pa0 (i32.add (local.get $aItem) (i32.mul (local.get $i0) (local.get $aRow))))
+            (local.set $pc (select (i32.add (local.get $aPanel) (i32.mul (local.get $i0) (i32.shl (local.get $k) (i32.const 2))))
+                                   (local.get $aPanel)
+                                   (local.get $wholeA)))
             (local.set $rows (i32.sub (local.get $m) (local.get $i0)))
             (if (i32.ge_u (local.get $rows) (i32.const 4))
-              (then
-                (local.set $rows (i32.const 4))
-                (local.set $pa0 (i32.add (local.get $aItem) (i32.mul (local.get $i0) (local.get $aRow))))
-                (local.set $ars (local.get $aRow))
-                (local.set $aks (local.get $aCol)))
-              (else
-                (call $pack
-                  (i32.add (local.get $aItem) (i32.mul (local.get $i0) (local.get $aRow)))
-                  (local.get $aCol) (local.get $aRow) (local.get $rows) (i32.const 4) (local.get $k)
-                  (local.get $aEdge))
-                (local.set $pa0 (local.get $aEdge))
-                (local.set $ars (i32.const 4))
-                (local.set $aks (i32.const 16))))
+              (then (call $packRows (local.get $pa0) (local.get $aCol) (i32.const 1) (local.get $k) (local.get $pc)))
+              (else (call $pack (local.get $pa0) (local.get $aCol) (local.get $aRow)
+                                (local.get $rows) (i32.const 4) (local.get $k) (local.get $pc))))
+            (local.set $i0 (i32.add (local.get $i0) (i32.const 4)))
+            (br $aLoop)))
 
-            ;; ---- column panels of 8 (the last one may be the packed edge)
-            (local.set $j (i32.const 0))
-            (block $colsDone
-              (loop $colsLoop
+        ;; ---- blocks of B panels
+        (local.set $jb (i32.const 0))
+        (block $blocksDone
+          (loop $blocksLoop
+            (br_if $blocksDone (i32.ge_u (local.get $jb) (local.get $panels)))
+            (local.set $jEnd (i32.add (local.get $jb) (local.get $perBlock)))
+            (if (i32.gt_u (local.get $jEnd) (local.get $panels))
+              (then (local.set $jEnd (local.get $panels))))
+
+            ;; ---- pack panels jb .. jEnd-1 as [k][8]
+            (local.set $j (local.get $jb))
+            (block $packDone
+              (loop $packLoop
+                (br_if $packDone (i32.ge_u (local.get $j) (local.get $jEnd)))
+                (local.set $pb (i32.add (local.get $bItem)
+                                        (i32.mul (i32.shl (local.get $j) (i32.const 3)) (local.get $bCol))))
+                (local.set $pc (i32.add (local.get $bPacked)
+                                        (i32.mul (i32.sub (local.get $j) (local.get $jb)) (local.get $panelBytes))))
                 (if (i32.lt_u (local.get $j) (local.get $nFull))
                   (then
-                    (local.set $pb (i32.add (local.get $pbBase)
-                                            (i32.mul (local.get $j) (local.get $panelStride))))
-                    (local.set $bk (local.get $bks))
-                    (local.set $cols (i32.const 8)))
+                    (if (i32.eq (local.get $bCol) (i32.const 4))
+                      (then (call $packRows (local.get $pb) (local.get $bRow) (i32.const 2) (local.get $k) (local.get $pc)))
+                      (else
+                        (if (i32.eq (local.get $bRow) (i32.const 4))
+                          (then (call $packColumns8 (local.get $pb) (local.get $bCol) (local.get $k) (local.get $pc)))
+                          (else (call $pack (local.get $pb) (local.get $bRow) (local.get $bCol)
+                                            (i32.const 8) (i32.const 8) (local.get $k) (local.get $pc)))))))
                   (else
-                    (br_if $colsDone (i32.eqz (local.get $nEdge)))
-                    (br_if $colsDone (i32.gt_u (local.get $j) (local.get $nFull)))
-                    (local.set $pb (local.get $bEdge))
-                    (local.set $bk (i32.const 32))
-                    (local.set $cols (local.get $nEdge))))
-
-                ;; ---- 4×8 micro-kernel over k
-                (local.set $c00 (v128.const i32x4 0 0 0 0))
-                (local.set $c01 (v128.const i32x4 0 0 0 0))
-                (local.set $c10 (v128.const i32x4 0 0 0 0))
-                (local.set $c11 (v128.const i32x4 0 0 0 0))
-                (local.set $c20 (v128.const i32x4 0 0 0 0))
-                (local.set $c21 (v128.const i32x4 0 0 0 0))
-                (local.set $c30 (v128.const i32x4 0 0 0 0))
-                (local.set $c31 (v128.const i32x4 0 0 0 0))
-                (local.set $p0 (local.get $pa0))
-                (local.set $p1 (i32.add (local.get $p0) (local.get $ars)))
-                (local.set $p2 (i32.add (local.get $p1) (local.get $ars)))
-                (local.set $p3 (i32.add (local.get $p2) (local.get $ars)))
-                (local.set $kk (local.get $k))
-                (block $kDone
-                  (loop $kLoop
-                    (br_if $kDone (i32.eqz (local.get $kk)))
-                    (local.set $b0 (v128.load (local.get $pb)))
-                    (local.set $b1 (v128.load offset=16 (local.get $pb)))
-                    (local.set $av (v128.load32_splat (local.get $p0)))
-                    (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $av) (local.get $b0))))
-                    (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $av) (local.get $b1))))
-                    (local.set $av (v128.load32_splat (local.get $p1)))
-                    (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $av) (local.get $b0))))
-                    (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $av) (local.get $b1))))
-                    (local.set $av (v128.load32_splat (local.get $p2)))
-                    (local.set $c20 (f32x4.add (local.get $c20) (f32x4.mul (local.get $av) (local.get $b0))))
-                    (local.set $c21 (f32x4.add (local.get $c21) (f32x4.mul (local.get $av) (local.get $b1))))
-                    (local.set $av (v128.load32_splat (local.get $p3)))
-                    (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $av) (local.get $b0))))
-                    (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $av) (local.get $b1))))
-                    (local.set $p0 (i32.add (local.get $p0) (local.get $aks)))
-                    (local.set $p1 (i32.add (local.get $p1) (local.get $aks)))
-                    (local.set $p2 (i32.add (local.get $p2) (local.get $aks)))
-                    (local.set $p3 (i32.add (local.get $p3) (local.get $aks)))
-                    (local.set $pb (i32.add (local.get $pb) (local.get $bk)))
-                    (local.set $kk (i32.sub (local.get $kk) (i32.const 1)))
-                    (br $kLoop)))
-
-                ;; ---- store the tile
-                (local.set $pc (i32.add (local.get $cItem)
-                  (i32.shl (i32.add (i32.mul (local.get $i0) (local.get $n))
-                                    (i32.shl (local.get $j) (i32.const 3)))
-                           (i32.const 2))))
-                (if (i32.and (i32.eq (local.get $rows) (i32.const 4))
-                             (i32.eq (local.get $cols) (i32.const 8)))
-                  (then
-                    (v128.store (local.get $pc) (local.get $c00))
-                    (v128.store offset=16 (local.get $pc) (local.get $c01))
-                    (local.set $pc (i32.add (local.get $pc) (local.get $rowBytes)))
-                    (v128.store (local.get $pc) (local.get $c10))
-                    (v128.store offset=16 (local.get $pc) (local.get $c11))
-                    (local.set $pc (i32.add (local.get $pc) (local.get $rowBytes)))
-                    (v128.store (local.get $pc) (local.get $c20))
-                    (v128.store offset=16 (local.get $pc) (local.get $c21))
-                    (local.set $pc (i32.add (local.get $pc) (local.get $rowBytes)))
-                    (v128.store (local.get $pc) (local.get $c30))
-                    (v128.store offset=16 (local.get $pc) (local.get $c31)))
-                  (else
-                    (v128.store offset=0 (local.get $tile) (local.get $c00))
-                    (v128.store offset=16 (local.get $tile) (local.get $c01))
-                    (v128.store offset=32 (local.get $tile) (local.get $c10))
-                    (v128.store offset=48 (local.get $tile) (local.get $c11))
-                    (v128.store offset=64 (local.get $tile) (local.get $c20))
-                    (v128.store offset=80 (local.get $tile) (local.get $c21))
-                    (v128.store offset=96 (local.get $tile) (local.get $c30))
-                    (v128.store offset=112 (local.get $tile) (local.get $c31))
-                    (local.set $r (i32.const 0))
-                    (block $rDone
-                      (loop $rLoop
-                        (br_if $rDone (i32.ge_u (local.get $r) (local.get $rows)))
-                        (local.set $cc (i32.const 0))
-                        (block $ccDone
-                          (loop $ccLoop
-                            (br_if $ccDone (i32.ge_u (local.get $cc) (local.get $cols)))
-                            (f32.store
-                              (i32.add (local.get $pc) (i32.shl (local.get $cc) (i32.const 2)))
-                              (f32.load
-                                (i32.add (local.get $tile)
-                                  (i32.shl (i32.add (i32.shl (local.get $r) (i32.const 3)) (local.get $cc))
-                                           (i32.const 2)))))
-                            (local.set $cc (i32.add (local.get $cc) (i32.const 1)))
-                            (br $ccLoop)))
-                        (local.set $pc (i32.add (local.get $pc) (local.get $rowBytes)))
-                        (local.set $r (i32.add (local.get $r) (i32.const 1)))
-                        (br $rLoop)))))
-
+                    (call $pack (local.get $pb) (local.get $bRow) (local.get $bCol)
+                                (local.get $nEdge) (i32.const 8) (local.get $k) (local.get $pc))))
                 (local.set $j (i32.add (local.get $j) (i32.const 1)))
-                (br $colsLoop)))
+                (br $packLoop)))
 
-            (local.set $i0 (i32.add (local.get $i0) (i32.const 4)))
-            (br $rowsLoop)))
+            ;; ---- row panels of 4
+            (local.set $i0 (i32.const 0))
+            (block $rowsDone
+              (loop $rowsLoop
+                (br_if $rowsDone (i32.ge_u (local.get $i0) (local.get $m)))
+                (local.set $rows (i32.sub (local.get $m) (local.get $i0)))
+                (if (i32.gt_u (local.get $rows) (i32.const 4))
+                  (then (local.set $rows (i32.const 4))))
+                (if (i32.or (local.get $wholeA) (i32.lt_u (local.get $rows) (i32.const 4)))
+                  (then
+                    (local.set $pa0 (select (i32.add (local.get $aPanel) (i32.mul (local.get $i0) (i32.shl (local.get $k) (i32.const 2))))
+                                            (local.get $aPanel)
+                                            (local.get $wholeA)))
+                    (local.set $ars (i32.const 4))
+                    (local.set $aks (i32.const 16)))
+                  (else
+                    (local.set $pa0 (i32.add (local.get $aItem) (i32.mul (local.get $i0) (local.get $aRow))))
+                    (local.set $ars (local.get $aRow))
+                    (local.set $aks (local.get $aCol))))
+
+                ;; ---- the block's column panels
+                (local.set $j (local.get $jb))
+                (block $colsDone
+                  (loop $colsLoop
+                    (br_if $colsDone (i32.ge_u (local.get $j) (local.get $jEnd)))
+                    (local.set $pb (i32.add (local.get $bPacked)
+                                            (i32.mul (i32.sub (local.get $j) (local.get $jb)) (local.get $panelBytes))))
+                    (local.set $cols (select (i32.const 8) (local.get $nEdge)
+                                             (i32.lt_u (local.get $j) (local.get $nFull))))
+                    ;; ---- 4×8 micro-kernel over k
+                    (local.set $c00 (v128.const i32x4 0 0 0 0))
+                    (local.set $c01 (v128.const i32x4 0 0 0 0))
+                    (local.set $c10 (v128.const i32x4 0 0 0 0))
+                    (local.set $c11 (v128.const i32x4 0 0 0 0))
+                    (local.set $c20 (v128.const i32x4 0 0 0 0))
+                    (local.set $c21 (v128.const i32x4 0 0 0 0))
+                    (local.set $c30 (v128.const i32x4 0 0 0 0))
+                    (local.set $c31 (v128.const i32x4 0 0 0 0))
+                    (local.set $p0 (local.get $pa0))
+                    (local.set $p1 (i32.add (local.get $p0) (local.get $ars)))
+                    (local.set $p2 (i32.add (local.get $p1) (local.get $ars)))
+                    (local.set $p3 (i32.add (local.get $p2) (local.get $ars)))
+                    (local.set $kk (local.get $k))
+                    (block $kDone
+                      (loop $kLoop
+                        (br_if $kDone (i32.eqz (local.get $kk)))
+                        (local.set $b0 (v128.load (local.get $pb)))
+                        (local.set $b1 (v128.load offset=16 (local.get $pb)))
+                        (local.set $av (v128.load32_splat (local.get $p0)))
+                        (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $av) (local.get $b0))))
+                        (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $av) (local.get $b1))))
+                        (local.set $av (v128.load32_splat (local.get $p1)))
+                        (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $av) (local.get $b0))))
+                        (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $av) (local.get $b1))))
+                        (local.set $av (v128.load32_splat (local.get $p2)))
+                        (local.set $c20 (f32x4.add (local.get $c20) (f32x4.mul (local.get $av) (local.get $b0))))
+                        (local.set $c21 (f32x4.add (local.get $c21) (f32x4.mul (local.get $av) (local.get $b1))))
+                        (local.set $av (v128.load32_splat (local.get $p3)))
+                        (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $av) (local.get $b0))))
+                        (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $av) (local.get $b1))))
+                        (local.set $p0 (i32.add (local.get $p0) (local.get $aks)))
+                        (local.set $p1 (i32.add (local.get $p1) (local.get $aks)))
+                        (local.set $p2 (i32.add (local.get $p2) (local.get $aks)))
+                        (local.set $p3 (i32.add (local.get $p3) (local.get $aks)))
+                        (local.set $pb (i32.add (local.get $pb) (i32.const 32)))
+                        (local.set $kk (i32.sub (local.get $kk) (i32.const 1)))
+                        (br $kLoop)))
+
+                    ;; ---- store the tile
+                    (local.set $pc (i32.add (local.get $cItem)
+                      (i32.shl (i32.add (i32.mul (local.get $i0) (local.get $n))
+                                        (i32.shl (local.get $j) (i32.const 3)))
+                               (i32.const 2))))
+                    (if (i32.and (i32.eq (local.get $rows) (i32.const 4))
+                                 (i32.eq (local.get $cols) (i32.const 8)))
+                      (then
+                        (v128.store (local.get $pc) (local.get $c00))
+                        (v128.store offset=16 (local.get $pc) (local.get $c01))
+                        (local.set $pc (i32.add (local.get $pc) (local.get $rowBytes)))
+                        (v128.store (local.get $pc) (local.get $c10))
+                        (v128.store offset=16 (local.get $pc) (local.get $c11))
+                        (local.set $pc (i32.add (local.get $pc) (local.get $rowBytes)))
+                        (v128.store (local.get $pc) (local.get $c20))
+                        (v128.store offset=16 (local.get $pc) (local.get $c21))
+                        (local.set $pc (i32.add (local.get $pc) (local.get $rowBytes)))
+                        (v128.store (local.get $pc) (local.get $c30))
+                        (v128.store offset=16 (local.get $pc) (local.get $c31)))
+                      (else
+                        (v128.store offset=0 (local.get $tile) (local.get $c00))
+                        (v128.store offset=16 (local.get $tile) (local.get $c01))
+                        (v128.store offset=32 (local.get $tile) (local.get $c10))
+                        (v128.store offset=48 (local.get $tile) (local.get $c11))
+                        (v128.store offset=64 (local.get $tile) (local.get $c20))
+                        (v128.store offset=80 (local.get $tile) (local.get $c21))
+                        (v128.store offset=96 (local.get $tile) (local.get $c30))
+                        (v128.store offset=112 (local.get $tile) (local.get $c31))
+                        (local.set $r (i32.const 0))
+                        (block $rDone
+                          (loop $rLoop
+                            (br_if $rDone (i32.ge_u (local.get $r) (local.get $rows)))
+                            (local.set $cc (i32.const 0))
+                            (block $ccDone
+                              (loop $ccLoop
+                                (br_if $ccDone (i32.ge_u (local.get $cc) (local.get $cols)))
+                                (f32.store
+                                  (i32.add (local.get $pc) (i32.shl (local.get $cc) (i32.const 2)))
+                                  (f32.load
+                                    (i32.add (local.get $tile)
+                                      (i32.shl (i32.add (i32.shl (local.get $r) (i32.const 3)) (local.get $cc))
+                                               (i32.const 2)))))
+                                (local.set $cc (i32.add (local.get $cc) (i32.const 1)))
+                                (br $ccLoop)))
+                            (local.set $pc (i32.add (local.get $pc) (local.get $rowBytes)))
+                            (local.set $r (i32.add (local.get $r) (i32.const 1)))
+                            (br $rLoop)))))
+
+                    (local.set $j (i32.add (local.get $j) (i32.const 1)))
+                    (br $colsLoop)))
+
+                (local.set $i0 (i32.add (local.get $i0) (i32.const 4)))
+                (br $rowsLoop)))
+
+            (local.set $jb (local.get $jEnd))
+            (br $blocksLoop)))
 
         (local.set $aItem (i32.add (local.get $aItem) (local.get $aBatch)))
         (local.set $bItem (i32.add (local.get $bItem) (local.get $bBatch)))
