@@ -108,7 +108,7 @@ describe('Trainer', function () {
   });
 
   it('pretraining lowers the loss without collapse', async () => {
-    const { setup, trainer } = makeTrainer({ steps: 40, batchSize: 32, seed: 0 });
+    const { setup, trainer } = makeTrainer({ steps: 60, batchSize: 32, seed: 0, lr: 3e-3 });
     const r = await trainer.run();
     const loss = r.rows.map((row) => row.loss);
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
