@@ -10,8 +10,8 @@
  *    neighbour of t at that tap, or nothing outside the grid) times the input gives
  *    every tap of every position, [kh·kw, T·B, C] → [T·B, kh·kw·C] (tap-major);
  * 2. filter: frames × the [kh·kw·C, Cout] matrix of the grouped filter — block
- *    diagonal (zeros between groups) when groups are narrow, else one product per
- *    group (see {@link CONV2D_GROUP_LOOP_MIN_WIDTH}).
+ *    diagonal (`blockDiagonalFilter`, zeros between groups) when groups are narrow,
+ *    else one product per group (see {@link CONV2D_GROUP_LOOP_MIN_WIDTH}).
  * S costs kh·kw·T² per sample and channel, which suits the small patch grids here
  * (7×7, 14×14). Even kernels pad ⌊k/2⌋ before and ⌈k/2⌉ − 1 after (PyTorch's
  * padding k//2 followed by `SamePad2d` dropping the last row and column).
@@ -25,22 +25,10 @@ import { Module } from './module';
 import { Init, initTensor } from './init';
 import { Rng } from '../util/rng';
 import { matMul } from './matmul';
+import { blockDiagonalFilter } from './conv1d';
 
 /** Per-group output width from which one product per group beats one block-diagonal product (as for the 1-D conv). */
 export const CONV2D_GROUP_LOOP_MIN_WIDTH = 32;
-
-/**
- * The dense [taps·C, Cout] matrix of a grouped filter [taps, C/G, Cout]: the filter on
- * the diagonal blocks, zeros between groups (differentiable: a product with a 0/1 mask).
- */
-export function blockDiagonal(filter: tf.Tensor, groups: number): tf.Tensor2D {
-  const [taps, cg, cout] = filter.shape as [number, number, number];
-  if (groups === 1) return filter.reshape([taps * cg, cout]) as tf.Tensor2D;
-  return tf.tidy(() => {
-    const eye = tf.eye(groups).reshape([1, groups, 1, groups, 1]);
-    return tf.mul(filter.reshape([taps, 1, cg, groups, cout / groups]), eye).reshape([taps * groups * cg, cout]) as tf.Tensor2D;
-  });
-}
 
 /** Options of {@link GroupedConv2d}. */
 export interface Conv2dOptions {
@@ -140,7 +128,7 @@ export class GroupedConv2d extends Module {
       let y: tf.Tensor;
       const og = outChannels / g;
       if (g === 1 || og < CONV2D_GROUP_LOOP_MIN_WIDTH) {
-        y = matMul(frames.reshape([t * b, taps * inChannels]), blockDiagonal(filter, g));
+        y = matMul(frames.reshape([t * b, taps * inChannels]), blockDiagonalFilter(filter, g));
       } else {
         const cg = inChannels / g;
         const byGroup = frames.reshape([t * b, taps, g, cg]);

@@ -9,6 +9,7 @@ import { expect } from 'chai';
 import { Rng } from '../../src/util/rng';
 import { GroupedConv2d } from '../../src/nn/conv2d';
 import { Decoder2d } from '../../src/nn/decoder-2d';
+import { Decoder1d } from '../../src/nn/decoder-1d';
 import { ConvDecoderConfig } from '../../src/nn/decoders';
 import { gradCheck } from '../helpers/gradcheck';
 import { TRAINING_BACKENDS, withBackend } from '../helpers/backends';
@@ -72,7 +73,7 @@ describe('GroupedConv2d (frames + matMul)', () => {
   });
 });
 
-describe('Decoder2d (spec §5.3)', () => {
+describe('Decoder2d / Decoder1d (spec §5.3)', () => {
   it('maps [R, H·W, D] to [R, H·W, D] with fairseq parameter names', () => {
     const dec = new Decoder2d(CONFIG, 6, [3, 4], new Rng(1));
     const y = dec.forward(tf.ones([5, 12, 6]));
@@ -123,6 +124,18 @@ describe('Decoder2d (spec §5.3)', () => {
     expect(hidden).to.be.lessThan(1e-4);
   });
 
+  it('Decoder1d keeps the length and builds the text projection Linear(d, 2d) → GELU → Linear(2d, D)', () => {
+    const dec = new Decoder1d({ dim: 8, kernel: 9, layers: 2, groups: 1, residual: false, projectionLayers: 2 }, 6, new Rng(1));
+    const y = dec.forward(tf.ones([3, 11, 6]));
+    expect(y.shape).to.deep.equal([3, 11, 6]);
+    const shapes = Object.fromEntries(dec.namedParameters().map(([n, v]) => [n, v.shape]));
+    expect(shapes['blocks.0.0.weight']).to.deep.equal([9, 6, 8]);
+    expect(shapes['proj.0.weight']).to.deep.equal([8, 16]);
+    expect(shapes['proj.2.weight']).to.deep.equal([16, 6]);
+    expect(() => dec.forward(tf.ones([3, 11]))).to.throw(/Decoder1d expects \[batch, length, 6\]/);
+    dec.dispose();
+  });
+
   it('rejects groups that do not divide the widths', () => {
     expect(() => new Decoder2d({ ...CONFIG, groups: 3 }, 6, [2, 2], new Rng(0))).to.throw(/groups=3 must divide/);
   });
@@ -130,18 +143,19 @@ describe('Decoder2d (spec §5.3)', () => {
 
 describe('conv decoder gradients vs finite differences', () => {
   for (const backend of TRAINING_BACKENDS) {
-    it(`GroupedConv2d and Decoder2d on ${backend}`, async () => {
+    it(`GroupedConv2d, Decoder2d and Decoder1d on ${backend}`, async () => {
       await withBackend(backend, () => {
         const rng = new Rng(11);
         const cases = [
           { module: new GroupedConv2d({ inChannels: 4, outChannels: 4, kernel: 3, groups: 2, init: { kind: 'normal', std: 0.5 } }, rng), shape: [2, 3, 3, 4] },
           { module: new Decoder2d({ ...CONFIG, dim: 4 }, 4, [2, 3], rng), shape: [2, 6, 4] },
+          { module: new Decoder1d({ ...CONFIG, dim: 4, kernel: 3, projectionLayers: 2 }, 4, rng), shape: [2, 5, 4] },
         ];
         for (const { module, shape } of cases) {
           const x = tf.variable(randn(rng, shape));
-          const out = (module as GroupedConv2d | Decoder2d).forward(x);
+          const out = (module as GroupedConv2d | Decoder2d | Decoder1d).forward(x);
           const probe = randn(rng, out.shape);
-          const loss = () => tf.tidy(() => tf.sum(tf.mul((module as GroupedConv2d | Decoder2d).forward(x), probe)) as tf.Scalar);
+          const loss = () => tf.tidy(() => tf.sum(tf.mul((module as GroupedConv2d | Decoder2d | Decoder1d).forward(x), probe)) as tf.Scalar);
           const vars: [string, tf.Variable][] = [...module.namedTrainableParameters(), ['input', x]];
           const r = gradCheck(loss, vars, { eps: 1e-2, perTensor: 4 });
           expect(r.worst, r.where).to.be.lessThan(2e-2);
