@@ -1,0 +1,93 @@
+/**
+ * The speech data2vec 1.0 recipe (spec §1.2, §2.1, §3.2, §4.2, Appendix A v1):
+ * labelled clips (the bundled spoken digits, or `--data DIR`), size-ordered
+ * batches cropped to their shortest clip and normalised per utterance
+ * (`collateAudio`), span masks drawn on the batch's frame count, the wav2vec 2.0
+ * style encoder as student and EMA teacher (the teacher sees the unmasked
+ * waveform; the CNN, its LN, the projection and the positional conv are shared),
+ * and, for probing, each clip encoded whole and its final outputs mean-pooled.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { PretrainSetup, Recipe, RecipeData, RunOverrides } from '../../run/recipe';
+import { applyOverrides, presetFor } from '../../run/overrides';
+import { AudioClip, AudioDataset, loadAudioDataset, summarizeSkipped } from '../../data/audio-dataset';
+import { collateAudio, collateCentreCrop } from '../../data/audio-batch';
+import { MODEL_SAMPLE_RATE } from '../../data/wav';
+import { spanMask1d } from '../../masking/span-mask-1d';
+import { Data2VecV1, V1Batch } from '../../data2vec/data2vec-v1';
+import { meanPooledFeatures } from '../../eval/pooled-features';
+import { LabelledFeatures } from '../../eval/features';
+import { Module } from '../../nn/module';
+import { Rng } from '../../util/rng';
+import { AudioEncoderV1 } from './encoder-v1';
+import { audioBatchPlan } from './length-batches';
+import { AUDIO_V1_PRESETS, AudioV1Config } from './presets-v1';
+
+/** Loaded clips and what the probe needs. */
+export interface AudioData extends RecipeData {
+  dataset: AudioDataset;
+}
+
+/** Load the clips the config names (bundled spoken digits unless `data` is a folder). */
+export function loadAudioData(config: Pick<AudioV1Config, 'data' | 'audio' | 'seed'>): AudioData {
+  const dataset = loadAudioDataset(config.data, { minSamples: config.audio.minSamples, maxSamples: config.audio.maxSamples });
+  const { train, test, labels } = dataset;
+  if (train.length === 0 || test.length === 0) {
+    throw new Error(`${dataset.source} gave ${train.length} train and ${test.length} test clips; both splits need clips (${summarizeSkipped(dataset)}).`);
+  }
+  const seconds = [...train, ...test].map((c) => c.samples.length / MODEL_SAMPLE_RATE);
+  const range = `${Math.min(...seconds).toFixed(2)}–${Math.max(...seconds).toFixed(2)} s`;
+  const skipped = dataset.skipped.length > 0 ? `; ${summarizeSkipped(dataset)}` : '';
+  return {
+    dataset,
+    trainSize: train.length,
+    testSize: test.length,
+    numClasses: labels.length,
+    describe: `speech clips from ${dataset.source}: ${train.length} train / ${test.length} test (split by ${dataset.splitBy}), ${labels.length} labels, ${range}${skipped}`,
+  };
+}
+
+/** The batch source: size-ordered clips, cropped and normalised, with span masks on the frames. */
+export function audioV1Batches(config: AudioV1Config, clips: readonly AudioClip[], encoder: AudioEncoderV1): (update: number, micro: number) => V1Batch {
+  const { batchSize, accumulation } = config.trainer;
+  const plan = audioBatchPlan(clips.map((c) => c.samples.length), batchSize, config.audio.batching, config.seed);
+  return (update, micro) => {
+    const rng = new Rng(`${config.seed}:batch:${update}:${micro}`);
+    const batch = collateAudio(plan(update * accumulation + micro).map((i) => clips[i]), rng, { maxSampleSize: config.audio.maxSampleSize });
+    const frames = encoder.outputLength(batch.length);
+    const m = spanMask1d({ batch: batch.batch, length: frames }, rng, config.masking);
+    const waveform = tf.tensor2d(batch.waveforms, [batch.batch, batch.length]);
+    const mask = tf.tensor2d(Float32Array.from(m.data), [batch.batch, frames]);
+    return { studentInput: waveform, teacherInput: waveform, mask, lossMask: mask };
+  };
+}
+
+/** Mean-pooled final outputs of each clip, encoded whole (no crop below the cap, no padding). */
+export function audioClipFeatures(encoder: AudioEncoderV1, clips: readonly AudioClip[], maxSampleSize: number, onProgress?: (done: number, total: number) => void): LabelledFeatures {
+  const labels = Int32Array.from(clips, (c) => c.label);
+  return meanPooledFeatures(clips.length, labels, 1, ([i]) => {
+    const b = collateCentreCrop([clips[i]], { maxSampleSize });
+    return encoder.forward(tf.tensor2d(b.waveforms, [1, b.length])).out;
+  }, onProgress);
+}
+
+export const audioV1Recipe: Recipe<AudioV1Config, AudioData> = {
+  modality: 'audio',
+  algo: 'v1',
+  presets: Object.keys(AUDIO_V1_PRESETS),
+
+  config(preset: string, overrides: RunOverrides = {}): AudioV1Config {
+    return applyOverrides(presetFor(AUDIO_V1_PRESETS, preset, 'audio', 'v1'), overrides);
+  },
+
+  loadData: loadAudioData,
+
+  build(config: AudioV1Config, data: AudioData): PretrainSetup<V1Batch> {
+    const model = new Data2VecV1((rng) => new AudioEncoderV1(config.model, rng), config.data2vec, new Rng(`${config.seed}:init`));
+    return { objective: model, batches: audioV1Batches(config, data.dataset.train, model.encoder), encoder: model.encoder };
+  },
+
+  features(encoder: Module, config: AudioV1Config, data: AudioData, split: 'train' | 'test', onProgress?: (done: number, total: number) => void): LabelledFeatures {
+    return audioClipFeatures(encoder as AudioEncoderV1, data.dataset[split], config.audio.maxSampleSize, onProgress);
+  },
+};
