@@ -9,7 +9,7 @@
  */
 import * as fs from 'fs';
 import { initBackend, describeBackend } from '../src/backend/select';
-import { BenchOptions, BenchResult, benchCompare, benchRatios } from '../src/run/bench';
+import { BenchOptions, benchCompare, formatBench } from '../src/run/bench';
 
 function parseArgs(argv: string[]): { options: BenchOptions; json: boolean; out?: string; backend?: string } {
   const options: BenchOptions = { modality: 'image', preset: 'tiny', algos: ['v1', 'v2'] };
@@ -38,33 +38,6 @@ function parseArgs(argv: string[]): { options: BenchOptions; json: boolean; out?
     }
   }
   return { options, json, out, backend };
-}
-
-function fmt(x: number | null, digits = 1): string {
-  return x === null ? 'not reached' : x.toFixed(digits);
-}
-
-/** Human-readable summary of a bench result. */
-export function formatBench(r: BenchResult): string {
-  const lines = [`threshold: linear-probe test accuracy ≥ ${r.threshold}`];
-  for (const algo of ['v1', 'v2'] as const) {
-    const a = r[algo];
-    if (!a) continue;
-    lines.push(
-      `${algo}: ${a.samples_per_sec.toFixed(1)} images/s, ${a.step_ms.toFixed(0)} ms/update (batch ${a.batch_size} × ${a.views_per_sample} views), ` +
-        `time to accuracy ${fmt(a.time_to_accuracy_s)} s (cpu ${fmt(a.cpu_time_to_accuracy_s)} s, ${a.updates_to_accuracy ?? '-'} updates), ` +
-        `accuracy ${a.initial_accuracy.toFixed(3)} at init → best ${a.best_accuracy.toFixed(3)} in ${a.updates} updates`,
-    );
-  }
-  const ratios = benchRatios(r);
-  if (ratios) {
-    lines.push(
-      `v2/v1: ${ratios.samples_per_sec.toFixed(2)}× images/s, ${ratios.step_ms.toFixed(2)}× faster updates, ` +
-        `time to accuracy ${ratios.time_to_accuracy === null ? 'n/a' : ratios.time_to_accuracy.toFixed(2) + '× faster'} ` +
-        `(cpu ${ratios.cpu_time_to_accuracy === null ? 'n/a' : ratios.cpu_time_to_accuracy.toFixed(2) + '×'})`,
-    );
-  }
-  return lines.join('\n');
 }
 
 async function main(): Promise<void> {

@@ -9,8 +9,8 @@ import { loadFashionMnist } from '../../src/data/image-dataset';
 
 describe('benchCompare (v1 vs v2 on images)', () => {
   it('returns {v1, v2, threshold} with throughput, ms per update and time to accuracy (null when not reached)', function () {
-    this.timeout(120_000);
-    const common = { preset: 'tiny', seed: 0, probeEvery: 1, maxUpdates: 2, probeTrainSize: 200, probeTestSize: 200, overrides: { batchSize: 8 } };
+    this.timeout(300_000);
+    const common = { preset: 'tiny', seed: 0, probeEvery: 1, maxUpdates: 2, probeTrainSize: 100, probeTestSize: 100, overrides: { batchSize: 4 } };
     const r = benchCompare({ ...common, algos: ['v1', 'v2'], threshold: 0.999 });
     expect(Object.keys(r).sort()).to.deep.equal(['threshold', 'v1', 'v2']);
     expect(r.threshold).to.equal(0.999);
@@ -18,7 +18,7 @@ describe('benchCompare (v1 vs v2 on images)', () => {
       const a = r[algo]!;
       expect(a.samples_per_sec).to.be.greaterThan(0);
       expect(a.step_ms).to.be.greaterThan(0);
-      expect(a.samples_per_sec).to.be.closeTo(8 / (a.step_ms / 1000), 1e-6);
+      expect(a.samples_per_sec).to.be.closeTo(4 / (a.step_ms / 1000), 1e-6);
       expect(a.time_to_accuracy_s).to.equal(null);
       expect(a.updates_to_accuracy).to.equal(null);
       expect(a.updates).to.equal(2);
