@@ -19,16 +19,16 @@
 ;;   copies otherwise; the last panel zero-padded when n is not a multiple of
 ;;   8), a block of panels at a time: at most 128 KiB, so that a block stays in
 ;;   cache while every row panel of A passes over it.
-;; - A is read in place through four row pointers; a transposed A with k >= 128
-;;   is first copied to a [k][4] panel (its in-place reads would touch one cache
-;;   line per k), and the last row panel, when m is not a multiple of 4, is
-;;   packed as [k][4] with zero padding.
+;; - A is read in place through four row pointers. A transposed A with k >= 128
+;;   is first copied whole, once per item, to [k][4] row panels (in place, each
+;;   k would touch another cache line); otherwise only the last row panel, when
+;;   m is not a multiple of 4, is packed as [k][4] with zero padding.
 ;; - Full tiles are stored straight into C; edge tiles go through a 4×8
 ;;   scratch tile and only their valid part is copied.
 ;;
-;; Scratch (caller-allocated, 16-byte aligned, size from $scratch_bytes): the
-;; tile (128 bytes), one A panel (16k bytes), one block of B panels (32k bytes
-;; each).
+;; Scratch (caller-allocated, 16-byte aligned, size from scratch_bytes): the
+;; tile (128 bytes), the A panels (16k bytes each: ⌈m/4⌉ when A is copied
+;; whole, else one), one block of B panels (32k bytes each).
 ;;
 ;; Rebuild the embedded binary after editing: see ./assemble.ts.
 (module
@@ -114,6 +114,9 @@
           (local.set $r2 (v128.load (local.get $s)))
           (local.set $s (i32.add (local.get $s) (local.get $cStride)))
           (local.set $r3 (v128.load (local.get $s)))
+          ;; rc = column c at k..k+3; s0 = r0[0] r1[0] r0[1] r1[1], s1 = the same of
+          ;; r2, r3, s2, s3 = lanes 2, 3; then row q of the block = lanes of s0/s1 (q < 2)
+          ;; or s2/s3 (q >= 2).
           (local.set $s0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r0) (local.get $r1)))
           (local.set $s1 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r2) (local.get $r3)))
           (local.set $s2 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r0) (local.get $r1)))
