@@ -222,8 +222,8 @@ export function benchRatios(r: BenchResult): { samples_per_sec: number; step_ms:
   };
 }
 
-function fmt(x: number | null, digits = 1): string {
-  return x === null ? 'not reached' : x.toFixed(digits);
+function seconds(x: number | null): string {
+  return x === null ? 'not reached' : `${x.toFixed(1)} s`;
 }
 
 /** Human-readable summary of a bench result (what `npm run bench` and `data2vec bench` print). */
@@ -234,7 +234,7 @@ export function formatBench(r: BenchResult): string {
     if (!a) continue;
     lines.push(
       `${algo}: ${a.samples_per_sec.toFixed(1)} images/s, ${a.step_ms.toFixed(0)} ms/update (batch ${a.batch_size} × ${a.views_per_sample} views), ` +
-        `time to accuracy ${fmt(a.time_to_accuracy_s)} s (cpu ${fmt(a.cpu_time_to_accuracy_s)} s, ${a.updates_to_accuracy ?? '-'} updates), ` +
+        `time to accuracy ${seconds(a.time_to_accuracy_s)} (cpu ${seconds(a.cpu_time_to_accuracy_s)}, ${a.updates_to_accuracy ?? '-'} updates), ` +
         `accuracy ${a.initial_accuracy.toFixed(3)} at init → best ${a.best_accuracy.toFixed(3)} in ${a.updates} updates`,
     );
   }
