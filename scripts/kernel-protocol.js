@@ -11,6 +11,9 @@
  *   (a thrown error's name, message and stack; or every TypeScript diagnostic as
  *   `line:col - message`), and the same fields in the reply. Clients (nbclient, JupyterLab)
  *   show the error as such, and headless runs name it.
+ * - No `execute_input` is broadcast, so clients that number cells from it (nbclient, hence
+ *   `nbconvert --execute`) leave every execution count empty: now one is sent as each cell
+ *   starts, with its code and count.
  * - The value of a cell's last expression is printed with `console.log`: now it is an
  *   `execute_result` (`text/plain`, formatted by `util.inspect` as the Node REPL does).
  * - Aborted requests (queued behind an error) say `abort`: now `aborted`. tslab also
@@ -253,6 +256,8 @@ function patchTslab(tslabMainPath) {
     const mine = { hasValue: false, errors: [] };
     capture = mine;
     req.__capture = mine;
+    // tslab numbers the cell (++execCount) inside the original; announce that number now.
+    if (typeof req.__publish === 'function') req.__publish('execute_input', { code: req.code, execution_count: this.execCount + 1 });
     try {
       return await handleExecuteImpl.call(this, req, writeStream, writeDisplayData);
     } finally {
@@ -271,6 +276,7 @@ function patchTslab(tslabMainPath) {
     };
     const writeStream = (/** @type {string} */ name, /** @type {string} */ text) => publish('stream', { name, text });
     const writeDisplayData = (/** @type {object} */ data, /** @type {boolean} */ update) => publish(update ? 'update_display_data' : 'display_data', data);
+    Object.defineProperty(msg.content, '__publish', { value: publish, enumerable: false });
     const content = await this.handler.handleExecute(msg.content, writeStream, writeDisplayData);
     /** @type {Capture} */
     const cap = msg.content.__capture ?? { hasValue: false, errors: [] };
