@@ -6,6 +6,7 @@
 // Backends
 export * from './backend/select';
 export * from './backend/wasm-kernels';
+export * from './backend/batched-matmul';
 
 // Utilities
 export * from './util/rng';
@@ -28,6 +29,14 @@ export * from './nn/positions';
 export * from './nn/relative-position-bias';
 export * from './nn/alibi';
 export * from './nn/mask-token';
+export * from './nn/conv-frames';
+export * from './nn/conv1d';
+export * from './nn/conv2d';
+export * from './nn/decoder-1d';
+export * from './nn/decoder-2d';
+export * from './nn/decoders';
+export * from './nn/gather-tokens';
+export * from './nn/token-embedding';
 
 // Masking (spec §2)
 export * from './masking/index';
@@ -41,6 +50,10 @@ export * from './data2vec/diagnostics';
 export * from './data2vec/regression-head';
 export * from './data2vec/encoder-contract';
 export * from './data2vec/data2vec-v1';
+export * from './data2vec/data2vec-v2';
+export * from './data2vec/v2-backbone';
+export * from './data2vec/v2-context-encoder';
+export * from './data2vec/v2-mask-info';
 
 // Training (spec §6)
 export * from './train/objective';
@@ -79,17 +92,39 @@ export * from './modalities/image/augment';
 export * from './modalities/image/image-batch';
 export * from './modalities/image/presets-v1';
 export * from './modalities/image/recipe-v1';
+export * from './modalities/audio/encoder-v1';
+export * from './modalities/audio/feature-extractor';
+export * from './modalities/audio/length-batches';
+export * from './modalities/audio/positional-conv';
+export * from './modalities/audio/presets-v1';
+export * from './modalities/audio/recipe-v1';
+export * from './modalities/image/encoder-v2';
+export * from './modalities/image/presets-v2';
+export * from './modalities/image/recipe-v2';
+export * from './modalities/text/encoder-v1';
+export * from './modalities/text/masked-batch-v1';
+export * from './modalities/text/presets-v1';
+export * from './modalities/text/recipe-v1';
+export * from './modalities/text/text-data';
+export * from './modalities/text/text-embeddings';
+export * from './modalities/text/text-rows';
 
-// Visualisation
+// Visualisation and notebook display
 export * from './viz/plotly-bundle';
 export * from './viz/figures';
 export * from './viz/report';
 export * from './viz/mask-svg';
+export * from './viz/notebook-display';
+export * from './viz/notebook-figures';
+export * from './viz/notebook-plotly';
+export * from './viz/notebook-table';
+export * from './viz/notebook-tokens';
 
-// Runs: pretrain, probe, recipes
+// Runs: pretrain, probe, bench, recipes
 export * from './run/recipe';
 export * from './run/recipes';
 export * from './run/overrides';
 export * from './run/pretrain';
 export * from './run/probe';
+export * from './run/bench';
 export * as tf from '@tensorflow/tfjs';
