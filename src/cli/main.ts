@@ -5,93 +5,20 @@
  * object. Errors are one sentence, without a stack trace (set D2V_DEBUG=1 for it).
  */
 import { Command, Option } from 'commander';
-import { initBackend, describeBackend } from '../backend/select';
-import { pretrain, PretrainSummary } from '../run/pretrain';
 import { probe } from '../run/probe';
-import { RunOverrides } from '../run/recipe';
-import { progressReporter } from './progress';
+import { overridesFrom, runPretrain } from './pretrain-runner';
 import { registerMasksCommand } from './masks-command';
 import { registerQuickstartCommand } from './quickstart-command';
+import { registerBenchCommand } from './bench-command';
+import { intFlag, numberFlag, startBackend } from './flags';
 
 const say = (line: string) => process.stderr.write(line + '\n');
-
-/** Parse an integer flag with a clear error. */
-export function intFlag(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n)) throw new Error(`${name} must be an integer, got "${value}".`);
-    return n;
-  };
-}
-
-function numberFlag(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isFinite(n)) throw new Error(`${name} must be a number, got "${value}".`);
-    return n;
-  };
-}
-
-/** Start the backend and say which one runs. */
-export async function startBackend(flag?: string): Promise<string> {
-  const info = await initBackend(flag);
-  say(describeBackend(info));
-  return info.name;
-}
-
-function overridesFrom(opts: Record<string, unknown>): RunOverrides {
-  return {
-    steps: opts.steps as number | undefined,
-    batchSize: opts.batchSize as number | undefined,
-    seed: opts.seed as number | undefined,
-    data: opts.data as string | undefined,
-    accumulation: opts.accumulation as number | undefined,
-    lr: opts.lr as number | undefined,
-    set: opts.set as Record<string, string> | undefined,
-  };
-}
 
 /** Collect repeated `--set path=value` flags into an object. */
 function collectSet(value: string, previous: Record<string, string> = {}): Record<string, string> {
   const i = value.indexOf('=');
   if (i <= 0) throw new Error(`--set needs path=value (e.g. --set model.dim=128), got "${value}".`);
   return { ...previous, [value.slice(0, i)]: value.slice(i + 1) };
-}
-
-/** Run pretraining with a progress bar; returns the summary. */
-export async function runPretrain(opts: Record<string, unknown>, label = 'pretrain'): Promise<PretrainSummary> {
-  const bar = progressReporter(label, opts.progress !== false);
-  const controller = new AbortController();
-  const onSigint = () => {
-    say('\nstopping after this update (a checkpoint will be written); press Ctrl-C again to abort at once.');
-    process.off('SIGINT', onSigint);
-    controller.abort();
-  };
-  process.on('SIGINT', onSigint);
-  try {
-    const summary = await pretrain({
-      modality: opts.modality as string,
-      algo: opts.algo as string,
-      preset: opts.preset as string,
-      overrides: overridesFrom(opts),
-      out: opts.out as string | undefined,
-      resume: opts.resume as string | undefined,
-      signal: controller.signal,
-      onStart: ({ config, runDir, dataDescription, startUpdate, parameters }) => {
-        say(`data: ${dataDescription}`);
-        say(`model: data2vec ${config.algo} ${config.modality} ${config.preset}, ${parameters.toLocaleString('en')} trainable parameters; run folder ${runDir}`);
-        if (startUpdate > 0) say(`resuming after update ${startUpdate}`);
-        bar.start(config.trainer.updates, startUpdate);
-      },
-      onUpdate: (row) => bar.update(row),
-      onWarning: (w) => say(`warning: ${w}`),
-    });
-    bar.stop();
-    return summary;
-  } finally {
-    bar.stop();
-    process.off('SIGINT', onSigint);
-  }
 }
 
 function addTrainingOptions(cmd: Command): Command {
@@ -142,6 +69,7 @@ export function buildProgram(): Command {
 
   registerMasksCommand(program);
   registerQuickstartCommand(program);
+  registerBenchCommand(program);
   return program;
 }
 

@@ -5,7 +5,8 @@
  */
 import { Command } from 'commander';
 import { probe, ProbeSummary } from '../run/probe';
-import { intFlag, runPretrain, startBackend } from './main';
+import { runPretrain } from './pretrain-runner';
+import { intFlag, startBackend } from './flags';
 
 const say = (line: string) => process.stderr.write(line + '\n');
 const pct = (x: number) => `${(100 * x).toFixed(2)} %`;

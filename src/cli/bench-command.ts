@@ -1,0 +1,40 @@
+/**
+ * `data2vec bench` (what `npm run bench` runs): data2vec 1.0 against 2.0 on the
+ * bundled images under the fixed protocol of `src/run/bench.ts`.
+ */
+import * as fs from 'fs';
+import { Command } from 'commander';
+import { benchCompare, formatBench, DEFAULT_BENCH_THRESHOLD } from '../run/bench';
+import { Algo } from '../run/recipe';
+import { intFlag, numberFlag, startBackend } from './flags';
+
+export function registerBenchCommand(program: Command): void {
+  program
+    .command('bench')
+    .description('compare data2vec 1.0 and 2.0: samples/s, ms per update, training time until a linear probe reaches a threshold')
+    .option('--modality <name>', 'image', 'image')
+    .option('--preset <name>', 'preset of every algorithm', 'tiny')
+    .option('--compare <algos>', 'comma-separated algorithms', 'v1,v2')
+    .option('--threshold <acc>', `linear-probe test accuracy to reach (default ${DEFAULT_BENCH_THRESHOLD})`, numberFlag('--threshold'))
+    .option('--seed <n>', 'seed of every run', intFlag('--seed'))
+    .option('--probe-every <n>', 'probe every this many updates', intFlag('--probe-every'))
+    .option('--max-updates <n>', 'stop each algorithm after this many updates', intFlag('--max-updates'))
+    .option('--max-seconds <s>', 'stop each algorithm after this many training seconds', numberFlag('--max-seconds'))
+    .option('--backend <name>', 'wasm, cpu or tensorflow')
+    .option('--out <file>', 'also write the result as JSON to this file')
+    .option('--json', 'print the result object as the last line')
+    .action(async (opts) => {
+      await startBackend(opts.backend);
+      if (opts.modality !== 'image') throw new Error(`--modality ${opts.modality}: the benchmark covers images only so far.`);
+      const algos = String(opts.compare).split(',').map((s) => s.trim()) as Algo[];
+      for (const a of algos) if (a !== 'v1' && a !== 'v2') throw new Error(`--compare lists "${a}"; use v1, v2 or v1,v2.`);
+      const result = benchCompare({
+        modality: 'image', preset: opts.preset, algos, threshold: opts.threshold, seed: opts.seed,
+        probeEvery: opts.probeEvery, maxUpdates: opts.maxUpdates, maxSeconds: opts.maxSeconds,
+        onProbe: (algo, p) => process.stderr.write(`${algo} update ${p.update}: probe ${(100 * p.accuracy).toFixed(1)} % after ${p.seconds.toFixed(1)} s of training\n`),
+      });
+      process.stderr.write(formatBench(result) + '\n');
+      if (opts.out) fs.writeFileSync(opts.out, JSON.stringify(result, null, 2) + '\n');
+      if (opts.json) process.stdout.write(JSON.stringify(result) + '\n');
+    });
+}

@@ -1,0 +1,60 @@
+/**
+ * Pretraining from the command line: the library's `pretrain` with a progress bar
+ * on stderr and Ctrl-C mapped to "stop after this update and checkpoint".
+ */
+import { pretrain, PretrainSummary } from '../run/pretrain';
+import { RunOverrides } from '../run/recipe';
+import { progressReporter } from './progress';
+
+const say = (line: string) => process.stderr.write(line + '\n');
+
+/** Run overrides from parsed command-line options. */
+export function overridesFrom(opts: Record<string, unknown>): RunOverrides {
+  return {
+    steps: opts.steps as number | undefined,
+    batchSize: opts.batchSize as number | undefined,
+    seed: opts.seed as number | undefined,
+    data: opts.data as string | undefined,
+    accumulation: opts.accumulation as number | undefined,
+    lr: opts.lr as number | undefined,
+    set: opts.set as Record<string, string> | undefined,
+  };
+}
+
+
+/** Run pretraining with a progress bar; returns the summary. */
+export async function runPretrain(opts: Record<string, unknown>, label = 'pretrain'): Promise<PretrainSummary> {
+  const bar = progressReporter(label, opts.progress !== false);
+  const controller = new AbortController();
+  const onSigint = () => {
+    say('\nstopping after this update (a checkpoint will be written); press Ctrl-C again to abort at once.');
+    process.off('SIGINT', onSigint);
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    const summary = await pretrain({
+      modality: opts.modality as string,
+      algo: opts.algo as string,
+      preset: opts.preset as string,
+      overrides: overridesFrom(opts),
+      out: opts.out as string | undefined,
+      resume: opts.resume as string | undefined,
+      signal: controller.signal,
+      onStart: ({ config, runDir, dataDescription, startUpdate, parameters }) => {
+        say(`data: ${dataDescription}`);
+        say(`model: data2vec ${config.algo} ${config.modality} ${config.preset}, ${parameters.toLocaleString('en')} trainable parameters; run folder ${runDir}`);
+        if (startUpdate > 0) say(`resuming after update ${startUpdate}`);
+        bar.start(config.trainer.updates, startUpdate);
+      },
+      onUpdate: (row) => bar.update(row),
+      onWarning: (w) => say(`warning: ${w}`),
+    });
+    bar.stop();
+    return summary;
+  } finally {
+    bar.stop();
+    process.off('SIGINT', onSigint);
+  }
+}
+
