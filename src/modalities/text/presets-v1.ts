@@ -91,7 +91,7 @@ function trainer(updates: number, batchSize: number, accumulation: number, sched
 
 const cosine = (updates: number, peakLr: number, warmupUpdates: number): ScheduleSpec => ({ kind: 'cosine', peakLr, warmupUpdates, totalUpdates: updates, minLr: 0 });
 
-const TINY_UPDATES = 300;
+const TINY_UPDATES = 240;
 
 function tiny(): TextV1Config {
   return {
@@ -102,7 +102,7 @@ function tiny(): TextV1Config {
     teacherInput: 'unmasked',
     model: encoder(VOCAB.wordnet4k, 128, 4, 4, 64),
     data2vec: data2vec(4, 0.99, 0.999, TINY_UPDATES),
-    trainer: trainer(TINY_UPDATES, 64, 1, cosine(TINY_UPDATES, 1e-3, Math.round(TINY_UPDATES / 10)), true),
+    trainer: trainer(TINY_UPDATES, 64, 1, cosine(TINY_UPDATES, 5e-4, Math.round(TINY_UPDATES / 10)), true),
     evalBatchSize: 256,
   };
 }
