@@ -82,10 +82,10 @@ export function maskTextBatch(
   } else if (teacherInput !== 'unmasked') {
     throw new Error(`teacherInput must be "unmasked" or "selectedOnly", got ${JSON.stringify(teacherInput)}.`);
   }
-  const positions = masking.lossPositions === 'selected' ? result.selected : result.maskReplaced;
   if (masking.lossPositions !== 'selected' && masking.lossPositions !== 'maskReplaced') {
     throw new Error(`masking.lossPositions must be "maskReplaced" or "selected", got ${JSON.stringify(masking.lossPositions)}.`);
   }
+  const positions = masking.lossPositions === 'selected' ? result.selected : result.maskReplaced;
   return {
     batchSize: b, seqLen: t, studentTokens, teacherTokens,
     lossMask: Uint8Array.from(positions.data), paddingMask: batch.paddingMask, masking: result,

@@ -31,6 +31,12 @@ export function checkTextConfig(config: TextV1Config, data: TextData): void {
   if (sequences.packing !== 'documents' && sequences.packing !== 'blocks') {
     throw new Error(`sequences.packing must be "documents" or "blocks", got ${JSON.stringify(sequences.packing)}.`);
   }
+  if (config.teacherInput !== 'unmasked' && config.teacherInput !== 'selectedOnly') {
+    throw new Error(`teacherInput must be "unmasked" (paper) or "selectedOnly" (released code), got ${JSON.stringify(config.teacherInput)}.`);
+  }
+  if (config.masking.lossPositions !== 'maskReplaced' && config.masking.lossPositions !== 'selected') {
+    throw new Error(`masking.lossPositions must be "maskReplaced" (released code) or "selected", got ${JSON.stringify(config.masking.lossPositions)}.`);
+  }
   if (!(Number.isInteger(sequences.maxLength) && sequences.maxLength >= 2 && sequences.maxLength <= model.maxPositions)) {
     throw new Error(`sequences.maxLength is ${sequences.maxLength}; it must be an integer from 2 to model.maxPositions (${model.maxPositions}).`);
   }

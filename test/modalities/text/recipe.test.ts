@@ -79,6 +79,8 @@ describe('text v1 end to end', () => {
     expect(() => checkTextConfig(config, data)).to.throw('model.vocabSize is 5000 but the wordnet-bpe tokenizer has 4096 ids');
     const long = textV1Recipe.config('tiny', { data: labelled, set: { 'sequences.maxLength': '65' } });
     expect(() => checkTextConfig(long, data)).to.throw('sequences.maxLength is 65; it must be an integer from 2 to model.maxPositions (64).');
+    const teacher = textV1Recipe.config('tiny', { data: labelled, set: { teacherInput: 'masked' } });
+    expect(() => checkTextConfig(teacher, data)).to.throw('teacherInput must be "unmasked" (paper) or "selectedOnly" (released code), got "masked".');
   });
 
   it('a short run on the bundled glosses: the loss falls and neither targets nor predictions collapse', function () {
