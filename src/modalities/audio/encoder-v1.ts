@@ -87,6 +87,7 @@ export const AUDIO_V1_SHARED_PREFIXES: readonly string[] = Object.freeze([
   'feature_extractor', 'feature_projection', 'masked_spec_embed', 'encoder.pos_conv_embed',
 ]);
 
+/** The speech encoder as data2vec 1.0 student and teacher (see the file header). */
 export class AudioEncoderV1 extends Module implements MaskedEncoder {
   readonly dim: number;
   readonly depth: number;
@@ -135,14 +136,15 @@ export class AudioEncoderV1 extends Module implements MaskedEncoder {
     if (inputs.padMask) {
       throw new Error('the speech encoder takes unpadded batches; crop every clip to the shortest one (collateAudio) or encode clips one at a time.');
     }
-    let x = this.dropoutInput.forward(this.localFeatures(waveform));
     if (inputs.mask) {
-      const [b, t] = x.shape as number[];
+      const [b, samples] = waveform.shape as number[];
+      const t = this.outputLength(samples);
       if (inputs.mask.rank !== 2 || inputs.mask.shape[0] !== b || inputs.mask.shape[1] !== t) {
-        throw new Error(`the mask has shape [${inputs.mask.shape}] but ${waveform.shape[1]} samples give [${b}, ${t}] frames; build it with outputLength(samples) frames per row.`);
+        throw new Error(`the mask has shape [${inputs.mask.shape}] but ${samples} samples give [${b}, ${t}] frames; build it with outputLength(samples) frames per row.`);
       }
-      x = this.maskEmb.forward(x, inputs.mask);
     }
+    let x = this.dropoutInput.forward(this.localFeatures(waveform));
+    if (inputs.mask) x = this.maskEmb.forward(x, inputs.mask);
     x = tf.add(x, this.posConv.forward(x));
     x = this.dropout.forward(this.layerNorm.forward(x));
     const enc = this.blocks.forward(x);

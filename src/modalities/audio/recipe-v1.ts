@@ -71,6 +71,7 @@ export function audioClipFeatures(encoder: AudioEncoderV1, clips: readonly Audio
   }, onProgress);
 }
 
+/** `--modality audio --algo v1`: presets tiny, small, base (see `presets-v1.ts`). */
 export const audioV1Recipe: Recipe<AudioV1Config, AudioData> = {
   modality: 'audio',
   algo: 'v1',
