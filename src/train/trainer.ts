@@ -27,6 +27,11 @@ export interface TrainerConfig {
   optimizer: AdamWOptions;
   /** Parameter names (beyond 1-D and biases) that skip weight decay. */
   noDecayNames?: string[];
+  /**
+   * Decay every parameter, biases and norms included (spec trap 18: fairseq v1 audio and
+   * text, and v2 audio's plain `adam`, apply weight decay to all parameters).
+   */
+  decayAll?: boolean;
   schedule: ScheduleSpec;
   /** Global-norm clip; 0 disables. */
   clipNorm: number;
@@ -77,7 +82,7 @@ export class Trainer<B> {
     this.nameOf = new Map(this.params.map(([n, v]) => [v.name, n]));
     const moduleNoDecay = objective.module.noWeightDecayNames();
     const byRule = defaultNoDecay(config.noDecayNames ?? []);
-    this.optimizer = new AdamW(this.params, config.optimizer, (name, rank) => moduleNoDecay.has(name) || byRule(name, rank));
+    this.optimizer = new AdamW(this.params, config.optimizer, (name, rank) => !config.decayAll && (moduleNoDecay.has(name) || byRule(name, rank)));
     this.metrics = new MetricsLog(runDir ? `${runDir}/metrics.csv` : undefined);
   }
 

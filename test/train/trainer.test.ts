@@ -119,3 +119,19 @@ describe('Trainer', function () {
     setup.objective.dispose();
   });
 });
+
+describe('Trainer weight-decay rule', () => {
+  it('skips biases and 1-D parameters by default and decays everything with decayAll (trap 18)', () => {
+    const config = microImageConfig({ steps: 1 });
+    const setup = imageV1Recipe.build(config, imageData());
+    const byDefault = new Trainer(setup.objective, setup.batches, config.trainer).optimizer.decayedParameterNames();
+    const all = new Trainer(setup.objective, setup.batches, { ...config.trainer, decayAll: true }).optimizer.decayedParameterNames();
+    const names = setup.objective.namedTrainableParameters().map(([n]) => n);
+    expect(all).to.deep.equal(names);
+    expect(byDefault).to.not.include('encoder.norm.bias');
+    expect(byDefault).to.not.include('encoder.cls_token');
+    expect(byDefault).to.include('encoder.blocks.layers.0.mlp.fc1.weight');
+    expect(byDefault.length).to.be.lessThan(all.length);
+    setup.objective.dispose();
+  });
+});
