@@ -23,8 +23,13 @@
  * - the top 3 of 4 layers as targets (the paper's 8 of 12, rounded);
  * - τ 0.99 → 0.999 over the whole run: in 200 updates a teacher at τ ≥ 0.999
  *   would hardly move from its random init;
- * - 200 updates of 16 clips (1.3 s of CPU per update on a 2-core laptop-class
- *   machine). On these short words the paper's spans mask 49 % of the frames
+ * - 200 updates of 16 clips (measured: 236 s of CPU, 9.4 samples/s on wasm).
+ *   Measured probe on the 12 held-out voices: the final outputs score 40.0 %
+ *   linear / 29.2 % kNN against 42.5 % / 25.8 % at random init, while the
+ *   trained CNN's mean-pooled features score 60.0 % / 40.0 % (random CNN:
+ *   39.2 % / 29.2 %); the top blocks' outputs follow the targets, which on
+ *   single words of ~20 frames are easy to predict (loss 2.73 → 0.22).
+ *   On these short words the paper's spans mask 49 % of the frames
  *   on average, but 80–90 % of a 10–12-frame word and about 35 % of a 40-frame
  *   one (one span of 10 frames is the minimum, and rows are cut to the batch's
  *   smallest count); `--set masking.maskLength=5` masks about 37 % throughout.
