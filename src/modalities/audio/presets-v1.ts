@@ -89,6 +89,8 @@ function trainer(updates: number, batchSize: number, accumulation: number, peakL
     batchSize,
     accumulation,
     optimizer: { betas: [0.9, 0.98], eps: 1e-6, weightDecay: 0.01, epsStyle: 'fairseq' },
+    // fairseq v1 speech and text decay every parameter, biases and norms included (spec trap 18)
+    decayAll: true,
     schedule: { kind: 'tri_stage', peakLr, ...triStagePhases(updates, phases) },
     clipNorm: 0,
     seed: 0,

@@ -82,7 +82,8 @@ function trainer(updates: number, batchSize: number, accumulation: number, sched
     batchSize,
     accumulation,
     optimizer: { betas: [0.9, 0.98], eps: 1e-6, weightDecay: 0.01, epsStyle: 'fairseq' },
-    noDecayNames: [],
+    // fairseq v1 speech and text decay every parameter, biases and norms included (spec trap 18)
+    decayAll: true,
     schedule,
     clipNorm: 5.0,
     seed: 0,
