@@ -17,12 +17,15 @@
  *   WebAssembly SIMD kernel; tfjs's own runs batched and transposed ones in
  *   a plain loop at ~1 GFLOP/s. See `./batched-matmul.ts`.
  *
+ * - `Slice`: reads its input in place instead of copying it first (`./wasm-slice.ts`).
+ *
  * Convolutions are not patched here: the library expresses them as
- * frames + matMul (see `src/nn/conv.ts`), which keeps the fast wasm matMul on
- * the hot path for both forward and backward passes.
+ * frames + matMul (see `src/nn/conv1d.ts`, `src/nn/conv-frames.ts`, `src/nn/conv2d.ts`),
+ * which keeps the fast matMul on the hot path for both forward and backward passes.
  */
 import * as tf from '@tensorflow/tfjs';
 import { registerBatchedMatMul } from './batched-matmul';
+import { registerInPlaceSlice } from './wasm-slice';
 
 interface WasmBackendLike {
   readSync(dataId: unknown): ArrayLike<number>;
@@ -71,4 +74,5 @@ export function registerWasmKernels(): void {
     },
   });
   registerBatchedMatMul();
+  registerInPlaceSlice();
 }

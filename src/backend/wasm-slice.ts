@@ -1,0 +1,63 @@
+/**
+ * A `Slice` kernel for the wasm backend that reads its input in place. The tfjs
+ * 4.22 kernel starts with `backend.readSync(x)`, which copies the whole input out
+ * of the wasm heap on every call, so a slice of a few rows of a large tensor costs
+ * as much as copying the tensor (convolution frames and gradient bookkeeping slice
+ * often; measured about a quarter of a tiny speech training step). Here both the
+ * input and the output are views of the heap, taken after the output is allocated
+ * (allocation can grow the heap, which detaches older views).
+ */
+import * as tf from '@tensorflow/tfjs';
+
+interface WasmHeapBackend {
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap(info: tf.TensorInfo): tf.TypedArray;
+}
+
+/** Copy the box `begin`..`begin+size` of a row-major tensor `x` of shape `shape` into `out`. */
+export function copyBox(x: tf.TypedArray, shape: number[], begin: number[], size: number[], out: tf.TypedArray): void {
+  const rank = shape.length;
+  if (rank === 0) {
+    out[0] = x[0];
+    return;
+  }
+  const strides = new Array<number>(rank);
+  strides[rank - 1] = 1;
+  for (let d = rank - 2; d >= 0; d--) strides[d] = strides[d + 1] * shape[d + 1];
+  const row = size[rank - 1];
+  const rows = size.slice(0, rank - 1).reduce((a, b) => a * b, 1);
+  const index = new Array<number>(Math.max(rank - 1, 0)).fill(0);
+  for (let r = 0; r < rows; r++) {
+    let offset = begin[rank - 1];
+    for (let d = 0; d < rank - 1; d++) offset += (begin[d] + index[d]) * strides[d];
+    out.set(x.subarray(offset, offset + row), r * row);
+    for (let d = rank - 2; d >= 0; d--) {
+      if (++index[d] < size[d]) break;
+      index[d] = 0;
+    }
+  }
+}
+
+/** Replace the wasm `Slice` kernel (numeric dtypes; strings keep the original kernel). */
+export function registerInPlaceSlice(): void {
+  const original = tf.getKernel('Slice', 'wasm');
+  if (original === undefined) return;
+  tf.unregisterKernel('Slice', 'wasm');
+  tf.registerKernel({
+    kernelName: 'Slice',
+    backendName: 'wasm',
+    setupFunc: original.setupFunc,
+    kernelFunc: (args) => {
+      const { inputs, attrs, backend } = args;
+      const x = (inputs as { x: tf.TensorInfo }).x;
+      if (x.dtype === 'string') return original.kernelFunc(args);
+      const { begin, size } = attrs as unknown as { begin: number | number[]; size: number | number[] };
+      const [begin_, size_] = tf.slice_util.parseSliceParams(x as unknown as tf.Tensor, begin, size);
+      const wasm = backend as unknown as WasmHeapBackend;
+      const out = wasm.makeOutput(size_, x.dtype);
+      if (size_.reduce((a, b) => a * b, 1) === 0) return out;
+      copyBox(wasm.typedArrayFromHeap(x), x.shape, begin_, size_, wasm.typedArrayFromHeap(out));
+      return out;
+    },
+  });
+}

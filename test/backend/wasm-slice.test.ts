@@ -1,0 +1,34 @@
+/** The in-place wasm Slice kernel gives exactly what the cpu backend gives, for any box. */
+import * as tf from '@tensorflow/tfjs';
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { withBackend } from '../helpers/backends';
+
+describe('wasm Slice (in place)', () => {
+  it('matches the cpu backend on random shapes and boxes, rank 1 to 5', async () => {
+    const cases = fc.sample(
+      fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 5 }).chain((shape) =>
+        fc.tuple(fc.constant(shape), ...shape.map((n) => fc.integer({ min: 0, max: n - 1 }).chain((b) => fc.tuple(fc.constant(b), fc.integer({ min: 0, max: n - b }))))),
+      ),
+      { numRuns: 60, seed: 11 },
+    ) as unknown as [number[], ...[number, number][]][];
+    for (const [shape, ...boxes] of cases) {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const values = Float32Array.from({ length: n }, (_, i) => i * 0.5 - 3);
+      const begin = boxes.map(([b]) => b);
+      const size = boxes.map(([, s]) => s);
+      const want = await withBackend('cpu', () => Array.from(tf.tidy(() => tf.slice(tf.tensor(values, shape), begin, size)).dataSync()));
+      const got = await withBackend('wasm', () => Array.from(tf.tidy(() => tf.slice(tf.tensor(values, shape), begin, size)).dataSync()));
+      expect(got, `shape ${shape} begin ${begin} size ${size}`).to.deep.equal(want);
+    }
+  });
+
+  it('keeps int32 values and the gradient of slice', async () => {
+    await withBackend('wasm', () => {
+      const x = tf.tensor2d([[1, 2, 3], [4, 5, 6]], [2, 3], 'int32');
+      expect(Array.from(tf.slice(x, [0, 1], [2, 2]).dataSync())).to.deep.equal([2, 3, 5, 6]);
+      const g = tf.grad((a: tf.Tensor) => tf.sum(tf.slice(a, [1, 0], [1, 2])))(tf.ones([2, 3]));
+      expect(Array.from(g.dataSync())).to.deep.equal([0, 0, 0, 1, 1, 0]);
+    });
+  });
+});
