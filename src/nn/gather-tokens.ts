@@ -3,11 +3,29 @@
  * of a batch into its clones, `gather_unmasked` (keep the visible tokens of each row,
  * in `ids_keep` order), and the decoder's un-shuffle (`torch.gather(cat([kept,
  * filler]), ids_restore)`). Every gather works on a [R·T, D] view with flat row
- * indices, so it is one `tf.gather`, whose gradient (a segment sum) exists on every
- * backend here; a one-hot matMul is the other way to write it and measured slower on
- * wasm (a batched matMul).
+ * indices, so it is one {@link takeRows} (row copies with a scatter-add gradient;
+ * on wasm ~5× less CPU than `tf.gather`, measured in `take-rows.ts`). Indices may be
+ * given as an int32 tensor (as `MaskInfo` holds them) or as an `Int32Array`; a
+ * tensor's values are read once and remembered for as long as the tensor lives.
  */
 import * as tf from '@tensorflow/tfjs';
+import { checkRowIndex, takeRows } from './take-rows';
+
+/** Flat row indices: an int32 tensor or its values. */
+export type RowIndex = tf.Tensor1D | Int32Array;
+
+const hostCopies = new WeakMap<tf.Tensor, Int32Array>();
+
+/** The values of a row index (read from the tensor once, then remembered). */
+export function hostRowIndex(index: RowIndex): Int32Array {
+  if (index instanceof Int32Array) return index;
+  let host = hostCopies.get(index);
+  if (!host) {
+    host = Int32Array.from(index.dataSync());
+    hostCopies.set(index, host);
+  }
+  return host;
+}
 
 /**
  * Flat row indices into a [rows·length, ...] view: entry `r·k + j` is
@@ -32,13 +50,15 @@ export function flatRowIndices(perRow: readonly (readonly number[])[], length: n
  * listed in `flatIndex` (R·K entries, from {@link flatRowIndices}), in that order.
  * `rows` R defaults to B (one output row per input row).
  */
-export function gatherTokens(x: tf.Tensor, flatIndex: tf.Tensor1D, rows = x.shape[0]): tf.Tensor {
+export function gatherTokens(x: tf.Tensor, flatIndex: RowIndex, rows = x.shape[0]): tf.Tensor {
   return tf.tidy(() => {
     const [b, t, ...rest] = x.shape;
-    const k = flatIndex.size / rows;
-    if (!Number.isInteger(k)) throw new Error(`gatherTokens: ${flatIndex.size} indices do not split evenly over ${rows} rows.`);
+    const index = hostRowIndex(flatIndex);
+    const k = index.length / rows;
+    if (!Number.isInteger(k)) throw new Error(`gatherTokens: ${index.length} indices do not split evenly over ${rows} rows.`);
+    checkRowIndex(index, b * t, 'gatherTokens');
     const inner = rest.reduce((p, q) => p * q, 1);
-    return tf.gather(x.reshape([b * t, inner]), flatIndex).reshape([rows, k, ...rest]);
+    return takeRows(x.reshape([b * t, inner]), index).reshape([rows, k, ...rest]);
   });
 }
 
@@ -47,10 +67,11 @@ export function repeatInterleave(x: tf.Tensor, times: number): tf.Tensor {
   if (!Number.isInteger(times) || times < 1) throw new Error(`repeatInterleave needs a positive integer count, got ${times}.`);
   if (times === 1) return x;
   return tf.tidy(() => {
-    const b = x.shape[0];
+    const [b, ...rest] = x.shape;
     const idx = new Int32Array(b * times);
     for (let i = 0; i < idx.length; i++) idx[i] = Math.floor(i / times);
-    return tf.gather(x, tf.tensor1d(idx, 'int32'));
+    const inner = rest.reduce((p, q) => p * q, 1);
+    return takeRows(x.reshape([b, inner]), idx).reshape([b * times, ...rest]);
   });
 }
 
@@ -59,12 +80,14 @@ export function repeatInterleave(x: tf.Tensor, times: number): tf.Tensor {
  * put back in original order with `restoreIndex` (flat `ids_restore`, R·T entries
  * indexing the [R·T, D] view of `cat([kept, filler], 1)`). Returns [R, T, D].
  */
-export function restoreTokens(kept: tf.Tensor, filler: tf.Tensor, restoreIndex: tf.Tensor1D): tf.Tensor {
+export function restoreTokens(kept: tf.Tensor, filler: tf.Tensor, restoreIndex: RowIndex): tf.Tensor {
   return tf.tidy(() => {
     const [r, k, d] = kept.shape;
     const t = k + (filler.shape[1] as number);
-    if (restoreIndex.size !== r * t) throw new Error(`restoreTokens: ${restoreIndex.size} restore indices for ${r} rows of ${t} positions.`);
+    const index = hostRowIndex(restoreIndex);
+    if (index.length !== r * t) throw new Error(`restoreTokens: ${index.length} restore indices for ${r} rows of ${t} positions.`);
+    checkRowIndex(index, r * t, 'restoreTokens');
     const all = tf.concat([kept, filler], 1).reshape([r * t, d]);
-    return tf.gather(all, restoreIndex).reshape([r, t, d]);
+    return takeRows(all, index).reshape([r, t, d]);
   });
 }

@@ -43,7 +43,7 @@ function expectClose(a: ArrayLike<number>, b: ArrayLike<number>, tol = 1e-4): vo
 
 const CONFIG: ConvDecoderConfig = { dim: 8, kernel: 3, layers: 2, groups: 2, residual: true, projectionLayers: 1 };
 
-describe('GroupedConv2d (frames + matMul)', () => {
+describe('GroupedConv2d (banded matMul)', () => {
   for (const [groups, kernel, cin, cout] of [[1, 3, 4, 6], [2, 3, 4, 6], [4, 3, 8, 8], [2, 2, 4, 4], [2, [1, 3], 4, 4]] as [number, number | [number, number], number, number][]) {
     it(`equals the definition (groups ${groups}, kernel ${JSON.stringify(kernel)}, ${cin} → ${cout})`, () => {
       const rng = new Rng(3);

@@ -1,0 +1,113 @@
+/**
+ * Rows of a matrix picked by a fixed, host-side index, with a scatter-add
+ * gradient: the one data-movement primitive under data2vec 2.0's token gathers
+ * (spec §2.5: `gather_unmasked`, `repeat_interleave`, the decoder's un-shuffle)
+ * and the v2 image decoder's convolution frames (spec §5.3, `conv2d.ts`).
+ *
+ * On the wasm and cpu backends the rows are copied by a JavaScript loop over the
+ * tensor's data: tfjs-wasm's `GatherV2` moves ~5× slower than that loop
+ * (measured, forward + backward, 12,544 rows of 64 floats: 104 ms against 29 ms of
+ * CPU), and its gradient, a segment sum, is a JavaScript loop here anyway
+ * (`src/backend/wasm-kernels.ts`). Other backends (tensorflow, webgl) keep their
+ * device memory: there the same function is `tf.gather` on x with a zero row
+ * appended, and its gradient the backend's segment sum.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/** Backends on which {@link takeRows} copies in JavaScript (their tensor data lives in host memory). */
+export const HOST_BACKENDS: ReadonlySet<string> = new Set(['wasm', 'cpu']);
+
+/** out[k·w … k·w + w) = src[index[k]·w …] (zeros where index[k] < 0); unrolled by 4 when w allows. */
+function copyRows(src: Float32Array, index: Int32Array, w: number): Float32Array {
+  const out = new Float32Array(index.length * w);
+  if (w % 4 === 0) {
+    for (let k = 0; k < index.length; k++) {
+      const s = index[k];
+      if (s < 0) continue;
+      let i = s * w;
+      let o = k * w;
+      const end = o + w;
+      while (o < end) {
+        out[o] = src[i];
+        out[o + 1] = src[i + 1];
+        out[o + 2] = src[i + 2];
+        out[o + 3] = src[i + 3];
+        o += 4;
+        i += 4;
+      }
+    }
+  } else {
+    for (let k = 0; k < index.length; k++) {
+      const s = index[k];
+      if (s < 0) continue;
+      const i = s * w;
+      const o = k * w;
+      for (let j = 0; j < w; j++) out[o + j] = src[i + j];
+    }
+  }
+  return out;
+}
+
+/** acc[index[k]·w …] += g[k·w …] for every k with index[k] ≥ 0 (the gradient of {@link copyRows}). */
+function scatterAddRows(g: Float32Array, index: Int32Array, w: number, rows: number): Float32Array {
+  const acc = new Float32Array(rows * w);
+  if (w % 4 === 0) {
+    for (let k = 0; k < index.length; k++) {
+      const s = index[k];
+      if (s < 0) continue;
+      let i = s * w;
+      let o = k * w;
+      const end = o + w;
+      while (o < end) {
+        acc[i] += g[o];
+        acc[i + 1] += g[o + 1];
+        acc[i + 2] += g[o + 2];
+        acc[i + 3] += g[o + 3];
+        o += 4;
+        i += 4;
+      }
+    }
+  } else {
+    for (let k = 0; k < index.length; k++) {
+      const s = index[k];
+      if (s < 0) continue;
+      const i = s * w;
+      const o = k * w;
+      for (let j = 0; j < w; j++) acc[i + j] += g[o + j];
+    }
+  }
+  return acc;
+}
+
+/** Throws unless every entry of `index` is −1 or a row of an n-row matrix. */
+export function checkRowIndex(index: Int32Array, n: number, what = 'takeRows'): void {
+  for (let k = 0; k < index.length; k++) {
+    const s = index[k];
+    if (!(s >= -1 && s < n)) throw new Error(`${what}: index entry ${k} is ${s}, but the matrix has rows 0..${n - 1} (−1 gives a zero row).`);
+  }
+}
+
+/**
+ * x [n, w] (float32) → [index.length, w]: row k is x's row `index[k]`, or zeros where
+ * `index[k]` is −1. The gradient adds each output row's gradient back into its
+ * source row. `index` is read, never copied, so it must not change afterwards;
+ * entries are not checked here (see {@link checkRowIndex}).
+ */
+export function takeRows(x: tf.Tensor, index: Int32Array): tf.Tensor2D {
+  if (x.rank !== 2) throw new Error(`takeRows expects a [rows, width] matrix, got shape [${x.shape}].`);
+  const [n, w] = x.shape as [number, number];
+  if (x.dtype !== 'float32' || !HOST_BACKENDS.has(tf.getBackend())) {
+    return tf.tidy(() => {
+      const padded = tf.concat([x, tf.zeros([1, w], x.dtype)], 0);
+      const idx = tf.tensor1d(Int32Array.from(index, (s) => (s < 0 ? n : s)), 'int32');
+      return tf.gather(padded, idx) as tf.Tensor2D;
+    });
+  }
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const input = args[0] as tf.Tensor;
+    const value = tf.tensor2d(copyRows(input.dataSync() as Float32Array, index, w), [index.length, w]);
+    const gradFunc = (dy: tf.Tensor): tf.Tensor => tf.tensor2d(scatterAddRows(dy.dataSync() as Float32Array, index, w, n), [n, w]);
+    return { value, gradFunc };
+  }) as (input: tf.Tensor) => tf.Tensor2D;
+  return op(x);
+}
