@@ -10,8 +10,8 @@
  * Adam (0.9, 0.98) ε 1e-6 (fairseq form) wd 0.01, tri-stage 3/90/7 % at 5e-4,
  * 400k updates, no clipping. It is meant for a GPU host with a speech corpus
  * (`--data DIR`). `small` is in between: 256 channels, D 384, 8 blocks of 6
- * heads, top 5 of 8. In every preset the trainer keeps 1-D parameters and
- * biases out of weight decay, where fairseq v1 decays every parameter (trap 18).
+ * heads, top 5 of 8. As in fairseq v1, every preset decays every parameter,
+ * biases and norms included (`decayAll`, trap 18).
  *
  * `tiny` runs in about 4 minutes of CPU time on the bundled spoken digits
  * (single words of 0.2–0.9 s, 10–43 frames) and keeps the reference recipe

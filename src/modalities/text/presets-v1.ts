@@ -25,8 +25,8 @@
  *   lowest disturbed the frozen features least at this length).
  * - `tiny-released`: `tiny` with the released code's masking and teacher input.
  *
- * Where every preset departs from fairseq: the trainer never applies weight decay to
- * biases and LayerNorm parameters (fairseq v1 text decays all parameters, trap 18);
+ * As in fairseq v1 text, weight decay applies to every parameter, biases and LayerNorm
+ * parameters included (`decayAll`, trap 18). Where every preset departs from fairseq:
  * the EMA steps once per optimizer update (v1 fairseq steps once per micro-batch, trap 6).
  */
 import { BERT_MASK_DEFAULTS, SPAN_TEXT_MASK_DEFAULTS } from '../../masking/mask-tokens';
