@@ -6,9 +6,11 @@ import { imageV1Recipe } from '../modalities/image/recipe-v1';
 import { audioV1Recipe } from '../modalities/audio/recipe-v1';
 import { imageV2Recipe } from '../modalities/image/recipe-v2';
 import { textV1Recipe } from '../modalities/text/recipe-v1';
+import { textV2Recipe } from '../modalities/text/recipe-v2';
+import { audioV2Recipe } from '../modalities/audio/recipe-v2';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-const RECIPES: Recipe<any, any>[] = [imageV1Recipe, audioV1Recipe, imageV2Recipe, textV1Recipe];
+const RECIPES: Recipe<any, any>[] = [imageV1Recipe, audioV1Recipe, imageV2Recipe, textV1Recipe, audioV2Recipe, textV2Recipe];
 
 /** All registered recipes. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
