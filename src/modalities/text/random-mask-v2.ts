@@ -60,8 +60,8 @@ export function textRandomMasks(
   });
   const shortest = Math.min(...real);
   const n = textMaskCount(shortest, maskProb);
-  if (n < 1) {
-    throw new Error(`the shortest row of the batch has ${shortest} tokens, too few to mask any at maskProb ${maskProb}; drop rows that short or raise masking.maskProb.`);
+  if (n < 1 || n >= shortest) {
+    throw new Error(`the shortest row of the batch has ${shortest} tokens, too few to both mask and keep one at maskProb ${maskProb}; drop rows that short or change masking.maskProb.`);
   }
   const mask = emptyMaskBatch(batch * clones, t);
   const idsKeep: number[][] = [];
