@@ -92,20 +92,21 @@ describe('speech v2 masks (spec §2.2, traps 10–11)', () => {
   it('tiny batches: batch × clones rows, exactly ⌊T/2⌋ masked frames each on the batch frame count, deterministic per seed', () => {
     const config = audioV2Recipe.config('tiny');
     const data = audioV2Recipe.loadData(config);
-    const model = buildAudioV2(config);
-    const make = audioV2Recipe.build(config, data).batches;
+    const setup = audioV2Recipe.build(config, data);
+    const make = setup.batches;
     const a = make(2, 0) as V2Batch;
     const [b, samples] = a.input.shape;
-    const frames = model.encoder.modality.outputLength(samples);
+    const frames = (setup.objective as ReturnType<typeof buildAudioV2>).encoder.modality.outputLength(samples);
     expect(b).to.equal(8);
     expect([a.mask.rows, a.mask.clones, a.mask.length, a.mask.lenKeep]).to.deep.equal([64, 8, frames, frames - Math.floor(frames / 2)]);
     const rows = a.mask.mask.arraySync() as number[][];
     rows.forEach((r) => expect(r.reduce((s, v) => s + v, 0)).to.equal(Math.floor(frames / 2)));
     expect(rows[0]).to.not.deep.equal(rows[1]);
     expect((make(2, 0) as V2Batch).mask.mask.arraySync()).to.deep.equal(rows);
-    const other = audioV2Recipe.build(audioV2Recipe.config('tiny', { seed: 1 }), data).batches(2, 0) as V2Batch;
-    expect(other.mask.mask.arraySync()).to.not.deep.equal(rows);
-    model.dispose();
+    const otherSetup = audioV2Recipe.build(audioV2Recipe.config('tiny', { seed: 1 }), data);
+    expect((otherSetup.batches(2, 0) as V2Batch).mask.mask.arraySync()).to.not.deep.equal(rows);
+    setup.objective.dispose();
+    otherSetup.objective.dispose();
   });
 });
 
