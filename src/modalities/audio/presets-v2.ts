@@ -17,7 +17,11 @@
  * clipping. A reference batch is 8 GPUs × 1.0M samples ≈ 8.3 min of audio; here that
  * is 8 clips × 5 accumulation steps (about 40 LibriSpeech utterances). `small` is the
  * same recipe at 384 wide (6 heads, 8 blocks, top 5, decoder 192, 256 CNN channels),
- * the same sizes as the v1 small preset.
+ * the same sizes as the v1 small preset. Both are meant for a GPU host with a speech
+ * corpus (`--data DIR`; the bundled words are shorter than the 2 s minimum). On wasm,
+ * `base` (94 M parameters, plus teacher and Adam state) ran one update at
+ * `--accumulation 1` (81 s for 2 clips) but overflowed the wasm heap ("memory access
+ * out of bounds") with its default accumulation of 5.
  *
  * `tiny` keeps the model shape of the v1 tiny speech preset (64 CNN channels, D 64,
  * 4 blocks of 4 heads, FFN 256, no layerdrop, the top 3 of 4 layers, τ 0.99 → 0.999
