@@ -62,8 +62,13 @@ export function audioV1Batches(config: AudioV1Config, clips: readonly AudioClip[
   };
 }
 
-/** Mean-pooled final outputs of each clip, encoded whole (no crop below the cap, no padding). */
-export function audioClipFeatures(encoder: AudioEncoderV1, clips: readonly AudioClip[], maxSampleSize: number, onProgress?: (done: number, total: number) => void): LabelledFeatures {
+/** Any speech encoder that maps a waveform batch [1, L] to outputs [1, T, D] (v1 and v2). */
+export interface WaveformEncoder {
+  forward(waveform: tf.Tensor): { out: tf.Tensor };
+}
+
+/** Mean-pooled final outputs of each clip, encoded whole (no crop below the cap, no padding, no mask). */
+export function audioClipFeatures(encoder: WaveformEncoder, clips: readonly AudioClip[], maxSampleSize: number, onProgress?: (done: number, total: number) => void): LabelledFeatures {
   const labels = Int32Array.from(clips, (c) => c.label);
   return meanPooledFeatures(clips.length, labels, 1, ([i]) => {
     const b = collateCentreCrop([clips[i]], { maxSampleSize });

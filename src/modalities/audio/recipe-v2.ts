@@ -17,20 +17,19 @@ import * as tf from '@tensorflow/tfjs';
 import { PretrainSetup, Recipe, RunOverrides } from '../../run/recipe';
 import { applyOverrides, presetFor } from '../../run/overrides';
 import { AudioClip } from '../../data/audio-dataset';
-import { collateAudio, collateCentreCrop } from '../../data/audio-batch';
+import { collateAudio } from '../../data/audio-batch';
 import { blockMask1d } from '../../masking/block-mask-1d';
 import { cloneMasks } from '../../masking/multi-mask';
 import { Data2VecV2, V2Batch } from '../../data2vec/data2vec-v2';
 import { makeMaskInfo } from '../../data2vec/v2-mask-info';
 import { V2Backbone } from '../../data2vec/v2-backbone';
 import { Decoder1d } from '../../nn/decoder-1d';
-import { meanPooledFeatures } from '../../eval/pooled-features';
 import { LabelledFeatures } from '../../eval/features';
 import { Module } from '../../nn/module';
 import { Rng } from '../../util/rng';
 import { AudioEncoderV2, audioBackboneV2 } from './encoder-v2';
 import { audioBatchPlan } from './length-batches';
-import { AudioData, loadAudioData } from './recipe-v1';
+import { AudioData, audioClipFeatures, loadAudioData } from './recipe-v1';
 import { AUDIO_V2_PRESETS, AudioV2Config } from './presets-v2';
 
 /** The v2 speech model of a config (random init from `config.seed`). */
@@ -57,15 +56,6 @@ export function audioV2Batches(config: AudioV2Config, clips: readonly AudioClip[
   };
 }
 
-/** Mean-pooled final-block outputs of each clip, encoded whole (no crop below the cap, no padding, no mask). */
-export function audioV2ClipFeatures(encoder: V2Backbone<AudioEncoderV2>, clips: readonly AudioClip[], maxSampleSize: number, onProgress?: (done: number, total: number) => void): LabelledFeatures {
-  const labels = Int32Array.from(clips, (c) => c.label);
-  return meanPooledFeatures(clips.length, labels, 1, ([i]) => {
-    const b = collateCentreCrop([clips[i]], { maxSampleSize });
-    return encoder.forward(tf.tensor2d(b.waveforms, [1, b.length])).out;
-  }, onProgress);
-}
-
 /** `--modality audio --algo v2`: presets tiny, small, base (see `presets-v2.ts`). */
 export const audioV2Recipe: Recipe<AudioV2Config, AudioData> = {
   modality: 'audio',
@@ -84,6 +74,6 @@ export const audioV2Recipe: Recipe<AudioV2Config, AudioData> = {
   },
 
   features(encoder: Module, config: AudioV2Config, data: AudioData, split: 'train' | 'test', onProgress?: (done: number, total: number) => void): LabelledFeatures {
-    return audioV2ClipFeatures(encoder as V2Backbone<AudioEncoderV2>, data.dataset[split], config.audio.maxSampleSize, onProgress);
+    return audioClipFeatures(encoder as V2Backbone<AudioEncoderV2>, data.dataset[split], config.audio.maxSampleSize, onProgress);
   },
 };
