@@ -24,17 +24,18 @@
  *   gloss per row up to 64 tokens, 240 updates) for a v1/v2 comparison: 8 glosses × 8
  *   clones per update, i.e. the same 64 student rows per update as v1 tiny's 64 glosses
  *   (each clone holding 52 % of its gloss), a decoder of 64 channels × 3 layers, kernel
- *   9. Peak LR 1e-3 with 10 % warm-up, τ 0.99 → 0.999 over the run (as every tiny
- *   preset: a few hundred updates cannot use 0.9999).
+ *   9. Peak LR 5e-4 with 10 % warm-up (as v1 tiny; 1e-3 probed lower: 25.5 % linear,
+ *   22.8 % kNN), τ 0.99 → 0.999 over the run (as every tiny preset: a few hundred
+ *   updates cannot use 0.9999).
  *   Measured on the 2-core project machine (wasm), shared with other work (load
- *   average 5–7): 240 updates in 393 s wall, 6.9 glosses/s, loss 31.5 → 14.9,
- *   target_var 0.85, pred_var 0.78. In one session at load ~5, 40 updates each: v2
- *   tiny 0.87 s per update (9.2 glosses/s, 32 s CPU) against v1 tiny 1.98 s per update
- *   (32.3 glosses/s, 60 s CPU): 0.44× v1's time per update, 0.28× its glosses/s, so
- *   about 2 minutes where v1 tiny's 240 updates took 282 s. Probe (`probe --run`)
- *   after 240 updates: linear 25.5 %, kNN 22.8 %; random init 27.6 % / 33.2 % (v1
- *   tiny: 26.5 / 24.1 against 27.4 / 33.6): as with v1 at this length, pretraining
- *   does not beat random init on supersense probing.
+ *   average ~5.5): 240 updates in 246 s wall (148 s CPU for the whole command),
+ *   12.3 glosses/s, loss 31.5 → 16.9, target_var 0.82, pred_var 0.69. In one session
+ *   at load ~5, 40 updates each: v2 tiny 0.87 s per update (9.2 glosses/s) against v1
+ *   tiny 1.98 s per update (32.3 glosses/s): 0.44× v1's time per update for the same
+ *   64 student rows, 0.28× its glosses/s. Probe (`probe --run`) after 240 updates:
+ *   linear 26.1 %, kNN 25.1 %; random init 27.6 % / 33.2 % (v1 tiny: 26.5 / 24.1
+ *   against 27.4 / 33.6): as with v1 at this length, pretraining does not beat random
+ *   init on supersense probing.
  *
  * Where `tiny` and `small` depart from the reference besides their sizes: rows are
  * single glosses padded to the batch's longest, so masking draws its exact per-row
@@ -127,7 +128,7 @@ export const TEXT_V2_PRESETS: Record<string, () => TextV2Config> = {
     model: model(VOCAB.wordnet4k, 128, 4, 4, 64),
     decoder: decoder(64, 3),
     data2vec: data2vec(4, { tauStart: 0.99, tauEnd: 0.999, annealUpdates: TINY_UPDATES }),
-    trainer: trainer(TINY_UPDATES, Math.round(TINY_UPDATES / 10), 8, 1, 1e-3, true),
+    trainer: trainer(TINY_UPDATES, Math.round(TINY_UPDATES / 10), 8, 1, 5e-4, true),
     evalBatchSize: 256,
   }),
   small: () => ({
