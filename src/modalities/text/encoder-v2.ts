@@ -121,16 +121,17 @@ export class TextEncoderV2 extends Module implements V2ModalityEncoder {
    * embedding dropout is the same for every call with the same `tokens` tensor.
    */
   localFeatures(tokens: tf.Tensor): tf.Tensor {
-    const [b, t] = tokens.shape as [number, number];
     if (tokens.rank !== 2) throw new Error(`the text encoder takes token ids [batch, length], got shape [${tokens.shape}].`);
-    const ids = tokens.dtype === 'int32' ? tokens : tf.cast(tokens, 'int32');
-    const hostIds = ids.dataSync();
+    const [b, t] = tokens.shape as [number, number];
+    const hostIds = tokens.dataSync();
     const pad = new Float32Array(hostIds.length);
     for (let i = 0; i < pad.length; i++) pad[i] = hostIds[i] === this.config.padIdx ? 1 : 0;
-    const padMask = tf.tensor2d(pad, [b, t]);
-    let x = this.localEncoder.forward(ids, padMask);
-    padMask.dispose();
-    if (this.training && this.config.embedDropout > 0) x = tf.dropout(x, this.config.embedDropout, undefined, this.dropoutSeed(tokens));
+    const x = tf.tidy(() => {
+      const ids = tokens.dtype === 'int32' ? tokens : tf.cast(tokens, 'int32');
+      const e = this.localEncoder.forward(ids, tf.tensor2d(pad, [b, t]));
+      const rate = this.config.embedDropout;
+      return this.training && rate > 0 ? tf.dropout(e, rate, undefined, this.dropoutSeed(tokens)) : e;
+    });
     this.padOf.set(x, { data: pad, shape: [b, t] });
     return x;
   }
