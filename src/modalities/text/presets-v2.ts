@@ -16,7 +16,9 @@
  * - `base`: the reference: 768 wide, 12 heads, 12 blocks, GPT-2 BPE, rows of exactly 512
  *   tokens (`sample_break_mode: none`, no padding), decoder 768 × 5 layers, kernel 9;
  *   64 rows per update (16 × 4 accumulated), peak LR 2e-4, 4,000 warm-up updates of 1M;
- *   τ 0.9999 → 0.99999 over 100k updates.
+ *   τ 0.9999 → 0.99999 over 100k updates. 153M trainable parameters (GPT-2 embeddings
+ *   and the 768 × 5 decoder included): it needs the `tensorflow` backend on a GPU host;
+ *   on wasm a single update (1 block × 8 clones) aborts when the heap runs out (measured).
  * - `small`: 6 blocks × 256 on the bundled glosses (8,192-id WordNet BPE), one gloss per
  *   row up to 128 tokens, decoder 256 × 5, 64 glosses per update, peak LR 5e-4 with
  *   1,000 warm-up updates of 20k, τ 0.999 → 0.9999 over 10k updates.
