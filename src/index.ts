@@ -7,6 +7,7 @@
 export * from './backend/select';
 export * from './backend/wasm-kernels';
 export * from './backend/batched-matmul';
+export * from './backend/wasm-slice';
 
 // Utilities
 export * from './util/rng';
@@ -36,6 +37,7 @@ export * from './nn/decoder-1d';
 export * from './nn/decoder-2d';
 export * from './nn/decoders';
 export * from './nn/gather-tokens';
+export * from './nn/take-rows';
 export * from './nn/token-embedding';
 
 // Masking (spec §2)
@@ -98,6 +100,10 @@ export * from './modalities/audio/length-batches';
 export * from './modalities/audio/positional-conv';
 export * from './modalities/audio/presets-v1';
 export * from './modalities/audio/recipe-v1';
+export * from './modalities/audio/encoder-v2';
+export * from './modalities/audio/masked-alibi-v2';
+export * from './modalities/audio/presets-v2';
+export * from './modalities/audio/recipe-v2';
 export * from './modalities/image/encoder-v2';
 export * from './modalities/image/presets-v2';
 export * from './modalities/image/recipe-v2';
@@ -108,6 +114,12 @@ export * from './modalities/text/recipe-v1';
 export * from './modalities/text/text-data';
 export * from './modalities/text/text-embeddings';
 export * from './modalities/text/text-rows';
+export * from './modalities/text/document-features';
+export * from './modalities/text/encoder-v2';
+export * from './modalities/text/init-bert-v2';
+export * from './modalities/text/presets-v2';
+export * from './modalities/text/random-mask-v2';
+export * from './modalities/text/recipe-v2';
 
 // Visualisation and notebook display
 export * from './viz/plotly-bundle';

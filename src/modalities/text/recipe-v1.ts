@@ -7,14 +7,14 @@
  */
 import { Recipe, RunOverrides, PretrainSetup } from '../../run/recipe';
 import { applyOverrides, presetFor } from '../../run/overrides';
-import { collateSequences, tokenBatchToTensors, wrapDocument } from '../../data/text-batch';
+import { collateSequences } from '../../data/text-batch';
 import { Data2VecV1, V1Batch } from '../../data2vec/data2vec-v1';
 import { LabelledFeatures } from '../../eval/features';
-import { meanPooledFeatures } from '../../eval/pooled-features';
 import { Module } from '../../nn/module';
 import { Rng } from '../../util/rng';
 import { TextEncoderV1 } from './encoder-v1';
-import { TextData, loadTextData, requireLabels } from './text-data';
+import { documentFeatures } from './document-features';
+import { TextData, loadTextData } from './text-data';
 import { pretrainingRows } from './text-rows';
 import { maskTextBatch, maskedTextToV1Batch } from './masked-batch-v1';
 import { TEXT_V1_PRESETS, TextV1Config } from './presets-v1';
@@ -53,17 +53,8 @@ export function textFeatures(
   split: 'train' | 'test',
   onProgress?: (done: number, total: number) => void,
 ): LabelledFeatures {
-  const labels = requireLabels(data, split);
-  const { specials } = data.tokenizer;
-  const rows = data[split].ids.map((ids) => wrapDocument(ids, specials, config.sequences.maxLength));
-  const order = rows.map((_, i) => i).sort((a, b) => rows[a].length - rows[b].length || a - b);
-  const sorted = meanPooledFeatures(rows.length, Int32Array.from(order, (i) => labels[i]), config.evalBatchSize, (idx) => {
-    const t = tokenBatchToTensors(collateSequences(idx.map((k) => rows[order[k]]), specials.pad));
-    return { out: encoder.forward(t.tokens).out, padMask: t.paddingMask };
-  }, onProgress);
-  const x = new Float32Array(sorted.x.length);
-  order.forEach((doc, k) => x.set(sorted.x.subarray(k * sorted.dim, (k + 1) * sorted.dim), doc * sorted.dim));
-  return { x, y: labels, n: rows.length, dim: sorted.dim };
+  const options = { maxLength: config.sequences.maxLength, batchSize: config.evalBatchSize };
+  return documentFeatures((tokens) => encoder.forward(tokens).out, data, split, options, onProgress);
 }
 
 export const textV1Recipe: Recipe<TextV1Config, TextData> = {
