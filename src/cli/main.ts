@@ -11,6 +11,7 @@ import { registerMasksCommand } from './masks-command';
 import { registerQuickstartCommand } from './quickstart-command';
 import { registerBenchCommand } from './bench-command';
 import { intFlag, numberFlag, startBackend } from './flags';
+import { errorMessage } from './error-message';
 
 const say = (line: string) => process.stderr.write(line + '\n');
 
@@ -83,7 +84,7 @@ export async function main(argv: string[]): Promise<void> {
     await buildProgram().parseAsync(argv);
   } catch (e) {
     const err = e as Error;
-    say(`error: ${err.message}`);
+    say(`error: ${errorMessage(err)}`);
     if (process.env.D2V_DEBUG) say(err.stack ?? '');
     process.exitCode = 1;
   }
