@@ -4,7 +4,7 @@
  * a deterministic probe subset.
  */
 import { expect } from 'chai';
-import { benchCompare, benchRatios, subsetImages } from '../../src/run/bench';
+import { benchCompare, benchRatios, defaultBenchThreshold, subsetImages } from '../../src/run/bench';
 import { loadFashionMnist } from '../../src/data/image-dataset';
 
 describe('benchCompare (v1 vs v2 on images)', () => {
@@ -41,6 +41,20 @@ describe('benchCompare (v1 vs v2 on images)', () => {
   it('rejects bad options with one sentence', () => {
     expect(() => benchCompare({ threshold: 1.5 })).to.throw(/threshold is 1.5; give an accuracy between 0 and 1/);
     expect(() => benchCompare({ probeEvery: 0 })).to.throw(/probeEvery is 0/);
+    expect(() => benchCompare({ modality: 'video' as never })).to.throw(/--modality video is not one of image, audio, text/);
+  });
+
+  it('runs on speech with the speech default threshold and whole-split probes', function () {
+    this.timeout(300_000);
+    const r = benchCompare({ modality: 'audio', preset: 'tiny', algos: ['v2'], seed: 0, probeEvery: 1, maxUpdates: 1, overrides: { batchSize: 2 } });
+    expect(r.threshold).to.equal(defaultBenchThreshold('audio'));
+    expect(r.threshold).to.equal(0.5);
+    const a = r.v2!;
+    expect([a.updates, a.batch_size, a.views_per_sample]).to.deep.equal([1, 2, 8]);
+    expect(a.probes.map((p) => p.update)).to.deep.equal([0, 1]);
+    // 10 digit classes: a probe is a real accuracy on the held-out voices.
+    a.probes.forEach((p) => expect(p.accuracy).to.be.within(0, 1));
+    expect(a.initial_accuracy).to.equal(a.probes[0].accuracy);
   });
 
   it('probes on a seeded subset of the train split', () => {
