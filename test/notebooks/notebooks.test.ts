@@ -9,6 +9,7 @@ import { expect } from 'chai';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { spawnSync } from 'child_process';
 import { ROOT, hermeticKernel, kernelInstall, runNotebooks, skipWithoutJupyter, NotebookRun } from './jupyter-env';
 import { browserUnavailableReason, checkHtmlFile, launchChromium } from '../helpers/browser';
 
@@ -50,6 +51,18 @@ describe('notebooks (committed form)', () => {
           expect(c.outputs ?? [], sourceOf(c).slice(0, 60)).to.deep.equal([]);
           expect(c.execution_count ?? null).to.equal(null);
         }
+      });
+
+      it('is a valid nbformat 4.5 document (cell ids present and unique; checked by nbformat itself when Jupyter is installed)', function () {
+        const raw = JSON.parse(fs.readFileSync(path.join(NOTEBOOK_DIR, file), 'utf8')) as { nbformat: number; nbformat_minor: number; cells: { id?: string }[] };
+        expect([raw.nbformat, raw.nbformat_minor]).to.deep.equal([4, 5]);
+        const ids = raw.cells.map((c) => c.id);
+        ids.forEach((id) => expect(id, 'cell id').to.match(/^[a-zA-Z0-9-_]{1,64}$/));
+        expect(new Set(ids).size).to.equal(ids.length);
+        skipWithoutJupyter(this);
+        const check = 'import nbformat, sys; nbformat.validate(nbformat.read(sys.argv[1], 4))';
+        const r = spawnSync(kernelInstall.DEFAULT_PYTHON, ['-c', check, path.join(NOTEBOOK_DIR, file)], { encoding: 'utf8' });
+        expect(r.status, r.stderr).to.equal(0);
       });
 
       it('imports the library by its package name (no relative paths) and prints the backend in its first code cell', () => {
