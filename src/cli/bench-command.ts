@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import { Command } from 'commander';
 import { benchCompare, formatBench, BENCH_THRESHOLDS } from '../run/bench';
 import { Algo, Modality } from '../run/recipe';
-import { intFlag, numberFlag, startBackend } from './flags';
+import { collectSet, intFlag, numberFlag, startBackend } from './flags';
 
 export function registerBenchCommand(program: Command): void {
   program
@@ -20,6 +20,7 @@ export function registerBenchCommand(program: Command): void {
     .option('--probe-every <n>', 'probe every this many updates', intFlag('--probe-every'))
     .option('--max-updates <n>', 'stop each algorithm after this many updates', intFlag('--max-updates'))
     .option('--max-seconds <s>', 'stop each algorithm after this many training seconds', numberFlag('--max-seconds'))
+    .option('--set <path=value>', 'set a config field of every algorithm, e.g. --set trainer.batchSize=16 (repeatable)', collectSet)
     .option('--backend <name>', 'wasm, cpu or tensorflow')
     .option('--out <file>', 'also write the result as JSON to this file')
     .option('--json', 'print the result object as the last line')
@@ -31,6 +32,7 @@ export function registerBenchCommand(program: Command): void {
       const result = benchCompare({
         modality: opts.modality as Modality, preset: opts.preset, algos, threshold: opts.threshold, seed: opts.seed,
         probeEvery: opts.probeEvery, maxUpdates: opts.maxUpdates, maxSeconds: opts.maxSeconds,
+        overrides: opts.set ? { set: opts.set as Record<string, string> } : undefined,
         onProbe: (algo, p) => process.stderr.write(`${algo} update ${p.update}: probe ${(100 * p.accuracy).toFixed(1)} % after ${p.seconds.toFixed(1)} s of training\n`),
       });
       process.stderr.write(formatBench(result) + '\n');

@@ -28,3 +28,9 @@ export async function startBackend(flag?: string): Promise<string> {
   return info.name;
 }
 
+/** Collect repeated `--set path=value` flags into an object. */
+export function collectSet(value: string, previous: Record<string, string> = {}): Record<string, string> {
+  const i = value.indexOf('=');
+  if (i <= 0) throw new Error(`--set needs path=value (e.g. --set model.dim=128), got "${value}".`);
+  return { ...previous, [value.slice(0, i)]: value.slice(i + 1) };
+}

@@ -10,17 +10,10 @@ import { overridesFrom, runPretrain } from './pretrain-runner';
 import { registerMasksCommand } from './masks-command';
 import { registerQuickstartCommand } from './quickstart-command';
 import { registerBenchCommand } from './bench-command';
-import { intFlag, numberFlag, startBackend } from './flags';
+import { collectSet, intFlag, numberFlag, startBackend } from './flags';
 import { errorMessage } from './error-message';
 
 const say = (line: string) => process.stderr.write(line + '\n');
-
-/** Collect repeated `--set path=value` flags into an object. */
-function collectSet(value: string, previous: Record<string, string> = {}): Record<string, string> {
-  const i = value.indexOf('=');
-  if (i <= 0) throw new Error(`--set needs path=value (e.g. --set model.dim=128), got "${value}".`);
-  return { ...previous, [value.slice(0, i)]: value.slice(i + 1) };
-}
 
 function addTrainingOptions(cmd: Command): Command {
   return cmd

@@ -101,4 +101,23 @@ describe('data2vec CLI', function () {
     expect(r.n_test).to.equal(1000);
     expect(r.accuracy as number).to.be.within(0.1, 1);
   });
+
+  it('bench --json: the last line has each algorithm and the threshold; --set reaches every algorithm\'s config', function () {
+    this.timeout(300_000);
+    const r = run(['bench', '--modality', 'image', '--compare', 'v1,v2', '--max-updates', '1', '--probe-every', '1', '--threshold', '0.99',
+      '--set', 'trainer.batchSize=4', '--json']);
+    expect(r.code, r.stderr).to.equal(0);
+    const json = r.json as { threshold: number; v1: Record<string, unknown>; v2: Record<string, unknown> };
+    expect(json.threshold).to.equal(0.99);
+    for (const algo of ['v1', 'v2'] as const) {
+      for (const key of ['samples_per_sec', 'step_ms', 'time_to_accuracy_s']) expect(json[algo], `${algo}.${key}`).to.have.property(key);
+      expect(json[algo].batch_size).to.equal(4);
+      expect(json[algo].time_to_accuracy_s).to.equal(null);
+    }
+    expect([json.v1.views_per_sample, json.v2.views_per_sample]).to.deep.equal([1, 8]);
+    expect(r.stderr).to.match(/threshold: linear-probe test accuracy ≥ 0\.99/);
+    const bad = run(['bench', '--modality', 'video']);
+    expect(bad.code).to.equal(1);
+    expect(bad.stderr).to.match(/error: --modality video is not one of image, audio, text\./);
+  });
 });
