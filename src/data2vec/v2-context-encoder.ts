@@ -28,6 +28,14 @@ export interface V2BlockConfig {
   layerdrop: number;
 }
 
+/** The block settings within a larger config (every field of {@link V2BlockConfig}, nothing else). */
+export function pickV2BlockConfig(c: V2BlockConfig): V2BlockConfig {
+  return {
+    dim: c.dim, heads: c.heads, mlpRatio: c.mlpRatio, eps: c.eps, dropout: c.dropout, attnDropout: c.attnDropout,
+    activationDropout: c.activationDropout, postMlpDropout: c.postMlpDropout, layerdrop: c.layerdrop,
+  };
+}
+
 /** Post-LN blocks as v2's `AltBlock` (q/k/v biases, xavier-uniform linears as `_init_weights`). */
 export function v2Blocks(depth: number, c: V2BlockConfig, rng: Rng, layerdrop = c.layerdrop): TransformerEncoder {
   return new TransformerEncoder({

@@ -22,7 +22,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Module } from '../../nn/module';
 import { AlibiBias } from '../../nn/alibi';
 import { gatherTokens, repeatInterleave } from '../../nn/gather-tokens';
-import { V2BlockConfig, V2ContextEncoder } from '../../data2vec/v2-context-encoder';
+import { V2BlockConfig, V2ContextEncoder, pickV2BlockConfig } from '../../data2vec/v2-context-encoder';
 import { ContextOutput, V2Backbone, V2ModalityEncoder } from '../../data2vec/v2-backbone';
 import { MaskInfo } from '../../data2vec/v2-mask-info';
 import { Rng } from '../../util/rng';
@@ -75,10 +75,7 @@ export const AUDIO_V2_SHARED_PREFIXES: readonly string[] = Object.freeze([
 
 /** The block settings of a config (shared by prenet and main blocks). */
 export function audioV2BlockConfig(c: AudioEncoderV2Config): V2BlockConfig {
-  return {
-    dim: c.dim, heads: c.heads, mlpRatio: c.mlpRatio, eps: c.eps, dropout: c.dropout, attnDropout: c.attnDropout,
-    activationDropout: c.activationDropout, postMlpDropout: c.postMlpDropout, layerdrop: c.layerdrop,
-  };
+  return pickV2BlockConfig(c);
 }
 
 export class AudioEncoderV2 extends Module implements V2ModalityEncoder {

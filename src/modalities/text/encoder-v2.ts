@@ -30,7 +30,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Module } from '../../nn/module';
 import { gatherTokens } from '../../nn/gather-tokens';
-import { V2BlockConfig } from '../../data2vec/v2-context-encoder';
+import { V2BlockConfig, pickV2BlockConfig } from '../../data2vec/v2-context-encoder';
 import { ContextOutput, V2Backbone, V2ModalityEncoder } from '../../data2vec/v2-backbone';
 import { MaskInfo } from '../../data2vec/v2-mask-info';
 import { Rng } from '../../util/rng';
@@ -74,10 +74,7 @@ export const TEXT_V2_SHARED_PREFIXES: readonly string[] = Object.freeze(['modali
 
 /** The main-block settings of a config. */
 export function textV2BlockConfig(c: TextEncoderV2Config): V2BlockConfig {
-  return {
-    dim: c.dim, heads: c.heads, mlpRatio: c.mlpRatio, eps: c.eps, dropout: c.dropout, attnDropout: c.attnDropout,
-    activationDropout: c.activationDropout, postMlpDropout: c.postMlpDropout, layerdrop: c.layerdrop,
-  };
+  return pickV2BlockConfig(c);
 }
 
 export class TextEncoderV2 extends Module implements V2ModalityEncoder {
