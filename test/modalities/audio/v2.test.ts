@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
+import { shortRun } from '../../helpers/short-run';
 import { audioV2Recipe, buildAudioV2 } from '../../../src/modalities/audio/recipe-v2';
 import { AUDIO_V2_PRESETS, AudioV2Config } from '../../../src/modalities/audio/presets-v2';
 import { AudioEncoderV2 } from '../../../src/modalities/audio/encoder-v2';
@@ -22,7 +23,6 @@ import { buildTargets } from '../../../src/data2vec/targets';
 import { maskedRegressionLoss } from '../../../src/data2vec/losses';
 import { gatherTokens, repeatInterleave } from '../../../src/nn/gather-tokens';
 import { getRecipe } from '../../../src/run/recipes';
-import { Trainer } from '../../../src/train/trainer';
 import { Rng } from '../../../src/util/rng';
 import { gradCheck } from '../../helpers/gradcheck';
 import { TRAINING_BACKENDS, withBackend } from '../../helpers/backends';
@@ -271,25 +271,11 @@ describe('speech v2 short run', () => {
     const c = microConfig({}, { steps: 30 });
     // a constant, higher LR than the preset's so that 30 updates of the micro model show the fall
     c.trainer.schedule = { kind: 'constant', lr: 3e-3 };
-    const data = audioV2Recipe.loadData(c);
-    const setup = audioV2Recipe.build(c, data);
-    const trainer = new Trainer(setup.objective, setup.batches, c.trainer);
-    const losses: number[] = [];
-    let last: Record<string, number> = {};
-    let tensorsAfterSecond = 0;
-    for (let i = 0; i < 30; i++) {
-      const row = trainer.step();
-      losses.push(row.loss);
-      last = row as unknown as Record<string, number>;
-      if (i === 1) tensorsAfterSecond = tf.memory().numTensors;
-    }
-    const mean = (v: number[]) => v.reduce((s, x) => s + x, 0) / v.length;
-    expect(mean(losses.slice(-5))).to.be.lessThan(0.85 * mean(losses.slice(0, 5)));
-    expect(last.target_var).to.be.greaterThan(0.1);
-    expect(last.pred_var).to.be.greaterThan(0.01);
-    expect(last.masked_pct).to.be.within(0.4, 0.5);
-    expect(tf.memory().numTensors).to.equal(tensorsAfterSecond);
-    trainer.dispose();
-    setup.objective.dispose();
+    const r = shortRun(audioV2Recipe, c, 30);
+    expect(r.lastMean).to.be.lessThan(0.85 * r.firstMean);
+    expect(r.last.target_var).to.be.greaterThan(0.1);
+    expect(r.last.pred_var).to.be.greaterThan(0.01);
+    expect(r.last.masked_pct).to.be.within(0.4, 0.5);
+    expect(r.tensorsAtEnd).to.equal(r.tensorsAfterSecond);
   });
 });

@@ -3,11 +3,10 @@
  * structure against the reference sizes, exact mask counts on the 7×7 grid,
  * deterministic batches, and a short run whose loss falls without collapse.
  */
-import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
+import { shortRun } from '../../helpers/short-run';
 import { imageV2Recipe } from '../../../src/modalities/image/recipe-v2';
 import { IMAGE_V2_PRESETS } from '../../../src/modalities/image/presets-v2';
-import { Trainer } from '../../../src/train/trainer';
 import { V2Batch } from '../../../src/data2vec/data2vec-v2';
 import { getRecipe } from '../../../src/run/recipes';
 
@@ -60,25 +59,11 @@ describe('image v2 batches (spec §2.4, trap 10–12)', () => {
     const c = imageV2Recipe.config('tiny', { batchSize: 8, steps: 30 });
     c.data2vec.clones = 4;
     c.trainer.schedule = { kind: 'constant', lr: 1e-3 };
-    const setup = imageV2Recipe.build(c, data);
-    const trainer = new Trainer(setup.objective, setup.batches, c.trainer);
-    const losses: number[] = [];
-    let rowLast: Record<string, number> = {};
-    let tensorsAfterFirst = 0;
-    for (let i = 0; i < 30; i++) {
-      const row = trainer.step();
-      losses.push(row.loss);
-      rowLast = row as unknown as Record<string, number>;
-      if (i === 1) tensorsAfterFirst = tf.memory().numTensors;
-    }
-    const first = losses.slice(0, 5).reduce((s, v) => s + v, 0) / 5;
-    const last = losses.slice(-5).reduce((s, v) => s + v, 0) / 5;
-    expect(last).to.be.lessThan(0.9 * first);
-    expect(rowLast.target_var).to.be.greaterThan(0.1);
-    expect(rowLast.pred_var).to.be.greaterThan(0.01);
-    expect(rowLast.masked_pct).to.be.closeTo(40 / 49, 1e-6);
-    expect(tf.memory().numTensors).to.equal(tensorsAfterFirst);
-    trainer.dispose();
-    setup.objective.dispose();
+    const r = shortRun(imageV2Recipe, c, 30, data);
+    expect(r.lastMean).to.be.lessThan(0.9 * r.firstMean);
+    expect(r.last.target_var).to.be.greaterThan(0.1);
+    expect(r.last.pred_var).to.be.greaterThan(0.01);
+    expect(r.last.masked_pct).to.be.closeTo(40 / 49, 1e-6);
+    expect(r.tensorsAtEnd).to.equal(r.tensorsAfterSecond);
   });
 });

@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
+import { shortRun } from '../../helpers/short-run';
 import { Rng } from '../../../src/util/rng';
 import { getRecipe } from '../../../src/run/recipes';
 import { textV2Recipe, buildTextV2, textV2Batches } from '../../../src/modalities/text/recipe-v2';
@@ -17,7 +18,6 @@ import { maskedCounts } from '../../../src/masking/mask-batch';
 import { V2Batch } from '../../../src/data2vec/data2vec-v2';
 import { gatherTokens, repeatInterleave, restoreTokens } from '../../../src/nn/gather-tokens';
 import { collateSequences } from '../../../src/data/text-batch';
-import { Trainer } from '../../../src/train/trainer';
 import { gradCheck } from '../../helpers/gradcheck';
 import { TRAINING_BACKENDS, withBackend } from '../../helpers/backends';
 import { toyRows } from './fixtures';
@@ -253,25 +253,10 @@ describe('text v2 tiny run', () => {
     const c = textV2Recipe.config('tiny', { batchSize: 8, steps: 30 });
     c.data2vec.clones = 4;
     c.trainer.schedule = { kind: 'constant', lr: 1e-3 };
-    const data = textV2Recipe.loadData(c);
-    const setup = textV2Recipe.build(c, data);
-    const trainer = new Trainer(setup.objective, setup.batches, c.trainer);
-    const losses: number[] = [];
-    let last: Record<string, number> = {};
-    let tensorsAfterSecond = 0;
-    for (let i = 0; i < 30; i++) {
-      const row = trainer.step();
-      losses.push(row.loss);
-      last = row as unknown as Record<string, number>;
-      if (i === 1) tensorsAfterSecond = tf.memory().numTensors;
-    }
-    const first = losses.slice(0, 5).reduce((s, v) => s + v, 0) / 5;
-    const end = losses.slice(-5).reduce((s, v) => s + v, 0) / 5;
-    expect(end).to.be.lessThan(0.9 * first);
-    expect(last.target_var).to.be.greaterThan(0.1);
-    expect(last.pred_var).to.be.greaterThan(0.01);
-    expect(tf.memory().numTensors).to.equal(tensorsAfterSecond);
-    trainer.dispose();
-    setup.objective.dispose();
+    const r = shortRun(textV2Recipe, c, 30);
+    expect(r.lastMean).to.be.lessThan(0.9 * r.firstMean);
+    expect(r.last.target_var).to.be.greaterThan(0.1);
+    expect(r.last.pred_var).to.be.greaterThan(0.01);
+    expect(r.tensorsAtEnd).to.equal(r.tensorsAfterSecond);
   });
 });
