@@ -14,31 +14,19 @@ import { Module } from '../../nn/module';
 import { Rng } from '../../util/rng';
 import { TextEncoderV1 } from './encoder-v1';
 import { documentFeatures } from './document-features';
-import { TextData, loadTextData } from './text-data';
+import { TextData, checkTextModelAndRows, loadTextData } from './text-data';
 import { pretrainingRows } from './text-rows';
 import { maskTextBatch, maskedTextToV1Batch } from './masked-batch-v1';
 import { TEXT_V1_PRESETS, TextV1Config } from './presets-v1';
 
 /** Throws one sentence when the config and the loaded tokenizer or sizes disagree. */
 export function checkTextConfig(config: TextV1Config, data: TextData): void {
-  const { model, sequences } = config;
-  if (model.vocabSize !== data.tokenizer.vocabSize) {
-    throw new Error(`model.vocabSize is ${model.vocabSize} but the ${data.tokenizer.name} tokenizer has ${data.tokenizer.vocabSize} ids; set both to the same value.`);
-  }
-  if (model.padIdx !== data.tokenizer.specials.pad) {
-    throw new Error(`model.padIdx is ${model.padIdx} but the tokenizer's <pad> id is ${data.tokenizer.specials.pad}.`);
-  }
-  if (sequences.packing !== 'documents' && sequences.packing !== 'blocks') {
-    throw new Error(`sequences.packing must be "documents" or "blocks", got ${JSON.stringify(sequences.packing)}.`);
-  }
+  checkTextModelAndRows(config.model, config.sequences, data);
   if (config.teacherInput !== 'unmasked' && config.teacherInput !== 'selectedOnly') {
     throw new Error(`teacherInput must be "unmasked" (paper) or "selectedOnly" (released code), got ${JSON.stringify(config.teacherInput)}.`);
   }
   if (config.masking.lossPositions !== 'maskReplaced' && config.masking.lossPositions !== 'selected') {
     throw new Error(`masking.lossPositions must be "maskReplaced" (released code) or "selected", got ${JSON.stringify(config.masking.lossPositions)}.`);
-  }
-  if (!(Number.isInteger(sequences.maxLength) && sequences.maxLength >= 2 && sequences.maxLength <= model.maxPositions)) {
-    throw new Error(`sequences.maxLength is ${sequences.maxLength}; it must be an integer from 2 to model.maxPositions (${model.maxPositions}).`);
   }
 }
 

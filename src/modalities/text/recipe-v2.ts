@@ -19,7 +19,7 @@ import { Module } from '../../nn/module';
 import { Rng } from '../../util/rng';
 import { TextEncoderV2, textBackboneV2 } from './encoder-v2';
 import { initBertLinears } from './init-bert-v2';
-import { TextData, loadTextData } from './text-data';
+import { TextData, checkTextModelAndRows, loadTextData } from './text-data';
 import { pretrainingRows } from './text-rows';
 import { textRandomMasks } from './random-mask-v2';
 import { documentFeatures } from './document-features';
@@ -27,19 +27,7 @@ import { TEXT_V2_PRESETS, TextV2Config } from './presets-v2';
 
 /** Throws one sentence when the config and the loaded tokenizer or sizes disagree. */
 export function checkTextV2Config(config: TextV2Config, data: TextData): void {
-  const { model, sequences } = config;
-  if (model.vocabSize !== data.tokenizer.vocabSize) {
-    throw new Error(`model.vocabSize is ${model.vocabSize} but the ${data.tokenizer.name} tokenizer has ${data.tokenizer.vocabSize} ids; set both to the same value.`);
-  }
-  if (model.padIdx !== data.tokenizer.specials.pad) {
-    throw new Error(`model.padIdx is ${model.padIdx} but the tokenizer's <pad> id is ${data.tokenizer.specials.pad}.`);
-  }
-  if (sequences.packing !== 'documents' && sequences.packing !== 'blocks') {
-    throw new Error(`sequences.packing must be "documents" or "blocks", got ${JSON.stringify(sequences.packing)}.`);
-  }
-  if (!(Number.isInteger(sequences.maxLength) && sequences.maxLength >= 2 && sequences.maxLength <= model.maxPositions)) {
-    throw new Error(`sequences.maxLength is ${sequences.maxLength}; it must be an integer from 2 to model.maxPositions (${model.maxPositions}).`);
-  }
+  checkTextModelAndRows(config.model, config.sequences, data);
   if (!(config.masking.maskProb > 0 && config.masking.maskProb < 1)) {
     throw new Error(`masking.maskProb is ${config.masking.maskProb}; it must be between 0 and 1 (0.48 in the reference).`);
   }

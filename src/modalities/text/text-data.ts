@@ -132,3 +132,27 @@ export function requireLabels(data: TextData, split: 'train' | 'test'): Int32Arr
   }
   return labels;
 }
+
+/**
+ * Throws one sentence when a text model and its rows disagree with the loaded tokenizer
+ * (vocabulary size, `<pad>` id) or the model's positions (row length); shared by the
+ * v1 and v2 text recipes.
+ */
+export function checkTextModelAndRows(
+  model: { vocabSize: number; padIdx: number; maxPositions: number },
+  sequences: { packing: string; maxLength: number },
+  data: TextData,
+): void {
+  if (model.vocabSize !== data.tokenizer.vocabSize) {
+    throw new Error(`model.vocabSize is ${model.vocabSize} but the ${data.tokenizer.name} tokenizer has ${data.tokenizer.vocabSize} ids; set both to the same value.`);
+  }
+  if (model.padIdx !== data.tokenizer.specials.pad) {
+    throw new Error(`model.padIdx is ${model.padIdx} but the tokenizer's <pad> id is ${data.tokenizer.specials.pad}.`);
+  }
+  if (sequences.packing !== 'documents' && sequences.packing !== 'blocks') {
+    throw new Error(`sequences.packing must be "documents" or "blocks", got ${JSON.stringify(sequences.packing)}.`);
+  }
+  if (!(Number.isInteger(sequences.maxLength) && sequences.maxLength >= 2 && sequences.maxLength <= model.maxPositions)) {
+    throw new Error(`sequences.maxLength is ${sequences.maxLength}; it must be an integer from 2 to model.maxPositions (${model.maxPositions}).`);
+  }
+}
