@@ -10,7 +10,7 @@ import { expect } from 'chai';
 import { shortRun } from '../../helpers/short-run';
 import { Rng } from '../../../src/util/rng';
 import { getRecipe } from '../../../src/run/recipes';
-import { textV2Recipe, buildTextV2, textV2Batches } from '../../../src/modalities/text/recipe-v2';
+import { textV2Recipe, buildTextV2, checkTextV2Config, textV2Batches } from '../../../src/modalities/text/recipe-v2';
 import { TEXT_V2_PRESETS, TextV2Config } from '../../../src/modalities/text/presets-v2';
 import { textMaskCount, textRandomMasks } from '../../../src/modalities/text/random-mask-v2';
 import { randomMask } from '../../../src/masking/random-mask';
@@ -68,6 +68,14 @@ describe('text v2 presets (spec §1.4, §5.3, §6)', () => {
     const o = textV2Recipe.config('tiny', { steps: 120, seed: 3 });
     expect([o.trainer.updates, o.data2vec.ema.annealUpdates, o.seed]).to.deep.equal([120, 120, 3]);
     expect(() => textV2Recipe.config('huge')).to.throw(/not a text v2 preset/);
+  });
+
+  it('rejects a config that disagrees with the tokenizer, or a mask probability outside (0, 1), with one sentence', () => {
+    const c = TEXT_V2_PRESETS.tiny();
+    const data = textV2Recipe.loadData(c);
+    expect(() => checkTextV2Config(c, data)).to.not.throw();
+    expect(() => checkTextV2Config({ ...c, model: { ...c.model, vocabSize: 5000 } }, data)).to.throw('model.vocabSize is 5000 but the wordnet-bpe tokenizer has 4096 ids');
+    expect(() => checkTextV2Config({ ...c, masking: { maskProb: 1 } }, data)).to.throw('masking.maskProb is 1; it must be between 0 and 1 (0.48 in the reference).');
   });
 });
 
