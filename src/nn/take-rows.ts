@@ -17,33 +17,12 @@ import * as tf from '@tensorflow/tfjs';
 /** Backends on which {@link takeRows} copies in JavaScript (their tensor data lives in host memory). */
 export const HOST_BACKENDS: ReadonlySet<string> = new Set(['wasm', 'cpu']);
 
-/** out[k·w … k·w + w) = src[index[k]·w …] (zeros where index[k] < 0); unrolled by 4 when w allows. */
+/** out[k·w … k·w + w) = src[index[k]·w …] (zeros where index[k] < 0). */
 function copyRows(src: Float32Array, index: Int32Array, w: number): Float32Array {
   const out = new Float32Array(index.length * w);
-  if (w % 4 === 0) {
-    for (let k = 0; k < index.length; k++) {
-      const s = index[k];
-      if (s < 0) continue;
-      let i = s * w;
-      let o = k * w;
-      const end = o + w;
-      while (o < end) {
-        out[o] = src[i];
-        out[o + 1] = src[i + 1];
-        out[o + 2] = src[i + 2];
-        out[o + 3] = src[i + 3];
-        o += 4;
-        i += 4;
-      }
-    }
-  } else {
-    for (let k = 0; k < index.length; k++) {
-      const s = index[k];
-      if (s < 0) continue;
-      const i = s * w;
-      const o = k * w;
-      for (let j = 0; j < w; j++) out[o + j] = src[i + j];
-    }
+  for (let k = 0; k < index.length; k++) {
+    const s = index[k];
+    if (s >= 0) out.set(src.subarray(s * w, s * w + w), k * w);
   }
   return out;
 }
@@ -51,30 +30,12 @@ function copyRows(src: Float32Array, index: Int32Array, w: number): Float32Array
 /** acc[index[k]·w …] += g[k·w …] for every k with index[k] ≥ 0 (the gradient of {@link copyRows}). */
 function scatterAddRows(g: Float32Array, index: Int32Array, w: number, rows: number): Float32Array {
   const acc = new Float32Array(rows * w);
-  if (w % 4 === 0) {
-    for (let k = 0; k < index.length; k++) {
-      const s = index[k];
-      if (s < 0) continue;
-      let i = s * w;
-      let o = k * w;
-      const end = o + w;
-      while (o < end) {
-        acc[i] += g[o];
-        acc[i + 1] += g[o + 1];
-        acc[i + 2] += g[o + 2];
-        acc[i + 3] += g[o + 3];
-        o += 4;
-        i += 4;
-      }
-    }
-  } else {
-    for (let k = 0; k < index.length; k++) {
-      const s = index[k];
-      if (s < 0) continue;
-      const i = s * w;
-      const o = k * w;
-      for (let j = 0; j < w; j++) acc[i + j] += g[o + j];
-    }
+  for (let k = 0; k < index.length; k++) {
+    const s = index[k];
+    if (s < 0) continue;
+    const i = s * w;
+    const o = k * w;
+    for (let j = 0; j < w; j++) acc[i + j] += g[o + j];
   }
   return acc;
 }
