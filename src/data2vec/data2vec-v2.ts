@@ -26,7 +26,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Module } from '../nn/module';
 import { Dropout } from '../nn/dropout';
 import { V2Decoder } from '../nn/decoders';
-import { restoreTokens } from '../nn/gather-tokens';
+import { repeatInterleave, restoreTokens } from '../nn/gather-tokens';
 import { Rng } from '../util/rng';
 import { EmaConfig, EmaTeacher } from './ema-teacher';
 import { LossConfig, maskedRegressionLoss, perTokenLoss } from './losses';
@@ -164,7 +164,9 @@ export class Data2VecV2<E extends V2ModalityEncoder, D extends V2Decoder = V2Dec
     const visible = dropExtraTokens(this.decoderInputDrop.forward(enc.full), m.numExtraTokens);
     const masked = t - batch.mask.lenKeep;
     const noise = tf.randomNormal([r, masked, d], 0, maskNoiseStd, 'float32', this.noiseRng.int32());
-    const pred = this.decoder.forward(restoreTokens(visible, noise, batch.mask.restoreIndex));
+    // Padding (text rows padded to the batch's longest) never reaches the decoder's convolutions.
+    const keep = batch.padMask ? tf.sub(1, repeatInterleave(batch.padMask, clones)) : undefined;
+    const pred = this.decoder.forward(restoreTokens(visible, noise, batch.mask.restoreIndex), keep);
     return { pred, cls: enc.cls };
   }
 

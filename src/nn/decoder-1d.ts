@@ -26,8 +26,12 @@ export class Decoder1d<C extends SameConv = Conv1d> extends ConvDecoderBase<C> {
     super(config, inputDim, (inChannels, r) => makeConv(inChannels, config.dim, config.kernel, config.groups, r), rng);
   }
 
-  forward(x: tf.Tensor): tf.Tensor {
+  /** x [R, T, D] → [R, T, D]; `keep` [R, T] (0 at padding) zeroes padding before every conv. */
+  forward(x: tf.Tensor, keep?: tf.Tensor): tf.Tensor {
     if (x.rank !== 3) throw new Error(`Decoder1d expects [batch, length, ${this.inputDim}] input, got [${x.shape}].`);
-    return tf.tidy(() => this.decode(x));
+    if (keep && (keep.rank !== 2 || keep.shape[0] !== x.shape[0] || keep.shape[1] !== x.shape[1])) {
+      throw new Error(`Decoder1d: keep has shape [${keep.shape}] but the input has ${x.shape[0]} rows of ${x.shape[1]} positions.`);
+    }
+    return tf.tidy(() => this.decode(x, keep));
   }
 }

@@ -14,10 +14,12 @@ export class Decoder2d extends ConvDecoderBase<GroupedConv2d> {
     super(config, inputDim, (inChannels, r) => new GroupedConv2d({ inChannels, outChannels: config.dim, kernel: config.kernel, groups: config.groups }, r), rng);
   }
 
-  forward(x: tf.Tensor): tf.Tensor {
+  /** x [R, H·W, D] → [R, H·W, D]; `keep` [R, H·W] (0 at padding) zeroes those cells before every conv. */
+  forward(x: tf.Tensor, keep?: tf.Tensor): tf.Tensor {
     const [r, t, d] = x.shape;
     const [h, w] = this.grid;
     if (t !== h * w) throw new Error(`Decoder2d on a ${h}x${w} grid got ${t} tokens; pass the full un-shuffled sequence.`);
-    return tf.tidy(() => this.decode(x.reshape([r, h, w, d])).reshape([r, t, d]));
+    if (keep && keep.size !== r * t) throw new Error(`Decoder2d: keep has shape [${keep.shape}] but the input has ${r} rows of ${t} cells.`);
+    return tf.tidy(() => this.decode(x.reshape([r, h, w, d]), keep?.reshape([r, h, w])).reshape([r, t, d]));
   }
 }

@@ -34,7 +34,12 @@ export interface ConvDecoderConfig {
 
 /** What the data2vec 2.0 model needs from a decoder: full-length [R, T, D] in, [R, T, D] out. */
 export interface V2Decoder extends Module {
-  forward(x: tf.Tensor): tf.Tensor;
+  /**
+   * x [R, ...positions, D] → predictions of the same shape. `keep` (optional, [R,
+   * ...positions], 1 at real tokens and 0 at padding) zeroes the padding before every
+   * convolution, so that padded rows decode as the unpadded sequence would.
+   */
+  forward(x: tf.Tensor, keep?: tf.Tensor): tf.Tensor;
 }
 
 /** A channels-last convolution that keeps the spatial size: [..., C] → [..., dim]. */
@@ -70,11 +75,17 @@ export abstract class ConvDecoderBase<C extends SameConv = SameConv> extends Mod
     this.proj = this.addChild('proj', new RegressionHead(config.dim, config.projectionLayers, rng, inputDim));
   }
 
-  /** Runs the blocks (residual after the GELU when widths match) and the projection on channels-last x. */
-  protected decode(x: tf.Tensor): tf.Tensor {
+  /**
+   * Runs the blocks (residual after the GELU when widths match) and the projection on
+   * channels-last x; with `keep` (x's shape without channels, 0 at padding), every
+   * convolution sees zeros at padded positions, as zero padding past the sequence end.
+   */
+  protected decode(x: tf.Tensor, keep?: tf.Tensor): tf.Tensor {
+    const keepChannels = keep?.expandDims(-1);
+    const masked = (v: tf.Tensor) => (keepChannels ? tf.mul(v, keepChannels) : v);
     let residual = x;
     for (const conv of this.convs) {
-      let y = gelu(layerNorm(conv.forward(residual), 1e-5));
+      let y = gelu(layerNorm(conv.forward(masked(residual)), 1e-5));
       const last = residual.shape[residual.rank - 1];
       if (this.config.residual && last === this.config.dim) y = tf.add(y, residual);
       residual = y;
@@ -83,5 +94,5 @@ export abstract class ConvDecoderBase<C extends SameConv = SameConv> extends Mod
   }
 
   /** x [R, T, D] in original token order → predictions [R, T, D]. */
-  abstract forward(x: tf.Tensor): tf.Tensor;
+  abstract forward(x: tf.Tensor, keep?: tf.Tensor): tf.Tensor;
 }

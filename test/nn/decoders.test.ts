@@ -136,6 +136,24 @@ describe('Decoder2d / Decoder1d (spec §5.3)', () => {
     dec.dispose();
   });
 
+  it('Decoder1d with keep: a padded row decodes at its real positions exactly as the unpadded row alone', () => {
+    const dec = new Decoder1d({ dim: 8, kernel: 5, layers: 3, groups: 2, residual: true, projectionLayers: 2 }, 8, new Rng(4));
+    const rng = new Rng(5);
+    const real = tf.tensor3d(rng.normalArray(7 * 8), [1, 7, 8]);
+    const pads = tf.tensor3d(rng.normalArray(4 * 8).map((v) => 3 * v), [1, 4, 8]); // encoder outputs at pad positions
+    const padded = tf.concat([real, pads], 1);
+    const keep = tf.tensor2d([[1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0]]);
+    const alone = dec.forward(real).dataSync();
+    const withKeep = dec.forward(padded, keep).slice([0, 0, 0], [1, 7, 8]).dataSync();
+    const withoutKeep = dec.forward(padded).slice([0, 0, 0], [1, 7, 8]).dataSync();
+    const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => Math.max(...Array.from(a, (v, i) => Math.abs(v - b[i])));
+    expect(maxDiff(withKeep, alone)).to.be.lessThan(1e-5);
+    // without keep, the pads' values leak into the last real positions through the kernel
+    expect(maxDiff(withoutKeep, alone)).to.be.greaterThan(1e-3);
+    expect(() => dec.forward(padded, tf.ones([1, 10]))).to.throw(/keep has shape \[1,10\] but the input has 1 rows of 11 positions/);
+    dec.dispose();
+  });
+
   it('rejects groups that do not divide the widths', () => {
     expect(() => new Decoder2d({ ...CONFIG, groups: 3 }, 6, [2, 2], new Rng(0))).to.throw(/groups=3 must divide/);
   });

@@ -41,8 +41,9 @@
  *
  * Where `tiny` and `small` depart from the reference besides their sizes: rows are
  * single glosses padded to the batch's longest, so masking draws its exact per-row
- * count from the shortest row and never masks padding (`random-mask-v2.ts`), and the
- * instance-norm statistics of the targets leave padding out (spec trap 3).
+ * count from the shortest row and never masks padding (`random-mask-v2.ts`), the
+ * instance-norm statistics of the targets leave padding out (spec trap 3), and the
+ * decoder's convolutions see zeros at padding (`V2Decoder.forward(x, keep)`).
  */
 import { Data2VecV2Config } from '../../data2vec/data2vec-v2';
 import { ConvDecoderConfig } from '../../nn/decoders';

@@ -247,7 +247,8 @@ describe('text v2 student: gradients vs finite differences', () => {
         const params = model.namedTrainableParameters().filter(([n]) =>
           /word_embeddings|position_embeddings|LayerNorm.weight|blocks.layers.0.attn.q_proj.weight|decoder.blocks.0.0.weight|decoder.proj/.test(n));
         expect(params.length).to.be.greaterThan(5);
-        const r = gradCheck(() => model.loss(batch, prepared).loss, params, { perTensor: 3 });
+        // a step of 3e-3 instead of the default 1e-2: the central difference's truncation error stays well inside the tolerance
+        const r = gradCheck(() => model.loss(batch, prepared).loss, params, { perTensor: 3, eps: 3e-3 });
         expect(r.worst, r.where).to.be.lessThan(3e-2);
         model.dispose();
       });
