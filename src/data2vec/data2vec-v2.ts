@@ -202,7 +202,11 @@ export class Data2VecV2<E extends V2ModalityEncoder, D extends V2Decoder = V2Dec
       scalars.loss_cls = clsTerm;
       loss = tf.add(regression, clsTerm) as tf.Scalar;
     }
-    scalars.masked_pct = tf.scalar((t - batch.mask.lenKeep) / t);
+    // masked share of each row's real tokens (padding is never masked and not counted)
+    const masked = t - batch.mask.lenKeep;
+    scalars.masked_pct = batch.padMask
+      ? (tf.mean(tf.div(masked, tf.sub(t, tf.sum(batch.padMask, 1)))) as tf.Scalar)
+      : tf.scalar(masked / t);
     return { loss, scalars };
   }
 
