@@ -16,6 +16,7 @@ import { Trainer } from '../train/trainer';
 import { linearProbe } from '../eval/linear-probe';
 import { ImageDataset } from '../data/image-dataset';
 import { Rng } from '../util/rng';
+import { median } from '../util/median';
 import { currentBackend } from '../backend/select';
 
 /** Options of {@link benchCompare}. */
@@ -32,7 +33,7 @@ export interface BenchOptions {
   seed?: number;
   /** Probe every this many updates (default 25). */
   probeEvery?: number;
-  /** Stop an algorithm after this many updates (default: its preset's update count). */
+  /** Stop an algorithm after this many updates (at most, and by default, its preset's update count). */
   maxUpdates?: number;
   /** Stop an algorithm after this many seconds on the training clock (default: no limit). */
   maxSeconds?: number;
@@ -58,10 +59,10 @@ export interface BenchProbe {
 
 /** What one algorithm achieved. */
 export interface BenchAlgoResult {
-  /** Samples (images, clips, documents) per second of training (batch size / median update time). */
-  samples_per_sec: number;
-  /** Median wall milliseconds per optimizer update (the first update, a warm-up, excluded). */
-  step_ms: number;
+  /** Samples (images, clips, documents) per second of training (batch size / median update time); null without updates. */
+  samples_per_sec: number | null;
+  /** Median wall milliseconds per optimizer update (the first update, a warm-up, excluded); null without updates. */
+  step_ms: number | null;
   /** Training seconds until the probe first reached the threshold; null if it never did. */
   time_to_accuracy_s: number | null;
   /** The same on the process CPU clock (less sensitive to other load on the machine). */
@@ -107,12 +108,6 @@ export function defaultBenchThreshold(modality: Modality = 'image'): number {
   return BENCH_THRESHOLDS[modality];
 }
 
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length === 0 ? NaN : s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
 /** A seeded subset of `n` images (all when n ≥ ds.n). */
 export function subsetImages(ds: ImageDataset, n: number, seed: number | string): ImageDataset {
   if (n >= ds.n) return ds;
@@ -127,15 +122,26 @@ export function subsetImages(ds: ImageDataset, n: number, seed: number | string)
   return { ...ds, name: `${ds.name}[${n}]`, images, labels, n };
 }
 
-function checkOptions(o: BenchOptions): void {
+/** The command-line flag of each bench option, for error messages. */
+const FLAG: Record<'probeEvery' | 'maxUpdates' | 'probeTrainSize' | 'probeTestSize', string> = {
+  probeEvery: '--probe-every', maxUpdates: '--max-updates', probeTrainSize: 'probeTrainSize', probeTestSize: 'probeTestSize',
+};
+
+/** Throws one sentence for an option the protocol cannot run with; returns the threshold in force. */
+function checkOptions(o: BenchOptions): number {
   const m = o.modality ?? 'image';
   if (!(m in BENCH_THRESHOLDS)) throw new Error(`--modality ${m} is not one of ${Object.keys(BENCH_THRESHOLDS).join(', ')}.`);
   const t = o.threshold ?? defaultBenchThreshold(m);
-  if (!(t > 0 && t < 1)) throw new Error(`threshold is ${t}; give an accuracy between 0 and 1.`);
-  for (const key of ['probeEvery', 'maxUpdates', 'probeTrainSize', 'probeTestSize'] as const) {
+  if (!(t > 0 && t < 1)) throw new Error(`--threshold is ${t}; give an accuracy between 0 and 1.`);
+  for (const key of Object.keys(FLAG) as (keyof typeof FLAG)[]) {
     const v = o[key];
-    if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw new Error(`${key} is ${v}; it must be a positive integer.`);
+    if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw new Error(`${FLAG[key]} is ${v}; it must be a positive integer.`);
   }
+  if (o.maxSeconds !== undefined && !(o.maxSeconds > 0)) throw new Error(`--max-seconds is ${o.maxSeconds}; it must be a positive number of seconds.`);
+  const algos = o.algos ?? ['v1', 'v2'];
+  if (algos.length === 0) throw new Error('--compare is empty; name at least one of v1, v2.');
+  for (const a of algos) if (a !== 'v1' && a !== 'v2') throw new Error(`--compare lists "${a}"; use v1, v2 or v1,v2.`);
+  return t;
 }
 
 type ImageData = RecipeData & { train: ImageDataset; test: ImageDataset };
@@ -150,10 +156,9 @@ function imageProbeData(data: ImageData, o: BenchOptions, seed: number): ImageDa
 }
 
 /** Train one algorithm under the bench protocol. */
-function benchOne(algo: Algo, o: BenchOptions): BenchAlgoResult {
+function benchOne(algo: Algo, o: BenchOptions, threshold: number): BenchAlgoResult {
   const seed = o.seed ?? 0;
   const modality = o.modality ?? 'image';
-  const threshold = o.threshold ?? defaultBenchThreshold(modality);
   const recipe = getRecipe(modality, algo);
   const config = recipe.config(o.preset ?? 'tiny', { ...o.overrides, seed });
   const data = recipe.loadData(config);
@@ -195,6 +200,11 @@ function benchOne(algo: Algo, o: BenchOptions): BenchAlgoResult {
         if (p.accuracy >= threshold) reached = p;
       }
     }
+    // a run stopped by the clock between probes gets its last updates probed too
+    if (probes[probes.length - 1].update !== trainer.updatesDone) {
+      p = probe();
+      if (p.accuracy >= threshold) reached = p;
+    }
   } finally {
     trainer.dispose();
     setup.objective.dispose();
@@ -204,8 +214,8 @@ function benchOne(algo: Algo, o: BenchOptions): BenchAlgoResult {
   const batch = config.trainer.batchSize * config.trainer.accumulation;
   const views = (config as { data2vec?: { clones?: number } }).data2vec?.clones ?? 1;
   return {
-    samples_per_sec: batch / (stepMedian / 1000),
-    step_ms: stepMedian,
+    samples_per_sec: steady.length ? batch / (stepMedian / 1000) : null,
+    step_ms: steady.length ? stepMedian : null,
     time_to_accuracy_s: reached ? reached.seconds : null,
     cpu_time_to_accuracy_s: reached ? reached.cpu_seconds : null,
     updates_to_accuracy: reached ? reached.update : null,
@@ -224,23 +234,21 @@ function benchOne(algo: Algo, o: BenchOptions): BenchAlgoResult {
  * throughput and time to a fixed probe accuracy (the `data2vec bench` command).
  */
 export function benchCompare(options: BenchOptions = {}): BenchResult {
-  checkOptions(options);
-  const algos = options.algos ?? ['v1', 'v2'];
-  if (algos.length === 0) throw new Error('algos is empty; name at least one of v1, v2.');
-  const result: BenchResult = { threshold: options.threshold ?? defaultBenchThreshold(options.modality) };
-  for (const algo of algos) result[algo] = benchOne(algo, options);
+  const threshold = checkOptions(options);
+  const result: BenchResult = { threshold };
+  for (const algo of options.algos ?? ['v1', 'v2']) result[algo] = benchOne(algo, options, threshold);
   return result;
 }
 
-/** Ratios v1 / v2 of step time, throughput and time to accuracy, for printing. */
-export function benchRatios(r: BenchResult): { samples_per_sec: number; step_ms: number; time_to_accuracy: number | null; cpu_time_to_accuracy: number | null } | undefined {
+/** v2 / v1 ratios of throughput, update speed and time to accuracy (null where either side has no number), for printing. */
+export function benchRatios(r: BenchResult): { samples_per_sec: number | null; step_ms: number | null; time_to_accuracy: number | null; cpu_time_to_accuracy: number | null } | undefined {
   const a = r.v1;
   const b = r.v2;
   if (!a || !b) return undefined;
   const ratio = (x: number | null, y: number | null) => (x !== null && y !== null && y > 0 ? x / y : null);
   return {
-    samples_per_sec: b.samples_per_sec / a.samples_per_sec,
-    step_ms: a.step_ms / b.step_ms,
+    samples_per_sec: ratio(b.samples_per_sec, a.samples_per_sec),
+    step_ms: ratio(a.step_ms, b.step_ms),
     time_to_accuracy: ratio(a.time_to_accuracy_s, b.time_to_accuracy_s),
     cpu_time_to_accuracy: ratio(a.cpu_time_to_accuracy_s, b.cpu_time_to_accuracy_s),
   };
@@ -250,6 +258,10 @@ function seconds(x: number | null): string {
   return x === null ? 'not reached' : `${x.toFixed(1)} s`;
 }
 
+function fixed(x: number | null, digits: number, suffix = ''): string {
+  return x === null ? 'n/a' : `${x.toFixed(digits)}${suffix}`;
+}
+
 /** Human-readable summary of a bench result (what `npm run bench` and `data2vec bench` print). */
 export function formatBench(r: BenchResult): string {
   const lines = [`threshold: linear-probe test accuracy ≥ ${r.threshold}`];
@@ -257,7 +269,7 @@ export function formatBench(r: BenchResult): string {
     const a = r[algo];
     if (!a) continue;
     lines.push(
-      `${algo}: ${a.samples_per_sec.toFixed(1)} samples/s, ${a.step_ms.toFixed(0)} ms/update (batch ${a.batch_size} × ${a.views_per_sample} views), ` +
+      `${algo}: ${fixed(a.samples_per_sec, 1)} samples/s, ${fixed(a.step_ms, 0)} ms/update (batch ${a.batch_size} × ${a.views_per_sample} views), ` +
         `time to accuracy ${seconds(a.time_to_accuracy_s)} (cpu ${seconds(a.cpu_time_to_accuracy_s)}, ${a.updates_to_accuracy ?? '-'} updates), ` +
         `accuracy ${a.initial_accuracy.toFixed(3)} at init → best ${a.best_accuracy.toFixed(3)} in ${a.updates} updates`,
     );
@@ -265,9 +277,8 @@ export function formatBench(r: BenchResult): string {
   const ratios = benchRatios(r);
   if (ratios) {
     lines.push(
-      `v2/v1: ${ratios.samples_per_sec.toFixed(2)}× samples/s, ${ratios.step_ms.toFixed(2)}× faster updates, ` +
-        `time to accuracy ${ratios.time_to_accuracy === null ? 'n/a' : ratios.time_to_accuracy.toFixed(2) + '× faster'} ` +
-        `(cpu ${ratios.cpu_time_to_accuracy === null ? 'n/a' : ratios.cpu_time_to_accuracy.toFixed(2) + '×'})`,
+      `v2/v1: ${fixed(ratios.samples_per_sec, 2, '×')} samples/s, ${fixed(ratios.step_ms, 2, '×')} faster updates, ` +
+        `time to accuracy ${fixed(ratios.time_to_accuracy, 2, '× faster')} (cpu ${fixed(ratios.cpu_time_to_accuracy, 2, '×')})`,
     );
   }
   return lines.join('\n');

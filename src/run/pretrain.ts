@@ -16,6 +16,7 @@ import { writeRunReport } from '../viz/report';
 import { trainingFigures } from '../viz/figures';
 import { currentBackend } from '../backend/select';
 import { applyOverrides } from './overrides';
+import { median } from '../util/median';
 
 export interface PretrainOptions {
   modality?: string;
@@ -58,13 +59,6 @@ export interface PretrainSummary {
 
 function timestamp(): string {
   return new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-}
-
-function median(values: number[]): number {
-  if (values.length === 0) return NaN;
-  const s = [...values].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 /** Read and validate a run folder's config.json. */

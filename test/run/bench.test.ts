@@ -4,7 +4,7 @@
  * a deterministic probe subset.
  */
 import { expect } from 'chai';
-import { benchCompare, benchRatios, defaultBenchThreshold, subsetImages } from '../../src/run/bench';
+import { benchCompare, benchRatios, defaultBenchThreshold, formatBench, subsetImages } from '../../src/run/bench';
 import { loadFashionMnist } from '../../src/data/image-dataset';
 
 describe('benchCompare (v1 vs v2 on images)', () => {
@@ -18,7 +18,7 @@ describe('benchCompare (v1 vs v2 on images)', () => {
       const a = r[algo]!;
       expect(a.samples_per_sec).to.be.greaterThan(0);
       expect(a.step_ms).to.be.greaterThan(0);
-      expect(a.samples_per_sec).to.be.closeTo(4 / (a.step_ms / 1000), 1e-6);
+      expect(a.samples_per_sec).to.be.closeTo(4 / (a.step_ms! / 1000), 1e-6);
       expect(a.time_to_accuracy_s).to.equal(null);
       expect(a.updates_to_accuracy).to.equal(null);
       expect(a.updates).to.equal(2);
@@ -36,11 +36,21 @@ describe('benchCompare (v1 vs v2 on images)', () => {
     const low = benchCompare({ ...common, algos: ['v2'], threshold: 0.05 });
     expect(Object.keys(low).sort()).to.deep.equal(['threshold', 'v2']);
     expect([low.v2!.time_to_accuracy_s, low.v2!.updates_to_accuracy, low.v2!.probes.length]).to.deep.equal([0, 0, 1]);
+    // stopped by the clock between probes: the last update is probed too
+    const clock = benchCompare({ ...common, algos: ['v1'], threshold: 0.999, probeEvery: 100, maxUpdates: 5, maxSeconds: 1e-6 });
+    expect(clock.v1!.updates).to.equal(1);
+    expect(clock.v1!.probes.map((p) => p.update)).to.deep.equal([0, 1]);
+    // no update ran: no throughput to report, rather than NaN
+    expect([low.v2!.samples_per_sec, low.v2!.step_ms, low.v2!.updates]).to.deep.equal([null, null, 0]);
+    expect(formatBench(low)).to.match(/v2: n\/a samples\/s, n\/a ms\/update/);
   });
 
   it('rejects bad options with one sentence', () => {
-    expect(() => benchCompare({ threshold: 1.5 })).to.throw(/threshold is 1.5; give an accuracy between 0 and 1/);
-    expect(() => benchCompare({ probeEvery: 0 })).to.throw(/probeEvery is 0/);
+    expect(() => benchCompare({ threshold: 1.5 })).to.throw(/--threshold is 1.5; give an accuracy between 0 and 1/);
+    expect(() => benchCompare({ probeEvery: 0 })).to.throw(/--probe-every is 0; it must be a positive integer/);
+    expect(() => benchCompare({ maxSeconds: -1 })).to.throw(/--max-seconds is -1; it must be a positive number of seconds/);
+    expect(() => benchCompare({ algos: ['v3' as never] })).to.throw(/--compare lists "v3"; use v1, v2 or v1,v2/);
+    expect(() => benchCompare({ algos: [] })).to.throw(/--compare is empty/);
     expect(() => benchCompare({ modality: 'video' as never })).to.throw(/--modality video is not one of image, audio, text/);
   });
 
