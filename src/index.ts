@@ -12,6 +12,7 @@ export * from './backend/wasm-slice';
 // Utilities
 export * from './util/rng';
 export * from './util/atomic-write';
+export * from './util/median';
 
 // Building blocks (spec §1)
 export * from './nn/module';

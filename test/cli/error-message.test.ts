@@ -6,7 +6,7 @@ describe('command-line error messages', () => {
   it('explains wasm heap failures and suggests what to change', () => {
     const abort = new Error('Aborted(). Build with -sASSERTIONS for more info.');
     expect(isWasmMemoryFailure(abort)).to.equal(true);
-    expect(errorMessage(abort)).to.match(/^the wasm backend ran out of memory \(Aborted\(\)\. Build with -sASSERTIONS for more info\.\); .*--accumulation 1.*tensorflow backend/);
+    expect(errorMessage(abort)).to.match(/^the wasm backend failed \(Aborted\(\)\. Build with -sASSERTIONS for more info\.\), most often because its heap \(at most 4 GB\) ran out; .*--accumulation 1.*tensorflow backend/);
     const runtime = new Error('unreachable');
     runtime.name = 'RuntimeError'; // what WebAssembly.RuntimeError instances are named
     expect(isWasmMemoryFailure(runtime)).to.equal(true);
