@@ -145,8 +145,9 @@ export class Module {
     }
   }
 
-  /** Free every parameter's memory. */
+  /** Free every parameter's memory, and whatever each child module holds besides (its own `dispose`). */
   dispose(): void {
-    for (const [, v] of this.namedParameters()) v.dispose();
+    for (const { variable } of this.paramEntries.values()) variable.dispose();
+    for (const child of this.childModules.values()) child.dispose();
   }
 }

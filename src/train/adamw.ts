@@ -96,8 +96,9 @@ export class AdamW {
         param,
         decays: !skipsDecay(name, param.rank),
         lrScale,
-        expAvg: tf.variable(tf.zerosLike(param), false),
-        expAvgSq: tf.variable(tf.zerosLike(param), false),
+        // inside tidy, so that the zero tensors the variables start from are freed
+        expAvg: tf.tidy(() => tf.variable(tf.zerosLike(param), false)),
+        expAvgSq: tf.tidy(() => tf.variable(tf.zerosLike(param), false)),
         steps: 0,
       });
     }

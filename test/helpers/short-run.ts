@@ -15,15 +15,19 @@ export interface ShortRun {
   lastMean: number;
   /** The last metrics row (target_var, pred_var, masked_pct, ...). */
   last: Record<string, number>;
-  /** Live tensors after the second update and at the end (equal when nothing leaks). */
+  /** Live tensors after the second update and at the end (equal when no update leaks). */
   tensorsAfterSecond: number;
   tensorsAtEnd: number;
+  /** Live tensors before the model was built and after it was disposed (equal when build and dispose leak nothing). */
+  tensorsBefore: number;
+  tensorsAfterDispose: number;
 }
 
 /** Build `recipe` with `config` on `data` (loaded when absent), train `steps` updates, dispose everything. */
 export function shortRun<C extends BaseRunConfig, D extends RecipeData>(
   recipe: Recipe<C, D>, config: C, steps: number, data: D = recipe.loadData(config),
 ): ShortRun {
+  const tensorsBefore = tf.memory().numTensors;
   const setup = recipe.build(config, data);
   const trainer = new Trainer(setup.objective, setup.batches, config.trainer);
   const losses: number[] = [];
@@ -42,6 +46,7 @@ export function shortRun<C extends BaseRunConfig, D extends RecipeData>(
     trainer.dispose();
     setup.objective.dispose();
   }
+  const tensorsAfterDispose = tf.memory().numTensors;
   const mean = (v: number[]) => v.reduce((s, x) => s + x, 0) / v.length;
-  return { losses, firstMean: mean(losses.slice(0, 5)), lastMean: mean(losses.slice(-5)), last, tensorsAfterSecond, tensorsAtEnd };
+  return { losses, firstMean: mean(losses.slice(0, 5)), lastMean: mean(losses.slice(-5)), last, tensorsAfterSecond, tensorsAtEnd, tensorsBefore, tensorsAfterDispose };
 }

@@ -61,7 +61,7 @@ export class ImageEncoderV2 extends Module implements V2ModalityEncoder {
       imageSize: config.imageSize, patchSize: config.patchSize, channels: config.channels, dim: config.dim, init: { kind: 'xavierUniform' },
     }, rng));
     const [gh, gw] = this.localEncoder.grid;
-    this.positions = this.addParam('fixed_positional_encoder.positions', sincos2d(gh, gw, config.dim).expandDims(0), { trainable: false });
+    this.positions = this.addParam('fixed_positional_encoder.positions', tf.tidy(() => sincos2d(gh, gw, config.dim).expandDims(0)), { trainable: false });
     this.extraTokens = this.addParam('extra_tokens', initTensor([1, 1, config.dim], { kind: 'normal', std: 1 }, rng));
     this.contextEncoder = this.addChild('context_encoder', new V2ContextEncoder(
       { norm: true, dropout: config.dropout, depth: config.prenetDepth, layerdrop: config.layerdrop }, imageV2BlockConfig(config), rng,

@@ -277,5 +277,6 @@ describe('speech v2 short run', () => {
     expect(r.last.pred_var).to.be.greaterThan(0.01);
     expect(r.last.masked_pct).to.be.within(0.4, 0.5);
     expect(r.tensorsAtEnd).to.equal(r.tensorsAfterSecond);
+    expect(r.tensorsAfterDispose).to.equal(r.tensorsBefore);
   });
 });

@@ -65,5 +65,6 @@ describe('image v2 batches (spec §2.4, trap 10–12)', () => {
     expect(r.last.pred_var).to.be.greaterThan(0.01);
     expect(r.last.masked_pct).to.be.closeTo(40 / 49, 1e-6);
     expect(r.tensorsAtEnd).to.equal(r.tensorsAfterSecond);
+    expect(r.tensorsAfterDispose).to.equal(r.tensorsBefore);
   });
 });

@@ -269,5 +269,6 @@ describe('text v2 tiny run', () => {
     expect(r.last.target_var).to.be.greaterThan(0.1);
     expect(r.last.pred_var).to.be.greaterThan(0.01);
     expect(r.tensorsAtEnd).to.equal(r.tensorsAfterSecond);
+    expect(r.tensorsAfterDispose).to.equal(r.tensorsBefore);
   });
 });
