@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { MaskBatch } from '../masking/mask-batch';
 import { MaskWithIndices, keepRestoreIndices } from '../masking/random-mask';
-import { flatRowIndices } from '../nn/gather-tokens';
+import { flatRowIndices, rowIndexTensor } from '../nn/gather-tokens';
 
 /** Tensors describing which tokens each of R rows keeps (`MaskInfo` in fairseq). */
 export interface MaskInfo {
@@ -58,8 +58,9 @@ export function makeMaskInfo(mask: MaskBatch | MaskWithIndices, clones = 1): Mas
     lenKeep,
     clones,
     mask: tf.tensor2d(Float32Array.from(m.data), [m.rows, m.length]),
-    keepIndex: tf.tensor1d(keep, 'int32'),
-    sourceKeepIndex: tf.tensor1d(source, 'int32'),
-    restoreIndex: tf.tensor1d(restore, 'int32'),
+    // the host values travel with the tensors, so the gathers never read them back
+    keepIndex: rowIndexTensor(keep),
+    sourceKeepIndex: rowIndexTensor(source),
+    restoreIndex: rowIndexTensor(restore),
   };
 }

@@ -16,6 +16,13 @@ export type RowIndex = tf.Tensor1D | Int32Array;
 
 const hostCopies = new WeakMap<tf.Tensor, Int32Array>();
 
+/** An int32 tensor of row indices whose values {@link hostRowIndex} knows without reading them back. */
+export function rowIndexTensor(values: Int32Array): tf.Tensor1D {
+  const t = tf.tensor1d(values, 'int32');
+  hostCopies.set(t, values);
+  return t;
+}
+
 /** The values of a row index (read from the tensor once, then remembered). */
 export function hostRowIndex(index: RowIndex): Int32Array {
   if (index instanceof Int32Array) return index;

@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import { checkRowIndex, takeRows } from '../../src/nn/take-rows';
+import { hostRowIndex, rowIndexTensor } from '../../src/nn/gather-tokens';
 import { TRAINING_BACKENDS, withBackend } from '../helpers/backends';
 
 function close(a: Float32Array | number[], b: Float32Array | number[], tol = 1e-6): void {
@@ -47,5 +48,17 @@ describe('takeRows (row copies with a scatter-add gradient)', () => {
     expect(() => checkRowIndex(Int32Array.from([0, 5]), 5, 'gatherTokens')).to.throw(/gatherTokens: index entry 1 is 5, but the matrix has rows 0\.\.4/);
     expect(() => checkRowIndex(Int32Array.from([-2]), 5)).to.throw(/index entry 0 is -2/);
     expect(() => checkRowIndex(Int32Array.from([-1, 0, 4]), 5)).to.not.throw();
+  });
+
+  it('index tensors made by rowIndexTensor hand their host values to the gathers without a read-back', () => {
+    const values = Int32Array.from([2, 0, 1]);
+    const t = rowIndexTensor(values);
+    expect(hostRowIndex(t)).to.equal(values); // the same array: no dataSync copy
+    const other = tf.tensor1d([2, 0, 1], 'int32');
+    const read = hostRowIndex(other);
+    expect(read).to.not.equal(values);
+    expect(Array.from(read)).to.deep.equal([2, 0, 1]);
+    expect(hostRowIndex(other)).to.equal(read); // read once, then remembered
+    tf.dispose([t, other]);
   });
 });
