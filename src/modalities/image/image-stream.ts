@@ -6,7 +6,7 @@
  * run sees the same data. Decoding runs on a `WorkerPool` (0 workers: libvips's
  * own threads from the training thread) and a `Prefetcher` keeps `prefetch`
  * batches in production ahead of training. A file that fails to decode is
- * counted once in the `SkipLog` (which counts distinct files) and replaced by the next good file of the list.
+ * counted once in the `SkipLog` and replaced by the next good file of the list.
  */
 import * as path from 'path';
 import sharp from 'sharp';
@@ -14,6 +14,7 @@ import { sampleIndices } from '../../data/batch-order';
 import { ImageEntry } from '../../data/image-folder';
 import { Prefetcher } from '../../data/prefetch';
 import { SkipLog } from '../../data/skip-log';
+import { SkippingDecoder } from '../../data/skipping-decoder';
 import { WorkerJobError, WorkerPool } from '../../data/worker-pool';
 import { Rng } from '../../util/rng';
 import { ImageDecodeJob } from './image-decode-worker';
@@ -44,9 +45,7 @@ export interface ImageStreamOptions {
 
 export class ImageStream {
   private readonly pool?: WorkerPool<ImageDecodeJob, ImageView>;
-  private readonly bad = new Set<number>();
-  /** Entries decoded at least once, so the skip log counts files, not decodes. */
-  private readonly seen = new Set<number>();
+  private readonly decoder: SkippingDecoder<ImageView>;
   private readonly prefetcher: Prefetcher<ImageBytesBatch>;
   readonly skips: SkipLog;
   readonly transform: ImageTransform;
@@ -60,6 +59,8 @@ export class ImageStream {
     if (entries.length === 0) throw new Error('an image stream needs at least one file.');
     this.transform = options.transform;
     this.skips = options.skips ?? new SkipLog('files');
+    const isFileError = (e: unknown): e is ImageDecodeError => e instanceof ImageDecodeError || (e instanceof WorkerJobError && e.kind !== 'error');
+    this.decoder = new SkippingDecoder(entries.length, (i) => entries[i].file, this.skips, isFileError);
     const workers = options.workers ?? 1;
     if (workers > 0) this.pool = new WorkerPool(path.join(__dirname, 'image-decode-worker.js'), workers);
     else sharp.concurrency(1);
@@ -87,36 +88,13 @@ export class ImageStream {
     return this.pool.run({ file, transform: this.transform, seed });
   }
 
-  /** Decode entry `index` (or the next good one after it) with the view seed; counts skips. */
-  private async decodeOrNext(index: number, seed: string): Promise<{ view: ImageView; index: number }> {
-    const n = this.entries.length;
-    for (let tries = 0; tries < n; tries++, index = (index + 1) % n) {
-      if (this.bad.has(index)) continue;
-      try {
-        const view = await this.decode(index, seed);
-        if (!this.seen.has(index)) {
-          this.seen.add(index);
-          this.skips.ok();
-        }
-        return { view, index };
-      } catch (e) {
-        if (!(e instanceof ImageDecodeError || (e instanceof WorkerJobError && e.kind !== 'error'))) throw e;
-        if (!this.bad.has(index)) {
-          this.bad.add(index);
-          this.skips.skip(this.entries[index].file, (e as ImageDecodeError).kind, e.message);
-        }
-      }
-    }
-    throw new Error(`none of the ${n} image files could be decoded (${this.skips.summary()}).`);
-  }
-
   /** Make batch position p (no prefetching). */
   async makeBatch(p: number): Promise<ImageBytesBatch> {
     const idx = this.indicesAt(p);
     const { size, channels } = this.transform;
-    const views = await Promise.all(idx.map((i, b) => this.decodeOrNext(i, `${this.options.seed}:view:${p}:${b}`)));
+    const views = await Promise.all(idx.map((i, b) => this.decoder.decodeOrNext(i, (j) => this.decode(j, `${this.options.seed}:view:${p}:${b}`))));
     const pixels = new Uint8Array(idx.length * size * size * channels);
-    views.forEach(({ view }, b) => pixels.set(view.pixels, b * view.pixels.length));
+    views.forEach(({ value }, b) => pixels.set(value.pixels, b * value.pixels.length));
     return {
       pixels, n: idx.length, size, channels,
       labels: Int32Array.from(views.map(({ index }) => this.entries[index].label)),
