@@ -10,8 +10,8 @@
  * (null when it never does within `maxUpdates` / `maxSeconds`).
  */
 import * as tf from '@tensorflow/tfjs';
-import { getRecipe } from './recipes';
-import { Algo, Modality, RecipeData, RunOverrides } from './recipe';
+import { getRecipe } from '../modalities/registry';
+import { Algo, Modality, RecipeData, RunOverrides } from '../modalities/recipe';
 import { Trainer } from '../train/trainer';
 import { linearProbe } from '../eval/linear-probe';
 import { ImageDataset } from '../data/image-dataset';
