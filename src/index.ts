@@ -72,6 +72,9 @@ export * from './train/trainer';
 // Evaluation
 export * from './eval/features';
 export * from './eval/linear-probe';
+export * from './eval/probe-objective';
+export * from './eval/minimize-lbfgs';
+export * from './eval/minimize-adam';
 export * from './eval/knn';
 export * from './eval/pooled-features';
 
