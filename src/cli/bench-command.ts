@@ -27,7 +27,7 @@ export function registerBenchCommand(program: Command): void {
     .action(async (opts) => {
       await startBackend(opts.backend);
       const algos = String(opts.compare).split(',').map((s) => s.trim()).filter((s) => s !== '') as Algo[];
-      const result = benchCompare({
+      const result = await benchCompare({
         modality: opts.modality as Modality, preset: opts.preset, algos, threshold: opts.threshold, seed: opts.seed,
         probeEvery: opts.probeEvery, maxUpdates: opts.maxUpdates, maxSeconds: opts.maxSeconds,
         overrides: opts.set ? { set: opts.set as Record<string, string> } : undefined,

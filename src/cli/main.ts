@@ -53,7 +53,7 @@ export function buildProgram(): Command {
     .option('--json', 'print a JSON summary as the last line')
     .action(async (opts) => {
       await startBackend(opts.backend);
-      const r = probe({
+      const r = await probe({
         run: opts.run, randomInit: opts.randomInit, raw: opts.raw,
         modality: opts.modality, algo: opts.algo, preset: opts.preset, overrides: overridesFrom(opts),
       });

@@ -76,7 +76,7 @@ export interface LinearProbeResult {
 const DEFAULTS = { epochs: 100, learningRate: 1e-2, weightDecay: 1e-2, batchSize: 256, seed: 0, gradientTolerance: 1e-5 };
 
 /** Loss and gradient of the objective at parameters θ = [W row-major, b]. */
-type Objective = (theta: Float64Array) => { loss: number; grad: Float64Array };
+type Objective = (theta: Float64Array) => Promise<{ loss: number; grad: Float64Array }>;
 
 /**
  * One block of train rows on the backend: `x` `[m, dim]`, its transpose (a
@@ -113,7 +113,7 @@ class RowBlock {
    * per-row losses are summed in double precision, so the line search can still
    * tell nearby losses apart close to the minimum.
    */
-  crossEntropy(theta: Float64Array, dim: number, numClasses: number): { loss: number; grad: Float64Array } {
+  async crossEntropy(theta: Float64Array, dim: number, numClasses: number): Promise<{ loss: number; grad: Float64Array }> {
     const packed = tf.tidy(() => {
       const { w, b } = unpack(theta, dim, numClasses);
       const logProbs = tf.logSoftmax(tf.add(tf.matMul(this.x, w), b));
@@ -122,7 +122,7 @@ class RowBlock {
       const delta = tf.div(tf.sub(tf.exp(tf.maximum(logProbs, -60)), this.oneHot), this.rows);
       return tf.concat([tf.matMul(this.xT, delta).reshape([-1]), tf.sum(delta, 0), rowLosses]);
     });
-    const values = packed.dataSync();
+    const values = await packed.data();
     packed.dispose();
     const grad = new Float64Array(theta.length);
     for (let i = 0; i < grad.length; i++) grad[i] = values[i];
@@ -132,7 +132,7 @@ class RowBlock {
   }
 
   /** Arg-max class per row under parameters θ. */
-  predict(theta: Float64Array, dim: number, numClasses: number): Int32Array {
+  predict(theta: Float64Array, dim: number, numClasses: number): Promise<Int32Array> {
     return predictRows(this.x, theta, dim, numClasses);
   }
 
@@ -148,12 +148,12 @@ function unpack(theta: Float64Array, dim: number, numClasses: number): { w: tf.T
   };
 }
 
-function predictRows(x: tf.Tensor2D, theta: Float64Array, dim: number, numClasses: number): Int32Array {
+async function predictRows(x: tf.Tensor2D, theta: Float64Array, dim: number, numClasses: number): Promise<Int32Array> {
   const classes = tf.tidy(() => {
     const { w, b } = unpack(theta, dim, numClasses);
     return tf.argMax(tf.add(tf.matMul(x, w), b), 1);
   });
-  const out = new Int32Array(classes.dataSync());
+  const out = new Int32Array(await classes.data());
   classes.dispose();
   return out;
 }
@@ -181,15 +181,15 @@ function dot(a: Float64Array, b: Float64Array): number {
  * line search. Stops after `maxIterations`, when max |∇f| < `gradientTolerance`, or
  * when no step along the search direction lowers `f` (float32 precision reached).
  */
-function minimizeLbfgs(
+async function minimizeLbfgs(
   f: Objective,
   theta: Float64Array,
   maxIterations: number,
   gradientTolerance: number,
   onIteration: (iteration: number, loss: number) => void,
   history = 10,
-): { theta: Float64Array; loss: number; iterations: number } {
-  let { loss, grad } = f(theta);
+): Promise<{ theta: Float64Array; loss: number; iterations: number }> {
+  let { loss, grad } = await f(theta);
   const sList: Float64Array[] = [];
   const yList: Float64Array[] = [];
   const rhoList: number[] = [];
@@ -216,7 +216,7 @@ function minimizeLbfgs(
     for (let tries = 0; tries < 20; tries++, step *= 0.5) {
       candidate = Float64Array.from(theta);
       axpy(step, q, candidate);
-      const value = f(candidate);
+      const value = await f(candidate);
       if (value.loss <= loss + 1e-4 * step * slope) {
         next = value;
         break;
@@ -264,16 +264,16 @@ function maxAbs(v: Float64Array): number {
  * Minimise the objective with Adam (β = 0.9, 0.999, ε = 1e-8) on mini-batches in an
  * order drawn from `rng`, the learning rate cosine-decayed from `learningRate` to 0.
  */
-function minimizeAdam(
+async function minimizeAdam(
   data: RowBlock,
-  batchObjective: (block: RowBlock, theta: Float64Array) => { loss: number; grad: Float64Array },
+  batchObjective: (block: RowBlock, theta: Float64Array) => Promise<{ loss: number; grad: Float64Array }>,
   theta: Float64Array,
   epochs: number,
   learningRate: number,
   batchSize: number,
   rng: Rng,
   onEpoch: (epoch: number, loss: number) => void,
-): Float64Array {
+): Promise<Float64Array> {
   const [beta1, beta2, eps] = [0.9, 0.999, 1e-8];
   const m = new Float64Array(theta.length);
   const v = new Float64Array(theta.length);
@@ -285,8 +285,7 @@ function minimizeAdam(
     let lossSum = 0;
     for (let start = 0; start < data.rows; start += batchSize) {
       const batch = data.select(order.subarray(start, start + batchSize));
-      const { loss, grad } = batchObjective(batch, theta);
-      batch.dispose();
+      const { loss, grad } = await batchObjective(batch, theta).finally(() => batch.dispose());
       lossSum += loss;
       const lr = 0.5 * learningRate * (1 + Math.cos((Math.PI * t) / totalSteps));
       t++;
@@ -313,12 +312,12 @@ function checkOption(name: string, value: number, ok: boolean, rule: string): vo
  * has no randomness, and Adam draws its batch order from `seed`. Leaves no tensors
  * behind.
  */
-export function linearProbe(
+export async function linearProbe(
   train: LabelledFeatures,
   test: LabelledFeatures,
   numClasses: number,
   options: LinearProbeOptions = {},
-): LinearProbeResult {
+): Promise<LinearProbeResult> {
   checkLabelledFeatures('train', train, numClasses);
   checkLabelledFeatures('test', test, numClasses);
   if (test.dim !== train.dim) {
@@ -344,8 +343,8 @@ export function linearProbe(
   const trainX = stats ? standardize(train.x, n, dim, stats) : train.x;
   const testX = stats ? standardize(test.x, test.n, dim, stats) : test.x;
   const weightCount = dim * numClasses;
-  const objective = (block: RowBlock, theta: Float64Array) =>
-    addWeightDecay(theta, block.crossEntropy(theta, dim, numClasses), weightCount, weightDecay);
+  const objective = async (block: RowBlock, theta: Float64Array) =>
+    addWeightDecay(theta, await block.crossEntropy(theta, dim, numClasses), weightCount, weightDecay);
   const onEpoch = options.onEpoch ?? (() => undefined);
 
   const data = RowBlock.fromArrays(trainX, train.y, n, dim, numClasses);
@@ -354,18 +353,18 @@ export function linearProbe(
     let theta: Float64Array = new Float64Array(weightCount + numClasses);
     let epochsRun = epochs;
     if (optimizer === 'lbfgs') {
-      const fit = minimizeLbfgs((th) => objective(data, th), theta, epochs, gradientTolerance, onEpoch);
+      const fit = await minimizeLbfgs((th) => objective(data, th), theta, epochs, gradientTolerance, onEpoch);
       theta = fit.theta;
       epochsRun = fit.iterations;
     } else {
-      theta = minimizeAdam(data, objective, theta, epochs, learningRate, batchSize, new Rng(options.seed ?? DEFAULTS.seed), onEpoch);
+      theta = await minimizeAdam(data, objective, theta, epochs, learningRate, batchSize, new Rng(options.seed ?? DEFAULTS.seed), onEpoch);
     }
-    const predictions = predictRows(testTensor, theta, dim, numClasses);
+    const predictions = await predictRows(testTensor, theta, dim, numClasses);
     return {
       accuracy: accuracy(predictions, test.y),
-      trainAccuracy: accuracy(data.predict(theta, dim, numClasses), train.y),
+      trainAccuracy: accuracy(await data.predict(theta, dim, numClasses), train.y),
       epochs: epochsRun,
-      finalLoss: objective(data, theta).loss,
+      finalLoss: (await objective(data, theta)).loss,
       predictions,
       weights: Float32Array.from(theta.subarray(0, weightCount)),
       bias: Float32Array.from(theta.subarray(weightCount)),

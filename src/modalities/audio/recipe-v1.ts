@@ -68,7 +68,7 @@ export interface WaveformEncoder {
 }
 
 /** Mean-pooled final outputs of each clip, encoded whole (no crop below the cap, no padding, no mask). */
-export function audioClipFeatures(encoder: WaveformEncoder, clips: readonly AudioClip[], maxSampleSize: number, onProgress?: (done: number, total: number) => void): LabelledFeatures {
+export function audioClipFeatures(encoder: WaveformEncoder, clips: readonly AudioClip[], maxSampleSize: number, onProgress?: (done: number, total: number) => void): Promise<LabelledFeatures> {
   const labels = Int32Array.from(clips, (c) => c.label);
   return meanPooledFeatures(clips.length, labels, 1, ([i]) => {
     const b = collateCentreCrop([clips[i]], { maxSampleSize });
@@ -93,7 +93,7 @@ export const audioV1Recipe: Recipe<AudioV1Config, AudioData> = {
     return { objective: model, batches: audioV1Batches(config, data.dataset.train, model.encoder), encoder: model.encoder };
   },
 
-  features(encoder: Module, config: AudioV1Config, data: AudioData, split: 'train' | 'test', onProgress?: (done: number, total: number) => void): LabelledFeatures {
+  features(encoder: Module, config: AudioV1Config, data: AudioData, split: 'train' | 'test', onProgress?: (done: number, total: number) => void): Promise<LabelledFeatures> {
     return audioClipFeatures(encoder as AudioEncoderV1, data.dataset[split], config.audio.maxSampleSize, onProgress);
   },
 };

@@ -73,7 +73,7 @@ export const audioV2Recipe: Recipe<AudioV2Config, AudioData> = {
     return { objective: model, batches: audioV2Batches(config, data.dataset.train, model.encoder.modality), encoder: model.encoder };
   },
 
-  features(encoder: Module, config: AudioV2Config, data: AudioData, split: 'train' | 'test', onProgress?: (done: number, total: number) => void): LabelledFeatures {
+  features(encoder: Module, config: AudioV2Config, data: AudioData, split: 'train' | 'test', onProgress?: (done: number, total: number) => void): Promise<LabelledFeatures> {
     return audioClipFeatures(encoder as V2Backbone<AudioEncoderV2>, data.dataset[split], config.audio.maxSampleSize, onProgress);
   },
 };

@@ -79,7 +79,7 @@ export const imageV1Recipe: Recipe<ImageV1Config, ImageData> = {
     return { objective: model, batches, encoder: model.encoder };
   },
 
-  features(encoder: Module, config: ImageV1Config, data: ImageData, split: 'train' | 'test', onProgress?: (done: number, total: number) => void): LabelledFeatures {
+  features(encoder: Module, config: ImageV1Config, data: ImageData, split: 'train' | 'test', onProgress?: (done: number, total: number) => void): Promise<LabelledFeatures> {
     const ds = split === 'train' ? data.train : data.test;
     checkShape(config, ds);
     const enc = encoder as ImageEncoderV1;

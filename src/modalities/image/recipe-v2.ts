@@ -71,7 +71,7 @@ export const imageV2Recipe: Recipe<ImageV2Config, ImageData> = {
     return { objective: model, batches, encoder: model.encoder };
   },
 
-  features(encoder: Module, config: ImageV2Config, data: ImageData, split: 'train' | 'test', onProgress?: (done: number, total: number) => void): LabelledFeatures {
+  features(encoder: Module, config: ImageV2Config, data: ImageData, split: 'train' | 'test', onProgress?: (done: number, total: number) => void): Promise<LabelledFeatures> {
     const ds = split === 'train' ? data.train : data.test;
     checkShape(config, ds);
     const enc = encoder as V2Backbone<ImageEncoderV2>;

@@ -40,7 +40,7 @@ export function textFeatures(
   data: TextData,
   split: 'train' | 'test',
   onProgress?: (done: number, total: number) => void,
-): LabelledFeatures {
+): Promise<LabelledFeatures> {
   const options = { maxLength: config.sequences.maxLength, batchSize: config.evalBatchSize };
   return documentFeatures((tokens) => encoder.forward(tokens).out, data, split, options, onProgress);
 }
@@ -69,7 +69,7 @@ export const textV1Recipe: Recipe<TextV1Config, TextData> = {
     return { objective: model, batches, encoder: model.encoder };
   },
 
-  features(encoder: Module, config: TextV1Config, data: TextData, split: 'train' | 'test', onProgress?: (done: number, total: number) => void): LabelledFeatures {
+  features(encoder: Module, config: TextV1Config, data: TextData, split: 'train' | 'test', onProgress?: (done: number, total: number) => void): Promise<LabelledFeatures> {
     return textFeatures(encoder as TextEncoderV1, config, data, split, onProgress);
   },
 };

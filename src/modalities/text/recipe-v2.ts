@@ -89,7 +89,7 @@ export const textV2Recipe: Recipe<TextV2Config, TextData> = {
     return { objective: model, batches, encoder: model.encoder };
   },
 
-  features(encoder: Module, config: TextV2Config, data: TextData, split: 'train' | 'test', onProgress?: (done: number, total: number) => void): LabelledFeatures {
+  features(encoder: Module, config: TextV2Config, data: TextData, split: 'train' | 'test', onProgress?: (done: number, total: number) => void): Promise<LabelledFeatures> {
     const enc = encoder as V2Backbone<TextEncoderV2>;
     const encode = (tokens: tf.Tensor2D, paddingMask: tf.Tensor2D) => enc.forward(tokens, { padMask: paddingMask }).out;
     return documentFeatures(encode, data, split, { maxLength: config.sequences.maxLength, batchSize: config.evalBatchSize }, onProgress);
