@@ -90,6 +90,8 @@ function loadOptional<T>(name: string): T {
 }
 
 let navigatorSet = false;
+/** Every Dawn instance created, kept alive to the end: destroying one whose adapter search failed aborts the process. */
+const instances: GpuLike[] = [];
 let adapterInUse: WebGpuAdapter | undefined;
 
 /**
@@ -107,7 +109,9 @@ export async function startWebGpu(): Promise<WebGpuAdapter> {
   for (const attempt of adapterAttempts()) {
     let adapter: GpuAdapterLike | null = null;
     try {
-      adapter = await dawn.create(attempt.flags).requestAdapter({ featureLevel: attempt.featureLevel, powerPreference: 'high-performance' });
+      const gpu = dawn.create(attempt.flags);
+      instances.push(gpu);
+      adapter = await gpu.requestAdapter({ featureLevel: attempt.featureLevel, powerPreference: 'high-performance' });
     } catch {
       adapter = null;
     }

@@ -9,6 +9,7 @@
  * caller can do the same.
  */
 import * as tf from '@tensorflow/tfjs';
+import { addMany } from '../nn/add-many';
 
 /** Result of {@link clipGradNorm}. */
 export interface ClippedGradients {
@@ -25,7 +26,7 @@ export interface ClippedGradients {
 /** Global L2 norm over all gradients, as a scalar tensor (no read back). */
 export function globalGradNormTensor(grads: Map<string, tf.Tensor>): tf.Scalar {
   if (grads.size === 0) return tf.scalar(0);
-  return tf.tidy(() => tf.sqrt(tf.addN([...grads.values()].map((g) => tf.sum(tf.square(tf.cast(g, 'float32')))))) as tf.Scalar);
+  return tf.tidy(() => tf.sqrt(addMany([...grads.values()].map((g) => tf.sum(tf.square(tf.cast(g, 'float32')))))) as tf.Scalar);
 }
 
 /** Global L2 norm over all gradients, one awaited read. */
