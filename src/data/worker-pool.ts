@@ -4,7 +4,8 @@
  * module that calls `serveJobs(handler)`; `run(job)` posts the job to the
  * worker with the fewest jobs in flight and resolves with its result. Large
  * byte arrays in results travel as transferred buffers, not copies. A worker
- * that dies fails its pending jobs with the cause, never hangs them.
+ * that dies fails its pending jobs with the cause, never hangs them. Idle
+ * workers do not keep the process alive; a worker with jobs out does.
  */
 import { Worker, isMainThread, parentPort, TransferListItem } from 'worker_threads';
 import * as os from 'os';
@@ -48,6 +49,7 @@ export class WorkerPool<J, R> {
         const p = slot.pending.get(msg.id);
         if (!p) return;
         slot.pending.delete(msg.id);
+        if (slot.pending.size === 0) slot.worker.unref();
         if (msg.error) p.reject(new WorkerJobError(msg.error.message, msg.error.kind, msg.error.file));
         else p.resolve(msg.result);
       });
@@ -71,6 +73,8 @@ export class WorkerPool<J, R> {
     const id = this.nextId++;
     return new Promise<R>((resolve, reject) => {
       slot.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      slot.worker.ref(); // keep the process alive while a job is out; idle workers do not
+
       slot.worker.postMessage({ id, job }, transfer);
     });
   }
