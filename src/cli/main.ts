@@ -11,6 +11,7 @@ import { registerMasksCommand } from './masks-command';
 import { registerQuickstartCommand } from './quickstart-command';
 import { registerBenchCommand } from './bench-command';
 import { registerBenchDataCommand } from './bench-data-command';
+import { registerTokenizeCommand } from './tokenize-command';
 import { collectSet, intFlag, numberFlag, startBackend } from './flags';
 import { errorMessage } from './error-message';
 import { releaseWebGpu } from '../backend/webgpu';
@@ -67,6 +68,7 @@ export function buildProgram(): Command {
   registerQuickstartCommand(program);
   registerBenchCommand(program);
   registerBenchDataCommand(program);
+  registerTokenizeCommand(program);
   return program;
 }
 
