@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * The `data2vec` command (issue contract): pretrain, probe, masks, quickstart.
+ * The `data2vec` command (issue contract): pretrain, probe, masks, quickstart, bench,
+ * import-hf, export-hf, encode.
  * Human-readable lines go to stderr; with --json the last stdout line is one JSON
  * object. Errors are one sentence, without a stack trace (set D2V_DEBUG=1 for it).
  */
@@ -10,6 +11,7 @@ import { overridesFrom, runPretrain } from './pretrain-runner';
 import { registerMasksCommand } from './masks-command';
 import { registerQuickstartCommand } from './quickstart-command';
 import { registerBenchCommand } from './bench-command';
+import { registerHfCommands } from './hf-commands';
 import { collectSet, intFlag, numberFlag, startBackend } from './flags';
 import { errorMessage } from './error-message';
 
@@ -64,6 +66,7 @@ export function buildProgram(): Command {
   registerMasksCommand(program);
   registerQuickstartCommand(program);
   registerBenchCommand(program);
+  registerHfCommands(program);
   return program;
 }
 
