@@ -4,15 +4,15 @@
  * config's sizes, load every tensor (each one must be consumed: the key biases do
  * not change any output, so only this check proves they were loaded), and write a
  * run folder (config.json in the run-config format, checkpoint.safetensors with the
- * student, a fresh regression head and the teacher equal to the student) that
- * probe, features and the notebooks accept. Nothing is written unless all of it succeeds.
+ * student, a fresh regression head, the teacher equal to the student and fresh
+ * optimizer state) that probe, features, `pretrain --resume` and the notebooks accept. Nothing is written unless all of it succeeds.
  */
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { getRecipe } from '../run/recipes';
 import { Data2VecV1 } from '../data2vec/data2vec-v1';
 import { MaskedEncoder } from '../data2vec/encoder-contract';
-import { saveCheckpoint } from '../train/checkpoint';
+import { Trainer } from '../train/trainer';
 import { writeFileAtomic } from '../util/atomic-write';
 import { Module } from '../nn/module';
 import { Rng } from '../util/rng';
@@ -75,7 +75,11 @@ export function importHf(dir: string, out: string): ImportHfSummary {
     objective.teacher.copyFrom(objective.encoder);
     writeFolderAtomically(out, '--out', (tmp) => {
       writeFileAtomic(path.join(tmp, 'config.json'), JSON.stringify(config, null, 2) + '\n');
-      saveCheckpoint(tmp, { module: objective, extra: objective.extraState() }, 0, config);
+      // A checkpoint at update 0 with fresh optimizer state: `pretrain --resume RUN` continues from the imported weights.
+      const trainer = new Trainer(objective, () => {
+        throw new Error('an imported run has no batches until pretrain --resume loads its data.');
+      }, config.trainer, tmp, config);
+      trainer.checkpoint();
     });
     const dtypes: Record<string, number> = {};
     for (const t of folder.tensors.values()) dtypes[t.storedDtype] = (dtypes[t.storedDtype] ?? 0) + 1;
