@@ -96,7 +96,7 @@ export const audioHf: HfModality<AudioEncoderV1Config, AudioEncoderV1> = {
     const mask = masked ? tf.cast(requireInput(inputs, 'mask_time_indices', source), 'float32') : undefined;
     const s = encoder.forwardStates(values, { mask });
     const out = hiddenOutputs(s.hidden, s.hidden[s.hidden.length - 1]);
-    out.set('extract_features', s.extractFeatures);
+    if (s.extractFeatures) out.set('extract_features', s.extractFeatures);
     return out;
   },
 };

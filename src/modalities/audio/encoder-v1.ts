@@ -86,7 +86,7 @@ export class FeatureProjection extends Module {
 /** Every stage of the speech encoder (HF `extract_features`, `hidden_states`). */
 export interface AudioEncoderStates {
   /** CNN features after the projection's LayerNorm, before the projection [B, T, C] (HF `extract_features`). */
-  extractFeatures: tf.Tensor;
+  extractFeatures?: tf.Tensor;
   /** The input to the first block (after pos conv, LayerNorm, dropout), then each block's output: depth + 1 tensors [B, T, D]. */
   hidden: tf.Tensor[];
   layers: BlockOutput[];
@@ -133,9 +133,14 @@ export class AudioEncoderV1 extends Module implements MaskedEncoder {
     return this.featureExtractor.outputLength(samples);
   }
 
-  /** Projected CNN features [B, T, D] before masking (fairseq `pre_encoder_features`). */
-  localFeatures(waveform: tf.Tensor): tf.Tensor {
-    return this.featureProjection.forward(this.featureExtractor.forward(waveform));
+  /**
+   * Projected CNN features [B, T, D] before masking (fairseq `pre_encoder_features`);
+   * `onExtract` receives the features after the projection's LayerNorm (HF `extract_features`).
+   */
+  localFeatures(waveform: tf.Tensor, onExtract?: (extractFeatures: tf.Tensor) => void): tf.Tensor {
+    const extract = this.featureProjection.layerNorm.forward(this.featureExtractor.forward(waveform));
+    onExtract?.(extract);
+    return this.featureProjection.projection.forward(extract);
   }
 
   /**
@@ -159,8 +164,8 @@ export class AudioEncoderV1 extends Module implements MaskedEncoder {
         throw new Error(`the mask has shape [${inputs.mask.shape}] but ${samples} samples give [${b}, ${t}] frames; build it with outputLength(samples) frames per row.`);
       }
     }
-    const extractFeatures = this.featureProjection.layerNorm.forward(this.featureExtractor.forward(waveform));
-    let x = this.dropoutInput.forward(this.featureProjection.projection.forward(extractFeatures));
+    let extractFeatures: tf.Tensor | undefined;
+    let x = this.dropoutInput.forward(this.localFeatures(waveform, (e) => { extractFeatures = e; }));
     if (inputs.mask) x = this.maskEmb.forward(x, inputs.mask);
     x = tf.add(x, this.posConv.forward(x));
     x = this.dropout.forward(this.layerNorm.forward(x));
