@@ -17,6 +17,18 @@ export interface ZeroTensor {
   shape: number[];
 }
 
+/**
+ * A buffer that older transformers versions saved with the weights (persistent
+ * `relative_position_index`, `position_ids`): never trained, fully determined by the
+ * config. Import checks it against these values; export leaves it out, as current
+ * transformers does.
+ */
+export interface HfBuffer {
+  hf: string;
+  shape: number[];
+  values: Int32Array;
+}
+
 /** HF inputs by name (`pixel_values`, `input_values`, `input_ids`, …), as tensors. */
 export type HfInputs = Map<string, tf.Tensor>;
 
@@ -35,6 +47,8 @@ export interface HfModality<C = unknown, E extends Module = Module> {
   mappings(config: C, hf: HfConfig): TensorMapping[];
   /** HF tensors the class requires that this encoder does not have (exported as zeros). */
   zeros?(config: C, hf: HfConfig): ZeroTensor[];
+  /** Buffers an older save may hold, with the values the config implies. */
+  buffers?(config: C, hf: HfConfig): HfBuffer[];
   /** HF input name of the mask `--masked` uses, if the class takes one. */
   maskInput?: string;
   /** Run the encoder (eval mode) on HF inputs; outputs in HF names and layouts. */

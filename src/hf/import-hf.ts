@@ -2,7 +2,9 @@
  * `data2vec import-hf DIR --out RUN` (design "weights others can read"): read a
  * Hugging Face data2vec folder, build the matching data2vec 1.0 encoder from the
  * config's sizes, load every tensor (each one must be consumed: the key biases do
- * not change any output, so only this check proves they were loaded), and write a
+ * not change any output, so only this check proves they were loaded; buffers that
+ * older transformers versions saved are checked against the values the config
+ * implies), and write a
  * run folder (config.json in the run-config format, checkpoint.safetensors with the
  * student, a fresh regression head, the teacher equal to the student and fresh
  * optimizer state) that probe, features, `pretrain --resume` and the notebooks accept. Nothing is written unless all of it succeeds.
@@ -20,6 +22,7 @@ import { SafetensorsReadEntry } from '../train/safetensors';
 import { readHfFolder } from './hf-folder';
 import { hfModalityForModelType } from './modalities';
 import { TensorMapping } from './layouts';
+import { HfBuffer } from './hf-modality';
 import { checkOutputFolder, writeFolderAtomically } from './atomic-folder';
 
 /** What {@link importHf} did. */
@@ -40,11 +43,18 @@ const listNames = (names: string[]) => `${names.slice(0, 6).map((n) => `"${n}"`)
  * Load HF tensors into `encoder` by `mappings`; throws one line naming the tensors
  * that are missing, have the wrong shape or dtype, or are not consumed.
  */
-export function loadHfTensors(encoder: Module, mappings: TensorMapping[], tensors: Map<string, SafetensorsReadEntry>, source: string): void {
+export function loadHfTensors(encoder: Module, mappings: TensorMapping[], tensors: Map<string, SafetensorsReadEntry>, source: string, buffers: HfBuffer[] = []): void {
   const params = new Map(encoder.namedParameters());
+  for (const b of buffers) {
+    const t = tensors.get(b.hf);
+    if (t === undefined) continue;
+    if (!tf.util.arraysEqual(t.shape, b.shape) || t.data.some((v, i) => v !== b.values[i])) {
+      throw new Error(`${source}: buffer "${b.hf}" (shape [${t.shape}]) differs from the one config.json implies (shape [${b.shape}]); the weights and config.json do not belong together.`);
+    }
+  }
   const missing = mappings.filter((m) => !tensors.has(m.hf)).map((m) => m.hf);
   if (missing.length > 0) throw new Error(`${source} lacks ${missing.length} tensors that config.json implies: ${listNames(missing)}; the weights and config.json do not belong together.`);
-  const used = new Set(mappings.map((m) => m.hf));
+  const used = new Set([...mappings.map((m) => m.hf), ...buffers.map((b) => b.hf)]);
   const unused = [...tensors.keys()].filter((n) => !used.has(n));
   if (unused.length > 0) throw new Error(`${source} holds ${unused.length} tensors that the encoder described by config.json does not use: ${listNames(unused)}; import-hf reads the base model only (no task heads), with the layout config.json describes.`);
   for (const m of mappings) {
@@ -71,7 +81,7 @@ export function importHf(dir: string, out: string): ImportHfSummary {
   const config = { ...base, preset: `hf:${path.basename(path.resolve(dir))}`, model, hf: folder.config };
   const objective = new Data2VecV1((rng) => hf.build(model, rng) as MaskedEncoder, base.data2vec, new Rng(`${config.seed}:init`));
   try {
-    loadHfTensors(objective.encoder, hf.mappings(model, folder.config), folder.tensors, source);
+    loadHfTensors(objective.encoder, hf.mappings(model, folder.config), folder.tensors, source, hf.buffers?.(model, folder.config));
     objective.teacher.copyFrom(objective.encoder);
     writeFolderAtomically(out, '--out', (tmp) => {
       writeFileAtomic(path.join(tmp, 'config.json'), JSON.stringify(config, null, 2) + '\n');

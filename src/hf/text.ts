@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { TextEncoderV1, TextEncoderV1Config } from '../modalities/text/encoder-v1';
 import { HfConfig, HfConfigReader } from './hf-config';
-import { HfModality, hiddenOutputs, requireInput, ZeroTensor } from './hf-modality';
+import { HfBuffer, HfModality, hiddenOutputs, requireInput, ZeroTensor } from './hf-modality';
 import { norm, SAME, TensorMapping, weightAndBias } from './layouts';
 
 export const textHf: HfModality<TextEncoderV1Config, TextEncoderV1> = {
@@ -75,6 +75,14 @@ export const textHf: HfModality<TextEncoderV1Config, TextEncoderV1> = {
     if (!c.typeVocabSize) z.push({ hf: 'embeddings.token_type_embeddings.weight', shape: [1, c.dim] });
     if (!c.pooler) z.push({ hf: 'pooler.dense.weight', shape: [c.dim, c.dim] }, { hf: 'pooler.dense.bias', shape: [c.dim] });
     return z;
+  },
+
+  buffers(c: TextEncoderV1Config): HfBuffer[] {
+    const rows = c.maxPositions + c.padIdx + 1;
+    return [
+      { hf: 'embeddings.position_ids', shape: [1, rows], values: Int32Array.from({ length: rows }, (_, i) => i) },
+      { hf: 'embeddings.token_type_ids', shape: [1, rows], values: new Int32Array(rows) },
+    ];
   },
 
   encode(encoder: TextEncoderV1, inputs, masked, source) {

@@ -9,7 +9,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { ImageEncoderV1, ImageEncoderV1Config } from '../modalities/image/encoder-v1';
 import { HfConfig, HfConfigReader } from './hf-config';
-import { HfModality, hiddenOutputs, requireInput } from './hf-modality';
+import { HfBuffer, HfModality, hiddenOutputs, requireInput } from './hf-modality';
+import { relativePositionIndex } from '../nn/relative-position-bias';
 import { norm, patchConv, SAME, TensorMapping, weightAndBias, withLeadingOnes } from './layouts';
 
 function imageSize(r: HfConfigReader): [number, number] {
@@ -85,6 +86,18 @@ export const visionHf: HfModality<ImageEncoderV1Config, ImageEncoderV1> = {
     }
     m.push(...(c.meanPooling ? norm('pooler.layernorm', 'pooler_norm') : norm('layernorm', 'norm')));
     return m;
+  },
+
+  buffers(c: ImageEncoderV1Config): HfBuffer[] {
+    const [h, w] = c.imageSize;
+    const [gh, gw] = [h / c.patchSize, w / c.patchSize];
+    const values = relativePositionIndex(gh, gw);
+    const shape = [gh * gw + 1, gh * gw + 1];
+    const index = 'relative_position_bias.relative_position_index';
+    const out: HfBuffer[] = [];
+    if (c.sharedRelPosBias) out.push({ hf: `encoder.${index}`, shape, values });
+    if (c.layerRelPosBias) for (let i = 0; i < c.depth; i++) out.push({ hf: `encoder.layer.${i}.attention.attention.${index}`, shape, values });
+    return out;
   },
 
   encode(encoder: ImageEncoderV1, inputs, masked, source) {

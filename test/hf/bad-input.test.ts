@@ -13,6 +13,7 @@ import { importHf } from '../../src/hf/import-hf';
 import { exportHf } from '../../src/hf/export-hf';
 import { readTorchCheckpoint, restrictedUnpickle } from '../../src/hf/torch-pickle';
 import { fixtureDir, tempPath } from './fixture';
+import { relativePositionIndex } from '../../src/nn/relative-position-bias';
 
 const CLI = path.join(__dirname, '..', '..', 'src', 'cli', 'main.js');
 
@@ -34,6 +35,20 @@ function editHeader(file: string, edit: (h: Record<string, { dtype: string; shap
   const len = Buffer.alloc(8);
   len.writeBigUInt64LE(BigInt(json.length));
   fs.writeFileSync(file, Buffer.concat([len, json, bytes.subarray(8 + n)]));
+}
+
+/** Append an I64 tensor to the safetensors file `file`. */
+function appendI64(file: string, name: string, shape: number[], values: number[]): void {
+  const bytes = fs.readFileSync(file);
+  const n = Number(bytes.readBigUInt64LE(0));
+  const header = JSON.parse(bytes.subarray(8, 8 + n).toString('utf8'));
+  const dataLength = bytes.length - 8 - n;
+  const data = Buffer.from(BigInt64Array.from(values.map((v) => BigInt(v))).buffer);
+  header[name] = { dtype: 'I64', shape, data_offsets: [dataLength, dataLength + data.length] };
+  const json = Buffer.from(JSON.stringify(header));
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(json.length));
+  fs.writeFileSync(file, Buffer.concat([len, json, bytes.subarray(8 + n), data]));
 }
 
 function expectImportError(dir: string, pattern: RegExp): void {
@@ -95,6 +110,27 @@ describe('Hugging Face interop: bad input', function () {
       delete h['encoder.layer.2.attention.self.key.bias'];
     });
     expectImportError(keyBias, /lacks 1 tensors that config\.json implies: "encoder\.layer\.2\.attention\.self\.key\.bias"/);
+  });
+
+  it('buffers older transformers versions saved are checked against config.json, used, and left out of the export', () => {
+    const text = copyOf('text');
+    const rows = 66; // max_position_embeddings of the fixture's config.json
+    appendI64(path.join(text, 'model.safetensors'), 'embeddings.position_ids', [1, rows], Array.from({ length: rows }, (_, i) => i));
+    const run = tempPath('run');
+    expect(importHf(text, run).tensors).to.equal(72);
+    const out = tempPath('export');
+    exportHf(run, out);
+    const exported = JSON.parse(fs.readFileSync(path.join(out, 'model.safetensors')).subarray(8, 8 + Number(fs.readFileSync(path.join(out, 'model.safetensors')).readBigUInt64LE(0))).toString('utf8'));
+    expect(Object.keys(exported)).to.not.include('embeddings.position_ids');
+
+    const good = copyOf('vision');
+    appendI64(path.join(good, 'model.safetensors'), 'encoder.relative_position_bias.relative_position_index', [50, 50], Array.from(relativePositionIndex(7, 7)));
+    expect(importHf(good, tempPath('run')).tensors).to.equal(76);
+
+    const vision = copyOf('vision');
+    const index = Array.from({ length: 50 * 50 }, () => 0);
+    appendI64(path.join(vision, 'model.safetensors'), 'encoder.relative_position_bias.relative_position_index', [50, 50], index);
+    expectImportError(vision, /buffer "encoder\.relative_position_bias\.relative_position_index" \(shape \[50,50\]\) differs from the one config\.json implies/);
   });
 
   it('a sharded checkpoint whose index names a missing shard', () => {
