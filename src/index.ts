@@ -5,6 +5,7 @@
 
 // Backends
 export * from './backend/select';
+export * from './backend/webgpu';
 export * from './backend/wasm-kernels';
 export * from './backend/batched-matmul';
 export * from './backend/wasm-slice';
@@ -39,6 +40,8 @@ export * from './nn/decoder-2d';
 export * from './nn/decoders';
 export * from './nn/gather-tokens';
 export * from './nn/take-rows';
+export * from './nn/host-copy';
+export * from './nn/add-many';
 export * from './nn/token-embedding';
 
 // Masking (spec §2)
@@ -140,4 +143,5 @@ export * from './run/overrides';
 export * from './run/pretrain';
 export * from './run/probe';
 export * from './run/bench';
+export * from './run/flops';
 export * as tf from '@tensorflow/tfjs';
