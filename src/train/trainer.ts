@@ -16,6 +16,7 @@ import { Objective } from './objective';
 import { saveCheckpoint, loadCheckpoint } from './checkpoint';
 import { MetricsLog, MetricsRow } from './metrics-log';
 import { CollapseThresholds, collapseWarning } from '../data2vec/diagnostics';
+import { guardDeviceMemory } from '../backend/webgpu';
 
 export interface TrainerConfig {
   /** Total optimizer updates of the run. */
@@ -109,9 +110,14 @@ export class Trainer<B> {
   /**
    * One optimizer update; resolves to its metrics row. The update's scalars
    * (loss, target and prediction variance, ..., of every micro-batch, and the
-   * gradient norm) stay on the device until one read at the end.
+   * gradient norm) stay on the device until one read at the end. On a GPU, an
+   * update that does not fit in memory fails with the batch size and what to change.
    */
   async step(): Promise<MetricsRow> {
+    return guardDeviceMemory(() => this.update(), this.config.batchSize, this.config.accumulation);
+  }
+
+  private async update(): Promise<MetricsRow> {
     const u = this.done;
     const { accumulation, seed } = this.config;
     const lr = buildSchedule(this.config.schedule)(u);
