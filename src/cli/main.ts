@@ -10,6 +10,7 @@ import { overridesFrom, runPretrain } from './pretrain-runner';
 import { registerMasksCommand } from './masks-command';
 import { registerQuickstartCommand } from './quickstart-command';
 import { registerBenchCommand } from './bench-command';
+import { registerBenchDataCommand } from './bench-data-command';
 import { collectSet, intFlag, numberFlag, startBackend } from './flags';
 import { errorMessage } from './error-message';
 import { releaseWebGpu } from '../backend/webgpu';
@@ -65,6 +66,7 @@ export function buildProgram(): Command {
   registerMasksCommand(program);
   registerQuickstartCommand(program);
   registerBenchCommand(program);
+  registerBenchDataCommand(program);
   return program;
 }
 

@@ -15,7 +15,7 @@ import { clipGradNorm } from './grad-clip';
 import { Objective } from './objective';
 import { saveCheckpoint, loadCheckpoint } from './checkpoint';
 import { MetricsLog, MetricsRow } from './metrics-log';
-import { CollapseThresholds, collapseWarning } from '../data2vec/diagnostics';
+import { CollapseThresholds, collapseWarning } from './collapse-guard';
 import { guardDeviceMemory } from '../backend/webgpu';
 
 export interface TrainerConfig {
@@ -42,8 +42,13 @@ export interface TrainerConfig {
   collapse: CollapseThresholds;
 }
 
-/** Makes the micro-batch for (update, micro); must be deterministic. */
-export type BatchSource<B> = (update: number, micro: number) => B;
+/**
+ * Makes the micro-batch for (update, micro); must be deterministic. A source
+ * that streams from disk (decoded on worker threads) also has `prepare`, which
+ * the trainer awaits before each update so that the batches are ready; the
+ * time spent there and in the calls is the update's `data_wait_ms`.
+ */
+export type BatchSource<B> = ((update: number, micro: number) => B) & { prepare?: (update: number) => Promise<void> };
 
 export interface TrainerHooks {
   onUpdate?: (row: MetricsRow) => void;
@@ -110,22 +115,26 @@ export class Trainer<B> {
   /**
    * One optimizer update; resolves to its metrics row. The update's scalars
    * (loss, target and prediction variance, ..., of every micro-batch, and the
-   * gradient norm) stay on the device until one read at the end. On a GPU, an
-   * update that does not fit in memory fails with the batch size and what to change.
+   * gradient norm) stay on the device until one read at the end. `waitedMs`:
+   * time already spent waiting for this update's data (`data_wait_ms`). On a GPU,
+   * an update that does not fit in memory fails with the batch size and what to change.
    */
-  async step(): Promise<MetricsRow> {
-    return guardDeviceMemory(() => this.update(), this.config.batchSize, this.config.accumulation);
+  async step(waitedMs = 0): Promise<MetricsRow> {
+    return guardDeviceMemory(() => this.update(waitedMs), this.config.batchSize, this.config.accumulation);
   }
 
-  private async update(): Promise<MetricsRow> {
+  private async update(waitedMs: number): Promise<MetricsRow> {
     const u = this.done;
     const { accumulation, seed } = this.config;
     const lr = buildSchedule(this.config.schedule)(u);
     const started = Date.now();
     const scalars: [string, tf.Tensor][] = [];
     let acc: Map<string, tf.Tensor> | undefined;
+    let dataMs = waitedMs;
     for (let j = 0; j < accumulation; j++) {
+      const asked = performance.now();
       const batch = this.batches(u, j);
+      dataMs += performance.now() - asked;
       this.objective.module.reseed(new Rng(`${seed}:stochastic:${u}:${j}`));
       const prepared = this.objective.prepare(batch);
       let kept: Record<string, tf.Scalar> = {};
@@ -174,7 +183,7 @@ export class Trainer<B> {
     const after = this.objective.afterUpdate(this.done);
     const seconds = (Date.now() - started) / 1000;
     const gradNorm = values[scalars.length];
-    const row: MetricsRow = { step: this.done, lr, grad_norm: gradNorm, seconds, samples_per_sec: (this.config.batchSize * accumulation) / Math.max(seconds, 1e-9), ...after };
+    const row: MetricsRow = { step: this.done, lr, grad_norm: gradNorm, seconds, samples_per_sec: (this.config.batchSize * accumulation) / Math.max(seconds, 1e-9), data_wait_ms: dataMs, ...after };
     for (const [k, v] of Object.entries(sums)) row[k] = v / accumulation;
     this.metrics.append(row);
     return row;
@@ -190,7 +199,9 @@ export class Trainer<B> {
         stopped = true;
         break;
       }
-      const row = await this.step();
+      const waitStart = performance.now();
+      await this.batches.prepare?.(this.done);
+      const row = await this.step(performance.now() - waitStart);
       if (!Number.isFinite(row.loss)) {
         throw new Error(`update ${row.step}: the loss is ${row.loss}; lower the learning rate or enable gradient clipping (the last finite checkpoint is kept).`);
       }

@@ -22,7 +22,7 @@ import { guardDeviceMemory } from '../../src/backend/webgpu';
 import { initBackend } from '../../src/backend/select';
 import { Trainer } from '../../src/train/trainer';
 import { Rng } from '../../src/util/rng';
-import { RecipeData } from '../../src/run/recipe';
+import { RecipeData } from '../../src/modalities/recipe';
 import { withBackend } from '../helpers/backends';
 import { MICRO_RECIPES, MICRO_SETS, microRecipe } from '../helpers/micro-recipes';
 

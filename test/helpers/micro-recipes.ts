@@ -4,8 +4,8 @@
  * must take well under a second of arithmetic (the shapes and code paths of the
  * tiny presets, fewer and narrower layers).
  */
-import { getRecipe } from '../../src/run/recipes';
-import { Algo, BaseRunConfig, Modality, Recipe, RecipeData } from '../../src/run/recipe';
+import { getRecipe } from '../../src/modalities/registry';
+import { Algo, BaseRunConfig, Modality, Recipe, RecipeData } from '../../src/modalities/recipe';
 import { convLayersWithChannels } from '../../src/modalities/audio/feature-extractor';
 
 const SMALL_TRANSFORMER = { 'model.dim': '32', 'model.heads': '2', 'model.depth': '2', 'data2vec.targets.topK': '2' };

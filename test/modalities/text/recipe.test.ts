@@ -15,7 +15,7 @@ import { Trainer } from '../../../src/train/trainer';
 import { MetricsRow } from '../../../src/train/metrics-log';
 import { pretrain } from '../../../src/run/pretrain';
 import { probe } from '../../../src/run/probe';
-import { getRecipe } from '../../../src/run/recipes';
+import { getRecipe } from '../../../src/modalities/registry';
 
 /** A 2-layer, 32-wide variant of `tiny` for fast tests. */
 const SMALL_MODEL = { 'model.dim': '32', 'model.ffnDim': '128', 'model.heads': '2', 'model.depth': '2', 'data2vec.targets.topK': '2' };
