@@ -127,7 +127,7 @@ async function main() {
     const batches = o.quick ? [4, 2] : algo === 'v1' ? [256, 128, 64, 32, 16, 8] : [64, 32, 16, 8, 4, 2];
     results[algo] = await timeAlgo(api, tf, algo, batches, o);
     const r = results[algo];
-    process.stderr.write(r.error ? `${algo}: ${r.error}\n` : `${algo}: batch ${r.batch_size}, ${r.samples_per_sec.toFixed(1)} samples/s, ${r.tflop_per_sec.toFixed(3)} TFLOP/s, losses ${r.losses.map((l) => l.toFixed(4)).join(' ')}\n`);
+    process.stderr.write(r.error ? `${algo}: ${r.error}\n` : `${algo}: batch ${r.batch_size}, ${r.samples_per_sec.toFixed(1)} samples/s, ${r.tflop_per_sec.toPrecision(3)} TFLOP/s, losses ${r.losses.map((l) => l.toFixed(4)).join(' ')}\n`);
   }
   const out = {
     date: new Date().toISOString(),
