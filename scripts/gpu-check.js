@@ -116,6 +116,7 @@ async function main() {
   process.stderr.write('parity tests on this adapter...\n');
   const report = path.join(path.dirname(o.out), 'gpu-check-parity.json');
   fs.mkdirSync(path.dirname(o.out), { recursive: true });
+  fs.rmSync(report, { force: true }); // never read a previous run's results
   const mochaArgs = [require.resolve('mocha/bin/mocha.js'), dist('test/backend/webgpu.test.js'), '--reporter', 'json', '--reporter-option', `output=${report}`];
   if (o.quick) mochaArgs.push('-g', 'image-v1');
   const parity = spawnSync(process.execPath, mochaArgs, { cwd: root, env: { ...process.env, CI: 'true' }, encoding: 'utf8' });
