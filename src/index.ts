@@ -5,6 +5,7 @@
 
 // Backends
 export * from './backend/select';
+export * from './backend/webgpu';
 export * from './backend/wasm-kernels';
 export * from './backend/batched-matmul';
 export * from './backend/wasm-slice';
@@ -39,6 +40,8 @@ export * from './nn/decoder-2d';
 export * from './nn/decoders';
 export * from './nn/gather-tokens';
 export * from './nn/take-rows';
+export * from './nn/host-copy';
+export * from './nn/add-many';
 export * from './nn/token-embedding';
 
 // Masking (spec §2)
@@ -174,6 +177,7 @@ export * from './run/pretrain';
 export * from './run/probe';
 export * from './run/bench';
 export * from './run/bench-data';
+export * from './run/flops';
 // Hugging Face interop (import-hf, export-hf, encode)
 export * from './hf/import-hf';
 export * from './hf/export-hf';
