@@ -3,10 +3,12 @@
  * `@tensorflow/tfjs-node-gpu` or `@tensorflow/tfjs-node` is installed (an optional
  * extra, never a dependency), otherwise `wasm`, with `cpu` as the fallback.
  * `--backend` or the `D2V_BACKEND` environment variable override the choice.
+ * Every backend gets the backward pass that frees as it goes (`lean-backward.ts`).
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmKernels } from './wasm-kernels';
+import { installLeanBackward } from './lean-backward';
 
 export type BackendName = 'wasm' | 'cpu' | 'tensorflow';
 export const BACKEND_NAMES: readonly BackendName[] = ['wasm', 'cpu', 'tensorflow'];
@@ -54,6 +56,7 @@ let current: BackendInfo | undefined;
  */
 export async function initBackend(flag?: string): Promise<BackendInfo> {
   const want = requestedBackend(flag);
+  installLeanBackward();
   const native = nativePackage();
   if (want === 'tensorflow' || (want === 'auto' && native !== undefined)) {
     if (native === undefined) {

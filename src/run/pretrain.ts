@@ -17,6 +17,7 @@ import { trainingFigures } from '../viz/figures';
 import { currentBackend } from '../backend/select';
 import { applyOverrides } from '../modalities/overrides';
 import { median } from '../util/median';
+import { assertUpdateFits, describeUpdateMemory, estimateUpdateMemory } from '../backend/update-memory';
 
 export interface PretrainOptions {
   modality?: string;
@@ -29,7 +30,7 @@ export interface PretrainOptions {
   resume?: string;
   /** Write report.html (default true). */
   report?: boolean;
-  onStart?: (info: { config: BaseRunConfig; runDir: string; dataDescription: string; startUpdate: number; parameters: number }) => void;
+  onStart?: (info: { config: BaseRunConfig; runDir: string; dataDescription: string; startUpdate: number; parameters: number; memory?: string }) => void;
   onUpdate?: (row: MetricsRow) => void;
   onWarning?: (message: string) => void;
   signal?: AbortSignal;
@@ -95,11 +96,22 @@ export async function pretrain(options: PretrainOptions = {}): Promise<PretrainS
   const data = recipe.loadData(config);
   const setup = recipe.build(config, data);
   const backend = currentBackend()?.name ?? tf.getBackend();
+  // On wasm the heap has a hard limit: measure an update's peak and refuse a batch that cannot fit.
+  let memory: string | undefined;
+  if (tf.getBackend() === 'wasm') {
+    const probe = setup.batches(0, 0);
+    const estimate = estimateUpdateMemory(setup.objective, probe, config.trainer.batchSize);
+    tf.dispose(probe as unknown as tf.TensorContainer);
+    if (estimate) {
+      memory = describeUpdateMemory(estimate, config.trainer.batchSize);
+      assertUpdateFits(estimate, config.trainer.batchSize);
+    }
+  }
   writeFileAtomic(path.join(runDir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
   const trainer = new Trainer(setup.objective, setup.batches, config.trainer, runDir, config);
   const startUpdate = options.resume ? trainer.resumeFrom(runDir) : 0;
   const parameters = setup.objective.countParameters();
-  options.onStart?.({ config, runDir, dataDescription: data.describe, startUpdate, parameters });
+  options.onStart?.({ config, runDir, dataDescription: data.describe, startUpdate, parameters, memory });
   let peakTensorBytes = tf.memory().numBytes;
   let peakRss = process.memoryUsage().rss;
   const writeReport = (rows: MetricsRow[], warnings: string[]) => {
