@@ -180,14 +180,17 @@ function simdBatchMatMul(
   const aCol = transposeA ? m : 1;
   const bRow = transposeB ? 1 : n;
   const bCol = transposeB ? k : 1;
-  const scratch = backend.wasm._malloc(kernel.scratch_bytes(m, n, k, aRow) + 16);
+  // emscripten's _malloc returns a signed i32: past 2 GiB the pointer is negative
+  // until made unsigned; 0 means the heap is exhausted.
+  const scratch = backend.wasm._malloc(kernel.scratch_bytes(m, n, k, aRow) + 16) >>> 0;
+  if (scratch === 0) throw new Error('BatchMatMul: the wasm heap is full (4 GiB); use a smaller --batch-size.');
   try {
     const aPtr = offset(a);
     const bPtr = offset(b);
     const cPtr = offset(out);
     const aStride = uniformStride(aItems);
     const bStride = uniformStride(bItems);
-    const scratchPtr = Math.ceil(scratch / 16) * 16; // pointers may exceed 2³¹: no bit operators
+    const scratchPtr = Math.ceil(scratch / 16) * 16; // pointers may exceed 2³¹: no signed bit operators
     if (aStride !== undefined && bStride !== undefined) {
       kernel.bmm(aItems.length, aPtr, aStride * m * k, aRow, aCol, bPtr, bStride * k * n, bRow, bCol, cPtr, m, n, k, scratchPtr);
     } else {
