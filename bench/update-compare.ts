@@ -48,24 +48,24 @@ const CASES: Case[] = [
   { name: 'base-width block, batch 16', kind: 'layer', batch: 16, dim: 768, depth: 1, heads: 12, tokens: 50 },
 ];
 
-function seconds(f: () => void, reps: number): number {
-  f(); // warm-up (first update also grows the heap and creates the optimizer state)
+async function seconds(f: () => unknown, reps: number): Promise<number> {
+  await f(); // warm-up (first update also grows the heap and creates the optimizer state)
   const times: number[] = [];
   for (let i = 0; i < reps; i++) {
     const t0 = performance.now();
-    f();
+    await f();
     times.push((performance.now() - t0) / 1000);
   }
   return median(times);
 }
 
-function ourSeconds(c: Case, reps: number): number {
+async function ourSeconds(c: Case, reps: number): Promise<number> {
   if (c.kind === 'layer') {
     const rng = new Rng('bench');
     const block = new TransformerBlock({ dim: c.dim, heads: c.heads, norm: 'pre', layerScale: 0.1 }, rng);
     const x = tf.tensor(rng.normalArray(c.batch * (c.tokens as number) * c.dim), [c.batch, c.tokens as number, c.dim]);
     const params = block.namedTrainableParameters().map(([, v]) => v);
-    const s = seconds(() => {
+    const s = await seconds(() => {
       const { value, grads } = tf.variableGrads(() => tf.mean(tf.square(block.forward(x).out)) as tf.Scalar, params);
       value.dataSync();
       tf.dispose([value, ...Object.values(grads)]);
@@ -78,7 +78,7 @@ function ourSeconds(c: Case, reps: number): number {
   const config = recipe.config(c.preset as string, { batchSize: c.batch, steps: 1000 });
   const setup = recipe.build(config, recipe.loadData(config));
   const trainer = new Trainer(setup.objective, setup.batches, config.trainer);
-  const s = seconds(() => trainer.step(), reps);
+  const s = await seconds(() => trainer.step(), reps);
   trainer.dispose();
   setup.objective.dispose();
   return s;
@@ -114,7 +114,7 @@ async function main(): Promise<void> {
   tf.enableProdMode();
   const ours: Record<string, number> = {};
   for (const c of cases) {
-    ours[c.name] = ourSeconds(c, reps);
+    ours[c.name] = await ourSeconds(c, reps);
     process.stderr.write(`ours ${c.name}: ${ours[c.name].toFixed(3)} s\n`);
   }
   const theirs = peer(cases, threads, reps);

@@ -133,11 +133,15 @@ def timed(step, reps):
 
 
 def blas_name():
-    cfg = torch.__config__.show()
-    for line in cfg.splitlines():
-        if "BLAS_INFO" in line:
-            return line.split("=", 1)[1].strip().rstrip(",")
-    return "unknown"
+    """The BLAS library this process loaded (Debian's torch calls libblas.so.3, an alternative)."""
+    torch.randn(64, 64) @ torch.randn(64, 64)
+    try:
+        with open("/proc/self/maps") as maps:
+            libs = sorted({line.split()[-1] for line in maps if "blas" in line.lower() and line.split()[-1].startswith("/")})
+    except OSError:
+        libs = []
+    import os
+    return ", ".join(os.path.realpath(lib) for lib in libs) or "unknown"
 
 
 def matmul_gflops(n=1024, reps=5):

@@ -288,11 +288,13 @@ function halfToFloat(h: number): number {
   return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
 }
 
-/** Read values of tfjs tensors into safetensors entries (float32 → F32; int32 and bool → I32). */
-export function tensorsToEntries(tensors: Map<string, tf.Tensor>): Map<string, SafetensorsEntry> {
+/** Read values of tfjs tensors into safetensors entries (float32 → F32; int32 and bool → I32), with awaited reads issued together. */
+export async function tensorsToEntries(tensors: Map<string, tf.Tensor>): Promise<Map<string, SafetensorsEntry>> {
   const out = new Map<string, SafetensorsEntry>();
+  const read = await Promise.all([...tensors.values()].map((t) => t.data()));
+  let i = 0;
   for (const [name, t] of tensors) {
-    const values = t.dataSync();
+    const values = read[i++];
     let data: Float32Array | Int32Array;
     if (t.dtype === 'float32') data = values as Float32Array;
     else if (t.dtype === 'int32') data = values as Int32Array;
@@ -304,8 +306,8 @@ export function tensorsToEntries(tensors: Map<string, tf.Tensor>): Map<string, S
 }
 
 /** Write tfjs tensors to a safetensors file, atomically (see {@link writeSafetensors}). The tensors are not disposed. */
-export function saveSafetensors(path: string, tensors: Map<string, tf.Tensor>, metadata?: Record<string, string>, options?: WriteSafetensorsOptions): void {
-  writeSafetensors(path, tensorsToEntries(tensors), metadata, options);
+export async function saveSafetensors(path: string, tensors: Map<string, tf.Tensor>, metadata?: Record<string, string>, options?: WriteSafetensorsOptions): Promise<void> {
+  writeSafetensors(path, await tensorsToEntries(tensors), metadata, options);
 }
 
 /** Read a safetensors file into tfjs tensors (float32 or int32; the caller disposes them). */
