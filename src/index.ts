@@ -5,6 +5,7 @@
 
 // Backends
 export * from './backend/select';
+export * from './backend/webgpu';
 export * from './backend/wasm-kernels';
 export * from './backend/batched-matmul';
 export * from './backend/wasm-slice';
@@ -39,6 +40,8 @@ export * from './nn/decoder-2d';
 export * from './nn/decoders';
 export * from './nn/gather-tokens';
 export * from './nn/take-rows';
+export * from './nn/host-copy';
+export * from './nn/add-many';
 export * from './nn/token-embedding';
 
 // Masking (spec §2)
@@ -154,4 +157,19 @@ export * from './modalities/overrides';
 export * from './run/pretrain';
 export * from './run/probe';
 export * from './run/bench';
+export * from './run/flops';
+// Hugging Face interop (import-hf, export-hf, encode)
+export * from './hf/import-hf';
+export * from './hf/export-hf';
+export * from './hf/encode-hf';
+export * from './hf/hf-folder';
+export * from './hf/torch-pickle';
+export * from './hf/hf-config';
+export * from './hf/hf-modality';
+export * from './hf/modalities';
+export * from './hf/run-encoder';
+export { visionHf } from './hf/vision';
+export { audioHf } from './hf/audio';
+export { textHf } from './hf/text';
+export type { Layout, TensorMapping } from './hf/layouts';
 export * as tf from '@tensorflow/tfjs';

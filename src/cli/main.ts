@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * The `data2vec` command (issue contract): pretrain, probe, masks, quickstart.
+ * The `data2vec` command (issue contract): pretrain, probe, masks, quickstart, bench,
+ * import-hf, export-hf, encode.
  * Human-readable lines go to stderr; with --json the last stdout line is one JSON
  * object. Errors are one sentence, without a stack trace (set D2V_DEBUG=1 for it).
  */
@@ -11,6 +12,7 @@ import { registerMasksCommand } from './masks-command';
 import { registerQuickstartCommand } from './quickstart-command';
 import { registerBenchCommand } from './bench-command';
 import { registerBenchDataCommand } from './bench-data-command';
+import { registerHfCommands } from './hf-commands';
 import { collectSet, intFlag, numberFlag, startBackend } from './flags';
 import { errorMessage } from './error-message';
 import { releaseWebGpu } from '../backend/webgpu';
@@ -67,6 +69,7 @@ export function buildProgram(): Command {
   registerQuickstartCommand(program);
   registerBenchCommand(program);
   registerBenchDataCommand(program);
+  registerHfCommands(program);
   return program;
 }
 

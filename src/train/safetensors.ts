@@ -235,13 +235,17 @@ export function parseSafetensors(bytes: Uint8Array, source = 'safetensors data')
   const tensors = new Map<string, SafetensorsReadEntry>();
   for (const t of infos) {
     const raw = bytes.subarray(dataStart + t.begin, dataStart + t.end);
-    tensors.set(t.name, { ...decode(raw, t.dtype, numElements(t.shape), () => fail(`tensor "${t.name}" has an I64 value outside the int32 range`)), shape: t.shape, storedDtype: t.dtype });
+    tensors.set(t.name, { ...decodeTensorBytes(raw, t.dtype, numElements(t.shape), () => fail(`tensor "${t.name}" has an I64 value outside the int32 range`)), shape: t.shape, storedDtype: t.dtype });
   }
   return { tensors, metadata };
 }
 
-/** Convert raw little-endian bytes of a stored dtype to float32 or int32 values. */
-function decode(raw: Uint8Array, dtype: string, count: number, outOfRange: () => never): { data: Float32Array | Int32Array; dtype: 'F32' | 'I32' } {
+/**
+ * Convert raw little-endian bytes of a stored dtype (F32, F16, BF16, F64, I64, I32,
+ * I16, I8, U8, BOOL) to float32 or int32 values; `outOfRange` is called for an I64
+ * value outside the int32 range. Also used for PyTorch storages.
+ */
+export function decodeTensorBytes(raw: Uint8Array, dtype: string, count: number, outOfRange: () => never): { data: Float32Array | Int32Array; dtype: 'F32' | 'I32' } {
   // Copy into a fresh, aligned buffer: offsets in a file need not be aligned.
   const copy = new Uint8Array(raw);
   const v = new DataView(copy.buffer);
