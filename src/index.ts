@@ -176,7 +176,6 @@ export * from './modalities/overrides';
 export * from './run/pretrain';
 export * from './run/probe';
 export * from './run/bench';
-export * from './run/bench-data';
 export * from './run/flops';
 // Hugging Face interop (import-hf, export-hf, encode)
 export * from './hf/import-hf';
@@ -192,4 +191,5 @@ export { visionHf } from './hf/vision';
 export { audioHf } from './hf/audio';
 export { textHf } from './hf/text';
 export type { Layout, TensorMapping } from './hf/layouts';
+export * from './run/bench-data';
 export * as tf from '@tensorflow/tfjs';
