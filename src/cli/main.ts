@@ -10,6 +10,7 @@ import { overridesFrom, runPretrain } from './pretrain-runner';
 import { registerMasksCommand } from './masks-command';
 import { registerQuickstartCommand } from './quickstart-command';
 import { registerBenchCommand } from './bench-command';
+import { registerFinetuneCommand } from './finetune-command';
 import { collectSet, intFlag, numberFlag, startBackend } from './flags';
 import { errorMessage } from './error-message';
 
@@ -64,6 +65,7 @@ export function buildProgram(): Command {
   registerMasksCommand(program);
   registerQuickstartCommand(program);
   registerBenchCommand(program);
+  registerFinetuneCommand(program);
   return program;
 }
 

@@ -8,7 +8,7 @@
  * and, for probing, each clip encoded whole and its final outputs mean-pooled.
  */
 import * as tf from '@tensorflow/tfjs';
-import { PretrainSetup, Recipe, RecipeData, RunOverrides } from '../../run/recipe';
+import { LabelledSplit, PretrainSetup, Recipe, RecipeData, RunOverrides } from '../../run/recipe';
 import { applyOverrides, presetFor } from '../../run/overrides';
 import { AudioClip, AudioDataset, loadAudioDataset, summarizeSkipped } from '../../data/audio-dataset';
 import { collateAudio, collateCentreCrop } from '../../data/audio-batch';
@@ -22,6 +22,7 @@ import { Rng } from '../../util/rng';
 import { AudioEncoderV1 } from './encoder-v1';
 import { audioBatchPlan } from './length-batches';
 import { AUDIO_V1_PRESETS, AudioV1Config } from './presets-v1';
+import { audioLabelledSplit } from './labelled-split';
 
 /** Loaded clips and what the probe needs. */
 export interface AudioData extends RecipeData {
@@ -95,5 +96,9 @@ export const audioV1Recipe: Recipe<AudioV1Config, AudioData> = {
 
   features(encoder: Module, config: AudioV1Config, data: AudioData, split: 'train' | 'test', onProgress?: (done: number, total: number) => void): LabelledFeatures {
     return audioClipFeatures(encoder as AudioEncoderV1, data.dataset[split], config.audio.maxSampleSize, onProgress);
+  },
+
+  labelledSplit(config: AudioV1Config, data: AudioData, split: 'train' | 'test'): LabelledSplit {
+    return audioLabelledSplit(data.dataset[split], config.audio.maxSampleSize);
   },
 };

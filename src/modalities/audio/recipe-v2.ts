@@ -14,7 +14,7 @@
  * the masks are i.i.d. random either way.
  */
 import * as tf from '@tensorflow/tfjs';
-import { PretrainSetup, Recipe, RunOverrides } from '../../run/recipe';
+import { LabelledSplit, PretrainSetup, Recipe, RunOverrides } from '../../run/recipe';
 import { applyOverrides, presetFor } from '../../run/overrides';
 import { AudioClip } from '../../data/audio-dataset';
 import { collateAudio } from '../../data/audio-batch';
@@ -31,6 +31,7 @@ import { AudioEncoderV2, audioBackboneV2 } from './encoder-v2';
 import { audioBatchPlan } from './length-batches';
 import { AudioData, audioClipFeatures, loadAudioData } from './recipe-v1';
 import { AUDIO_V2_PRESETS, AudioV2Config } from './presets-v2';
+import { audioLabelledSplit } from './labelled-split';
 
 /** The v2 speech model of a config (random init from `config.seed`). */
 export function buildAudioV2(config: AudioV2Config): Data2VecV2<AudioEncoderV2, Decoder1d> {
@@ -75,5 +76,9 @@ export const audioV2Recipe: Recipe<AudioV2Config, AudioData> = {
 
   features(encoder: Module, config: AudioV2Config, data: AudioData, split: 'train' | 'test', onProgress?: (done: number, total: number) => void): LabelledFeatures {
     return audioClipFeatures(encoder as V2Backbone<AudioEncoderV2>, data.dataset[split], config.audio.maxSampleSize, onProgress);
+  },
+
+  labelledSplit(config: AudioV2Config, data: AudioData, split: 'train' | 'test'): LabelledSplit {
+    return audioLabelledSplit(data.dataset[split], config.audio.maxSampleSize);
   },
 };

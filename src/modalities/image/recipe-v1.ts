@@ -5,7 +5,7 @@
  * mean-pooled final-layer features for probing.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Recipe, RecipeData, RunOverrides, PretrainSetup } from '../../run/recipe';
+import { LabelledSplit, Recipe, RecipeData, RunOverrides, PretrainSetup } from '../../run/recipe';
 import { applyOverrides, presetFor } from '../../run/overrides';
 import { ImageDataset, loadFashionMnist } from '../../data/image-dataset';
 import { sampleIndices, batchStart } from '../../data/batch-order';
@@ -18,6 +18,7 @@ import { LabelledFeatures } from '../../eval/features';
 import { Module } from '../../nn/module';
 import { Rng } from '../../util/rng';
 import { meanPooledFeatures } from '../../eval/pooled-features';
+import { imageLabelledSplit } from './labelled-split';
 
 export interface ImageData extends RecipeData {
   train: ImageDataset;
@@ -88,5 +89,11 @@ export const imageV1Recipe: Recipe<ImageV1Config, ImageData> = {
 
   rawFeatures(config: ImageV1Config, data: ImageData, split: 'train' | 'test'): LabelledFeatures {
     return rawPixelFeatures(split === 'train' ? data.train : data.test, config.normalize);
+  },
+
+  labelledSplit(config: ImageV1Config, data: ImageData, split: 'train' | 'test'): LabelledSplit {
+    const ds = split === 'train' ? data.train : data.test;
+    checkShape(config, ds);
+    return imageLabelledSplit(ds, config);
   },
 };

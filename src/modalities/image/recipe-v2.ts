@@ -5,7 +5,7 @@
  * count (`cloneMasks`), the shared v2 model with the image modality encoder and
  * `Decoder2d`, and mean-pooled final-block patch features for probing.
  */
-import { Recipe, RunOverrides, PretrainSetup } from '../../run/recipe';
+import { LabelledSplit, Recipe, RunOverrides, PretrainSetup } from '../../run/recipe';
 import { applyOverrides, presetFor } from '../../run/overrides';
 import { ImageDataset } from '../../data/image-dataset';
 import { sampleIndices, batchStart } from '../../data/batch-order';
@@ -23,6 +23,7 @@ import { LabelledFeatures } from '../../eval/features';
 import { meanPooledFeatures } from '../../eval/pooled-features';
 import { Module } from '../../nn/module';
 import { Rng } from '../../util/rng';
+import { imageLabelledSplit } from './labelled-split';
 
 /** Checks the data matches the encoder's input shape. */
 function checkShape(config: ImageV2Config, ds: ImageDataset): void {
@@ -80,5 +81,11 @@ export const imageV2Recipe: Recipe<ImageV2Config, ImageData> = {
 
   rawFeatures(config: ImageV2Config, data: ImageData, split: 'train' | 'test'): LabelledFeatures {
     return rawPixelFeatures(split === 'train' ? data.train : data.test, config.normalize);
+  },
+
+  labelledSplit(config: ImageV2Config, data: ImageData, split: 'train' | 'test'): LabelledSplit {
+    const ds = split === 'train' ? data.train : data.test;
+    checkShape(config, ds);
+    return imageLabelledSplit(ds, config);
   },
 };

@@ -5,7 +5,7 @@
  * `Data2VecV1`, and, for probing, the final outputs mean-pooled over the non-padding
  * tokens of each document (`<s>` and `</s>` included) with the supersense labels.
  */
-import { Recipe, RunOverrides, PretrainSetup } from '../../run/recipe';
+import { LabelledSplit, Recipe, RunOverrides, PretrainSetup } from '../../run/recipe';
 import { applyOverrides, presetFor } from '../../run/overrides';
 import { collateSequences } from '../../data/text-batch';
 import { Data2VecV1, V1Batch } from '../../data2vec/data2vec-v1';
@@ -18,6 +18,7 @@ import { TextData, checkTextModelAndRows, loadTextData } from './text-data';
 import { pretrainingRows } from './text-rows';
 import { maskTextBatch, maskedTextToV1Batch } from './masked-batch-v1';
 import { TEXT_V1_PRESETS, TextV1Config } from './presets-v1';
+import { textLabelledSplit } from './labelled-split';
 
 /** Throws one sentence when the config and the loaded tokenizer or sizes disagree. */
 export function checkTextConfig(config: TextV1Config, data: TextData): void {
@@ -71,5 +72,9 @@ export const textV1Recipe: Recipe<TextV1Config, TextData> = {
 
   features(encoder: Module, config: TextV1Config, data: TextData, split: 'train' | 'test', onProgress?: (done: number, total: number) => void): LabelledFeatures {
     return textFeatures(encoder as TextEncoderV1, config, data, split, onProgress);
+  },
+
+  labelledSplit(config: TextV1Config, data: TextData, split: 'train' | 'test'): LabelledSplit {
+    return textLabelledSplit(data, split, config.sequences.maxLength, config.evalBatchSize, (encoder, tokens) => (encoder as TextEncoderV1).forward(tokens).out);
   },
 };

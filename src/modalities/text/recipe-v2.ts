@@ -7,7 +7,7 @@
  * for probing, the final-block outputs mean-pooled over each document's tokens.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Recipe, RunOverrides, PretrainSetup } from '../../run/recipe';
+import { LabelledSplit, Recipe, RunOverrides, PretrainSetup } from '../../run/recipe';
 import { applyOverrides, presetFor } from '../../run/overrides';
 import { collateSequences, tokenBatchToTensors } from '../../data/text-batch';
 import { Data2VecV2, V2Batch } from '../../data2vec/data2vec-v2';
@@ -24,6 +24,7 @@ import { pretrainingRows } from './text-rows';
 import { textRandomMasks } from './random-mask-v2';
 import { documentFeatures } from './document-features';
 import { TEXT_V2_PRESETS, TextV2Config } from './presets-v2';
+import { textLabelledSplit } from './labelled-split';
 
 /** Throws one sentence when the config and the loaded tokenizer or sizes disagree. */
 export function checkTextV2Config(config: TextV2Config, data: TextData): void {
@@ -93,5 +94,10 @@ export const textV2Recipe: Recipe<TextV2Config, TextData> = {
     const enc = encoder as V2Backbone<TextEncoderV2>;
     const encode = (tokens: tf.Tensor2D, paddingMask: tf.Tensor2D) => enc.forward(tokens, { padMask: paddingMask }).out;
     return documentFeatures(encode, data, split, { maxLength: config.sequences.maxLength, batchSize: config.evalBatchSize }, onProgress);
+  },
+
+  labelledSplit(config: TextV2Config, data: TextData, split: 'train' | 'test'): LabelledSplit {
+    const encode = (encoder: Module, tokens: tf.Tensor2D, padMask: tf.Tensor2D) => (encoder as V2Backbone<TextEncoderV2>).forward(tokens, { padMask }).out;
+    return textLabelledSplit(data, split, config.sequences.maxLength, config.evalBatchSize, encode);
   },
 };
