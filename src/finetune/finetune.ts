@@ -193,7 +193,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneSummar
   const batches = (update: number): FinetuneBatch => {
     const rng = new Rng(`${seed}:finetune-batch:${update}`);
     const idx = sampleIndices(trainIdx.length, update * settings.batchSize, settings.batchSize, `${seed}:finetune-order`).map((k) => trainIdx[k]);
-    const input = trainSplit.batch(idx, rng);
+    const input = trainSplit.batch(idx, settings.augment ? rng : undefined);
     const targets = smoothedTargets(Int32Array.from(idx, (i) => trainSplit.labels[i]), data.numClasses, settings.labelSmoothing);
     if (!settings.mixup) return { input, targets };
     const mixed = mixBatch(input.input, targets, settings.mixup, rng);
