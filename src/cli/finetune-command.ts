@@ -8,6 +8,7 @@ import { finetune } from '../finetune/finetune';
 import { FinetuneSettings } from '../finetune/settings';
 import { intFlag, numberFlag, startBackend } from './flags';
 import { progressReporter } from './progress';
+import { stopOnSigint } from './pretrain-runner';
 
 const say = (line: string) => process.stderr.write(line + '\n');
 
@@ -24,6 +25,7 @@ function settingsFrom(opts: Record<string, unknown>): Partial<FinetuneSettings> 
     dropPath: opts.dropPath as number | undefined,
     weightDecay: opts.weightDecay as number | undefined,
     pooling: opts.pooling as FinetuneSettings['pooling'] | undefined,
+    augment: opts.augment as boolean | undefined,
     evalEvery: opts.evalEvery as number | undefined,
     maxTrain: opts.maxTrain as number | undefined,
     maxTest: opts.maxTest as number | undefined,
@@ -49,6 +51,8 @@ export function registerFinetuneCommand(program: Command): void {
     .option('--drop-path <x>', 'stochastic depth of the last block (encoders that have it)', numberFlag('--drop-path'))
     .option('--weight-decay <x>', 'decoupled weight decay', numberFlag('--weight-decay'))
     .option('--pooling <kind>', 'mean, or cls (the <s> token, text only)')
+    .option('--augment', 'draw the training augmentation (default: on for speech, off for images)')
+    .option('--no-augment', 'train on the evaluation view')
     .option('--mixup <alpha>', 'mixup Beta(α, α) for images (0: off)', numberFlag('--mixup'))
     .option('--cutmix <alpha>', 'CutMix Beta(α, α) for images (0: off)', numberFlag('--cutmix'))
     .option('--mixup-prob <p>', 'probability that a batch is mixed', numberFlag('--mixup-prob'))
@@ -64,17 +68,11 @@ export function registerFinetuneCommand(program: Command): void {
       const settings = settingsFrom(opts);
       await startBackend(opts.backend);
       const bar = progressReporter('finetune', opts.progress !== false);
-      const controller = new AbortController();
-      const onSigint = () => {
-        say('\nstopping after this update (a checkpoint will be written).');
-        process.off('SIGINT', onSigint);
-        controller.abort();
-      };
-      process.on('SIGINT', onSigint);
+      const stop = stopOnSigint();
       try {
         const s = await finetune({
           run: opts.run, randomInit: opts.randomInit, modality: opts.modality, algo: opts.algo, preset: opts.preset,
-          data: opts.data, seed: opts.seed, out: opts.out, settings, signal: controller.signal,
+          data: opts.data, seed: opts.seed, out: opts.out, settings, signal: stop.controller.signal,
           onStart: ({ config, runDir, dataDescription, parameters }) => {
             say(`data: ${dataDescription}`);
             say(`model: ${config.source} data2vec ${config.algo} ${config.modality} ${config.preset} + classifier, ${parameters.toLocaleString('en')} trainable parameters; run folder ${runDir}`);
@@ -88,7 +86,7 @@ export function registerFinetuneCommand(program: Command): void {
         if (opts.json) process.stdout.write(JSON.stringify(s) + '\n');
       } finally {
         bar.stop();
-        process.off('SIGINT', onSigint);
+        stop.release();
       }
     });
 }
