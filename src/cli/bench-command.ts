@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import { Command } from 'commander';
 import { benchCompare, formatBench, BENCH_THRESHOLDS } from '../run/bench';
-import { Algo, Modality } from '../run/recipe';
+import { Algo, Modality } from '../modalities/recipe';
 import { collectSet, intFlag, numberFlag, startBackend } from './flags';
 
 export function registerBenchCommand(program: Command): void {

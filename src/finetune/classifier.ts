@@ -10,7 +10,7 @@ import { Module } from '../nn/module';
 import { LayerNorm } from '../nn/layer-norm';
 import { Linear } from '../nn/linear';
 import { meanPool } from '../eval/pooled-features';
-import { ClassifierInput, LabelledSplit } from '../run/recipe';
+import { ClassifierInput, LabelledSplit } from '../modalities/recipe';
 import { Rng } from '../util/rng';
 
 /** How token outputs become one vector: their mean, or the first token (`<s>` for text; only meaningful where the encoder keeps such a token in its outputs). */

@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { Modality } from '../run/recipe';
+import { Modality } from '../modalities/recipe';
 
 /** What each modality's data looks like, for messages. */
 export const DATA_DESCRIPTION: Record<Modality, string> = {

@@ -4,7 +4,7 @@
  * batches of `evalBatchSize`, arg-max of the logits. The caller's mode is restored.
  */
 import * as tf from '@tensorflow/tfjs';
-import { LabelledSplit } from '../run/recipe';
+import { LabelledSplit } from '../modalities/recipe';
 import { accuracy } from '../eval/features';
 import { Classifier } from './classifier';
 

@@ -14,8 +14,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { getRecipe } from '../run/recipes';
-import { BaseRunConfig, Modality } from '../run/recipe';
+import { getRecipe } from '../modalities/registry';
+import { BaseRunConfig, Modality } from '../modalities/recipe';
 import { readRunConfig } from '../run/pretrain';
 import { CHECKPOINT_FILE, checkpointPath, loadCheckpoint } from '../train/checkpoint';
 import { Trainer } from '../train/trainer';

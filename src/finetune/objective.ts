@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { LossOutputs, Objective } from '../train/objective';
-import { ClassifierInput, LabelledSplit } from '../run/recipe';
+import { ClassifierInput, LabelledSplit } from '../modalities/recipe';
 import { Classifier } from './classifier';
 import { softTargetCrossEntropy } from './label-smoothing';
 

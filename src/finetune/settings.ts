@@ -16,7 +16,7 @@
  * accuracy with it, 53.2 % without; one run each on a loaded 2-core machine).
  * Mixup and CutMix are off by default too: see README "Fine-tuning" for the measurement.
  */
-import { Modality } from '../run/recipe';
+import { Modality } from '../modalities/recipe';
 import { MixupOptions } from './mixup';
 import { Pooling } from './classifier';
 

@@ -10,18 +10,16 @@
  * (null when it never does within `maxUpdates` / `maxSeconds`).
  */
 import * as tf from '@tensorflow/tfjs';
-import { getRecipe } from './recipes';
-import { Algo, Modality, RecipeData, RunOverrides } from './recipe';
+import { getRecipe } from '../modalities/registry';
+import { Algo, Modality, RunOverrides } from '../modalities/recipe';
 import { Trainer } from '../train/trainer';
 import { linearProbe } from '../eval/linear-probe';
-import { ImageDataset } from '../data/image-dataset';
-import { Rng } from '../util/rng';
 import { median } from '../util/median';
 import { currentBackend } from '../backend/select';
 
 /** Options of {@link benchCompare}. */
 export interface BenchOptions {
-  /** Modality of every algorithm (default 'image'); probe subsets apply to images only. */
+  /** Modality of every algorithm (default 'image'); probe subsets apply where the recipe has `probeSubset` (images). */
   modality?: Modality;
   /** Preset of every algorithm (default 'tiny'). */
   preset?: string;
@@ -37,9 +35,9 @@ export interface BenchOptions {
   maxUpdates?: number;
   /** Stop an algorithm after this many seconds on the training clock (default: no limit). */
   maxSeconds?: number;
-  /** Train images the probe fits on (default 2000 of the train split, a seeded subset; images only). */
+  /** Train samples the probe fits on (images: default 2000 of the train split, a seeded subset). */
   probeTrainSize?: number;
-  /** Test images the probe is scored on (default: the whole test split; images only). */
+  /** Test samples the probe is scored on (images: default the whole test split). */
   probeTestSize?: number;
   /** Extra overrides for every algorithm's config (batch size, lr, data folder, …). */
   overrides?: RunOverrides;
@@ -108,20 +106,6 @@ export function defaultBenchThreshold(modality: Modality = 'image'): number {
   return BENCH_THRESHOLDS[modality];
 }
 
-/** A seeded subset of `n` images (all when n ≥ ds.n). */
-export function subsetImages(ds: ImageDataset, n: number, seed: number | string): ImageDataset {
-  if (n >= ds.n) return ds;
-  const size = ds.height * ds.width * ds.channels;
-  const pick = new Rng(`${seed}:probe-subset`).permutation(ds.n).slice(0, n).sort((a, b) => a - b);
-  const images = new Uint8Array(n * size);
-  const labels = new Int32Array(n);
-  pick.forEach((src, i) => {
-    images.set(ds.images.subarray(src * size, (src + 1) * size), i * size);
-    labels[i] = ds.labels[src];
-  });
-  return { ...ds, name: `${ds.name}[${n}]`, images, labels, n };
-}
-
 /** The command-line flag of each bench option, for error messages. */
 const FLAG: Record<'probeEvery' | 'maxUpdates' | 'probeTrainSize' | 'probeTestSize', string> = {
   probeEvery: '--probe-every', maxUpdates: '--max-updates', probeTrainSize: 'probeTrainSize', probeTestSize: 'probeTestSize',
@@ -144,17 +128,6 @@ function checkOptions(o: BenchOptions): number {
   return t;
 }
 
-type ImageData = RecipeData & { train: ImageDataset; test: ImageDataset };
-
-/** The seeded image subsets the probe runs on. */
-function imageProbeData(data: ImageData, o: BenchOptions, seed: number): ImageData {
-  return {
-    ...data,
-    train: subsetImages(data.train, o.probeTrainSize ?? 2000, seed),
-    test: subsetImages(data.test, o.probeTestSize ?? data.test.n, seed),
-  };
-}
-
 /** Train one algorithm under the bench protocol. */
 function benchOne(algo: Algo, o: BenchOptions, threshold: number): BenchAlgoResult {
   const seed = o.seed ?? 0;
@@ -162,7 +135,7 @@ function benchOne(algo: Algo, o: BenchOptions, threshold: number): BenchAlgoResu
   const recipe = getRecipe(modality, algo);
   const config = recipe.config(o.preset ?? 'tiny', { ...o.overrides, seed });
   const data = recipe.loadData(config);
-  const probeData = modality === 'image' ? imageProbeData(data as ImageData, o, seed) : data;
+  const probeData = recipe.probeSubset ? recipe.probeSubset(data, { train: o.probeTrainSize, test: o.probeTestSize }, seed) : data;
   const setup = recipe.build(config, data);
   const trainer = new Trainer(setup.objective, setup.batches, config.trainer);
   const maxUpdates = Math.min(o.maxUpdates ?? config.trainer.updates, config.trainer.updates);

@@ -7,15 +7,15 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { getRecipe } from './recipes';
-import { BaseRunConfig, RunOverrides } from './recipe';
+import { getRecipe } from '../modalities/registry';
+import { BaseRunConfig, RunOverrides } from '../modalities/recipe';
 import { Trainer } from '../train/trainer';
 import { MetricsRow } from '../train/metrics-log';
 import { writeFileAtomic } from '../util/atomic-write';
 import { writeRunReport } from '../viz/report';
 import { trainingFigures } from '../viz/figures';
 import { currentBackend } from '../backend/select';
-import { applyOverrides } from './overrides';
+import { applyOverrides } from '../modalities/overrides';
 import { median } from '../util/median';
 
 export interface PretrainOptions {

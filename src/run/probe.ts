@@ -5,8 +5,8 @@
  * mean-pooled features of the student encoder on both splits, and score a linear
  * probe and a kNN classifier on the test split.
  */
-import { getRecipe } from './recipes';
-import { BaseRunConfig, RunOverrides } from './recipe';
+import { getRecipe } from '../modalities/registry';
+import { BaseRunConfig, RunOverrides } from '../modalities/recipe';
 import { readRunConfig } from './pretrain';
 import { loadCheckpoint } from '../train/checkpoint';
 import { linearProbe, LinearProbeOptions } from '../eval/linear-probe';

@@ -15,7 +15,7 @@ import { clipGradNorm } from './grad-clip';
 import { Objective } from './objective';
 import { saveCheckpoint, loadCheckpoint } from './checkpoint';
 import { MetricsLog, MetricsRow } from './metrics-log';
-import { CollapseThresholds, collapseWarning } from '../data2vec/diagnostics';
+import { CollapseThresholds, collapseWarning } from './collapse-guard';
 
 export interface TrainerConfig {
   /** Total optimizer updates of the run. */

@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { expect } from 'chai';
-import { getRecipe } from '../../src/run/recipes';
+import { getRecipe } from '../../src/modalities/registry';
 
 const CLI = path.join(__dirname, '..', '..', 'src', 'cli', 'main.js');
 const DIGITS = path.join(__dirname, '..', '..', '..', 'datasets', 'spoken-digits');
@@ -26,7 +26,7 @@ function errorLine(stderr: string): string {
 }
 
 describe('data2vec finetune: bad input', function () {
-  this.timeout(120000);
+  this.timeout(300000);
   let dir: string;
   let out: string;
 

@@ -14,7 +14,7 @@ import { finetune } from '../../src/finetune/finetune';
 import { loadSafetensors } from '../../src/train/safetensors';
 
 describe('finetune', function () {
-  this.timeout(120000);
+  this.timeout(300000);
 
   it('trains a classifier on a small slice: loss falls, accuracy beats chance, the run folder is complete', async () => {
     const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'd2v-ft-')), 'run');

@@ -4,7 +4,7 @@
  */
 import { expect } from 'chai';
 import { blockCount, layerDecayScales, layerId } from '../../src/finetune/layer-decay';
-import { getRecipe } from '../../src/run/recipes';
+import { getRecipe } from '../../src/modalities/registry';
 
 describe('layer-wise LR decay', () => {
   it('gives embeddings id 0, block i id i+1, final norm and head id depth+1 (v1 image layout)', () => {

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Trainer } from '../../src/train/trainer';
-import { BaseRunConfig, Recipe, RecipeData } from '../../src/run/recipe';
+import { BaseRunConfig, Recipe, RecipeData } from '../../src/modalities/recipe';
 
 /** What a short run measured. */
 export interface ShortRun {

@@ -4,7 +4,8 @@
  * a deterministic probe subset.
  */
 import { expect } from 'chai';
-import { benchCompare, benchRatios, defaultBenchThreshold, formatBench, subsetImages } from '../../src/run/bench';
+import { benchCompare, benchRatios, defaultBenchThreshold, formatBench } from '../../src/run/bench';
+import { subsetImages } from '../../src/modalities/image/probe-subset';
 import { loadFashionMnist } from '../../src/data/image-dataset';
 
 describe('benchCompare (v1 vs v2 on images)', () => {

@@ -11,7 +11,7 @@ import { imageV1Recipe } from '../../src/modalities/image/recipe-v1';
 import { Trainer } from '../../src/train/trainer';
 import { loadCheckpoint } from '../../src/train/checkpoint';
 import { microImageConfig, imageData } from '../helpers/tiny-image';
-import { RunOverrides } from '../../src/run/recipe';
+import { RunOverrides } from '../../src/modalities/recipe';
 
 function makeTrainer(overrides: RunOverrides, runDir?: string) {
   const config = microImageConfig(overrides);

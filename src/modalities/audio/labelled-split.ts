@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { AudioClip } from '../../data/audio-dataset';
 import { collateAudio, collateCentreCrop } from '../../data/audio-batch';
-import { ClassifierInput, LabelledSplit } from '../../run/recipe';
+import { ClassifierInput, LabelledSplit } from '../recipe';
 import { Module } from '../../nn/module';
 import { Rng } from '../../util/rng';
 import { WaveformEncoder } from './recipe-v1';

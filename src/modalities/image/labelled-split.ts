@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ImageDataset } from '../../data/image-dataset';
-import { ClassifierInput, LabelledSplit } from '../../run/recipe';
+import { ClassifierInput, LabelledSplit } from '../recipe';
 import { Module } from '../../nn/module';
 import { Rng } from '../../util/rng';
 import { AugmentConfig } from './augment';

@@ -35,7 +35,7 @@ import { ContextOutput, V2Backbone, V2ModalityEncoder } from '../../data2vec/v2-
 import { MaskInfo } from '../../data2vec/v2-mask-info';
 import { Rng } from '../../util/rng';
 import { TextEmbeddings } from './text-embeddings';
-import { initBertLinears } from './init-bert-v2';
+import { initBertLinears } from '../../nn/init-bert';
 
 /** Architecture of the v2 text backbone; comments give the fairseq field and the base value. */
 export interface TextEncoderV2Config {

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { collateSequences, tokenBatchToTensors, wrapDocument } from '../../data/text-batch';
-import { ClassifierInput, LabelledSplit } from '../../run/recipe';
+import { ClassifierInput, LabelledSplit } from '../recipe';
 import { Module } from '../../nn/module';
 import { TextData, requireLabels } from './text-data';
 

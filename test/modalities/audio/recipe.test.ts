@@ -13,7 +13,7 @@ import { Rng } from '../../../src/util/rng';
 import { audioBatchPlan, lengthSortedEpoch } from '../../../src/modalities/audio/length-batches';
 import { audioV1Recipe, loadAudioData } from '../../../src/modalities/audio/recipe-v1';
 import { AUDIO_V1_PRESETS } from '../../../src/modalities/audio/presets-v1';
-import { getRecipe } from '../../../src/run/recipes';
+import { getRecipe } from '../../../src/modalities/registry';
 import { V1Batch } from '../../../src/data2vec/data2vec-v1';
 import { pretrain } from '../../../src/run/pretrain';
 import { probe } from '../../../src/run/probe';

@@ -22,7 +22,7 @@ import { V2Batch } from '../../../src/data2vec/data2vec-v2';
 import { buildTargets } from '../../../src/data2vec/targets';
 import { maskedRegressionLoss } from '../../../src/data2vec/losses';
 import { gatherTokens, repeatInterleave } from '../../../src/nn/gather-tokens';
-import { getRecipe } from '../../../src/run/recipes';
+import { getRecipe } from '../../../src/modalities/registry';
 import { Rng } from '../../../src/util/rng';
 import { gradCheck } from '../../helpers/gradcheck';
 import { TRAINING_BACKENDS, withBackend } from '../../helpers/backends';

@@ -8,7 +8,7 @@ import { shortRun } from '../../helpers/short-run';
 import { imageV2Recipe } from '../../../src/modalities/image/recipe-v2';
 import { IMAGE_V2_PRESETS } from '../../../src/modalities/image/presets-v2';
 import { V2Batch } from '../../../src/data2vec/data2vec-v2';
-import { getRecipe } from '../../../src/run/recipes';
+import { getRecipe } from '../../../src/modalities/registry';
 
 describe('image v2 presets (spec §1.1, §5.3, §6)', () => {
   it('base is 768 wide, 12 heads, 2 prenet + 10 main blocks, decoder 768 × 6 (kernel 3, groups 16), 16 clones, reference optimiser', () => {

@@ -13,7 +13,7 @@ import { loadWordnetGlosses } from '../../../src/data/text-dataset';
 import { Trainer } from '../../../src/train/trainer';
 import { pretrain } from '../../../src/run/pretrain';
 import { probe } from '../../../src/run/probe';
-import { getRecipe } from '../../../src/run/recipes';
+import { getRecipe } from '../../../src/modalities/registry';
 
 /** A 2-layer, 32-wide variant of `tiny` for fast tests. */
 const SMALL_MODEL = { 'model.dim': '32', 'model.ffnDim': '128', 'model.heads': '2', 'model.depth': '2', 'data2vec.targets.topK': '2' };

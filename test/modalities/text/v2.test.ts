@@ -9,8 +9,9 @@ import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import { shortRun } from '../../helpers/short-run';
 import { Rng } from '../../../src/util/rng';
-import { getRecipe } from '../../../src/run/recipes';
-import { textV2Recipe, buildTextV2, checkTextV2Config, textV2Batches } from '../../../src/modalities/text/recipe-v2';
+import { getRecipe } from '../../../src/modalities/registry';
+import { textV2Recipe, buildTextV2, checkTextV2Config } from '../../../src/modalities/text/recipe-v2';
+import { maskedTextV2Batch } from '../../../src/modalities/text/batches';
 import { TEXT_V2_PRESETS, TextV2Config } from '../../../src/modalities/text/presets-v2';
 import { textMaskCount, textRandomMasks } from '../../../src/modalities/text/random-mask-v2';
 import { randomMask } from '../../../src/masking/random-mask';
@@ -35,7 +36,7 @@ function toyConfig(overrides: { dropout?: number; noise?: number; clones?: numbe
 /** A padded batch of toy glosses with `clones` masks per row. */
 function toyBatch(lengths: number[], clones: number, seed: string): V2Batch {
   const rows = toyRows(new Rng(seed), lengths);
-  return textV2Batches(() => rows, 1, clones, 0.48, 0)(0, 0);
+  return maskedTextV2Batch(collateSequences(rows, 1), clones, 0.48, new Rng('0:batch:0:0'));
 }
 
 const sumAll = (t: tf.Tensor) => t.sum().dataSync()[0];
