@@ -26,6 +26,7 @@ function settingsFrom(opts: Record<string, unknown>): Partial<FinetuneSettings> 
     weightDecay: opts.weightDecay as number | undefined,
     pooling: opts.pooling as FinetuneSettings['pooling'] | undefined,
     augment: opts.augment as boolean | undefined,
+    freezeEncoderFraction: opts.freezeEncoder as number | undefined,
     evalEvery: opts.evalEvery as number | undefined,
     maxTrain: opts.maxTrain as number | undefined,
     maxTest: opts.maxTest as number | undefined,
@@ -51,6 +52,7 @@ export function registerFinetuneCommand(program: Command): void {
     .option('--drop-path <x>', 'stochastic depth of the last block (encoders that have it)', numberFlag('--drop-path'))
     .option('--weight-decay <x>', 'decoupled weight decay', numberFlag('--weight-decay'))
     .option('--pooling <kind>', 'mean, or cls (the <s> token, text only)')
+    .option('--freeze-encoder <fraction>', 'train only the head for this share of the updates first', numberFlag('--freeze-encoder'))
     .option('--augment', 'draw the training augmentation (default: on for speech, off for images)')
     .option('--no-augment', 'train on the evaluation view')
     .option('--mixup <alpha>', 'mixup Beta(α, α) for images (0: off)', numberFlag('--mixup'))

@@ -31,17 +31,24 @@ export class Classifier extends Module {
     this.head = this.addChild('head', new Linear(dim, numClasses, rng, { init: { kind: 'truncNormal', std: 2e-5 } }));
   }
 
-  /** Logits [B, K] for a batch of `split`. */
-  forward(split: LabelledSplit, batch: ClassifierInput): tf.Tensor {
+  /** Pooled encoder outputs [B, D] for a batch of `split`. */
+  pool(split: LabelledSplit, batch: ClassifierInput): tf.Tensor {
     const encoded = split.encode(this.encoder, batch);
-    let pooled: tf.Tensor;
     if (this.pooling === 'cls') {
       const [b, , d] = encoded.out.shape as number[];
-      pooled = encoded.out.slice([0, 0, 0], [b, 1, d]).reshape([b, d]);
-    } else {
-      pooled = meanPool(encoded.out, encoded.padMask);
+      return encoded.out.slice([0, 0, 0], [b, 1, d]).reshape([b, d]);
     }
+    return meanPool(encoded.out, encoded.padMask);
+  }
+
+  /** Logits [B, K] of pooled outputs [B, D]. */
+  classify(pooled: tf.Tensor): tf.Tensor {
     return this.head.forward(this.fcNorm.forward(pooled));
+  }
+
+  /** Logits [B, K] for a batch of `split`. */
+  forward(split: LabelledSplit, batch: ClassifierInput): tf.Tensor {
+    return this.classify(this.pool(split, batch));
   }
 
   /** Free the norm and the head (the encoder belongs to the model it came from). */

@@ -179,6 +179,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneSummar
   model.train();
   const names = model.namedTrainableParameters().map(([n]) => n);
   const scales = layerDecayScales(names, settings.layerDecay);
+  for (const n of names) if (settings.frozenPrefixes.some((p) => n.startsWith(p))) scales.set(n, 0);
   const evaluations: { update: number; accuracy: number }[] = [];
   const evaluateAt = (update: number): Record<string, number> => {
     const row: Record<string, number> = { epoch: (update * settings.batchSize) / trainIdx.length, test_accuracy: NaN };
@@ -195,10 +196,11 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneSummar
     const idx = sampleIndices(trainIdx.length, update * settings.batchSize, settings.batchSize, `${seed}:finetune-order`).map((k) => trainIdx[k]);
     const input = trainSplit.batch(idx, settings.augment ? rng : undefined);
     const targets = smoothedTargets(Int32Array.from(idx, (i) => trainSplit.labels[i]), data.numClasses, settings.labelSmoothing);
-    if (!settings.mixup) return { input, targets };
+    const frozenEncoder = update < Math.round(settings.freezeEncoderFraction * settings.updates);
+    if (!settings.mixup) return { input, targets, frozenEncoder };
     const mixed = mixBatch(input.input, targets, settings.mixup, rng);
     tf.dispose([input.input, targets]);
-    return { input: { ...input, input: mixed.images }, targets: mixed.targets };
+    return { input: { ...input, input: mixed.images }, targets: mixed.targets, frozenEncoder };
   };
   const trainerConfig = {
     updates: settings.updates,

@@ -43,6 +43,10 @@ export interface FinetuneSettings {
   /** Stochastic depth of the last block (rising linearly from 0), where the encoder config has `dropPath`. */
   dropPath: number;
   pooling: Pooling;
+  /** Share of the updates at the start during which only the head trains (wav2vec 2.0 CTC recipes: `freeze_finetune_updates`, 10k of 13k for 10 minutes of labels); 0 by default (not measured to help here yet). */
+  freezeEncoderFraction: number;
+  /** Parameters (by name prefix) that never train, e.g. `encoder.feature_extractor.` for the speech CNN as the CTC recipes' `feature_grad_mult: 0.0` (spec §1.2); none by default. */
+  frozenPrefixes: string[];
   /** Draw the recipe's training augmentation (random resized crop and flip for images, random crops for speech); false trains on the evaluation view. */
   augment: boolean;
   /** Mixup / CutMix of image batches; null for none. */
@@ -55,7 +59,7 @@ export interface FinetuneSettings {
   maxTest: number | null;
 }
 
-const COMMON = { minLr: 1e-6, warmupFraction: 0.1, clipNorm: 0, labelSmoothing: 0.1, pooling: 'mean' as Pooling, augment: true, mixup: null, maxTrain: null, maxTest: null };
+const COMMON = { minLr: 1e-6, warmupFraction: 0.1, clipNorm: 0, labelSmoothing: 0.1, pooling: 'mean' as Pooling, freezeEncoderFraction: 0, frozenPrefixes: [] as string[], augment: true, mixup: null, maxTrain: null, maxTest: null };
 
 /** The defaults of each modality (tiny presets; see the file header). */
 export const FINETUNE_DEFAULTS: Record<Modality, FinetuneSettings> = {
@@ -86,6 +90,8 @@ export function finetuneSettings(modality: Modality, overrides: Partial<Finetune
   need(s.labelSmoothing >= 0 && s.labelSmoothing < 1, 'labelSmoothing (--label-smoothing)', s.labelSmoothing, 'in [0, 1)');
   need(s.dropPath >= 0 && s.dropPath < 1, 'dropPath (--drop-path)', s.dropPath, 'in [0, 1)');
   need(s.pooling === 'mean' || s.pooling === 'cls', 'pooling (--pooling)', s.pooling, '"mean" or "cls"');
+  need(s.freezeEncoderFraction >= 0 && s.freezeEncoderFraction < 1, 'freezeEncoderFraction (--freeze-encoder)', s.freezeEncoderFraction, 'in [0, 1)');
+  need(Array.isArray(s.frozenPrefixes) && s.frozenPrefixes.every((p) => typeof p === 'string'), 'frozenPrefixes', s.frozenPrefixes, 'a list of parameter-name prefixes');
   need(typeof s.augment === 'boolean', 'augment', s.augment, 'true or false');
   need(posInt(s.evalEvery), 'evalEvery (--eval-every)', s.evalEvery, 'a positive integer');
   need(s.maxTrain === null || posInt(s.maxTrain), 'maxTrain (--max-train)', s.maxTrain, 'a positive integer');
