@@ -168,4 +168,18 @@ export * from './finetune/finetune';
 export * from './modalities/image/labelled-split';
 export * from './modalities/audio/labelled-split';
 export * from './modalities/text/labelled-split';
+// Hugging Face interop (import-hf, export-hf, encode)
+export * from './hf/import-hf';
+export * from './hf/export-hf';
+export * from './hf/encode-hf';
+export * from './hf/hf-folder';
+export * from './hf/torch-pickle';
+export * from './hf/hf-config';
+export * from './hf/hf-modality';
+export * from './hf/modalities';
+export * from './hf/run-encoder';
+export { visionHf } from './hf/vision';
+export { audioHf } from './hf/audio';
+export { textHf } from './hf/text';
+export type { Layout, TensorMapping } from './hf/layouts';
 export * as tf from '@tensorflow/tfjs';

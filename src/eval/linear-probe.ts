@@ -89,12 +89,12 @@ function checkOption(name: string, value: number, ok: boolean, rule: string): vo
  * has no randomness, and Adam draws its batch order from `seed`. Leaves no tensors
  * behind.
  */
-export function linearProbe(
+export async function linearProbe(
   train: LabelledFeatures,
   test: LabelledFeatures,
   numClasses: number,
   options: LinearProbeOptions = {},
-): LinearProbeResult {
+): Promise<LinearProbeResult> {
   checkLabelledFeatures('train', train, numClasses);
   checkLabelledFeatures('test', test, numClasses);
   if (test.dim !== train.dim) {
@@ -120,8 +120,8 @@ export function linearProbe(
   const trainX = stats ? standardize(train.x, n, dim, stats) : train.x;
   const testX = stats ? standardize(test.x, test.n, dim, stats) : test.x;
   const weightCount = dim * numClasses;
-  const objective = (block: RowBlock, theta: Float64Array) =>
-    addWeightDecay(theta, block.crossEntropy(theta, dim, numClasses), weightCount, weightDecay);
+  const objective = async (block: RowBlock, theta: Float64Array) =>
+    addWeightDecay(theta, await block.crossEntropy(theta, dim, numClasses), weightCount, weightDecay);
   const onEpoch = options.onEpoch ?? (() => undefined);
 
   const data = RowBlock.fromArrays(trainX, train.y, n, dim, numClasses);
@@ -130,18 +130,18 @@ export function linearProbe(
     let theta: Float64Array = new Float64Array(weightCount + numClasses);
     let epochsRun = epochs;
     if (optimizer === 'lbfgs') {
-      const fit = minimizeLbfgs((th) => objective(data, th), theta, epochs, gradientTolerance, onEpoch);
+      const fit = await minimizeLbfgs((th) => objective(data, th), theta, epochs, gradientTolerance, onEpoch);
       theta = fit.theta;
       epochsRun = fit.iterations;
     } else {
-      theta = minimizeAdam(data, objective, theta, epochs, learningRate, batchSize, new Rng(options.seed ?? DEFAULTS.seed), onEpoch);
+      theta = await minimizeAdam(data, objective, theta, epochs, learningRate, batchSize, new Rng(options.seed ?? DEFAULTS.seed), onEpoch);
     }
-    const predictions = predictRows(testTensor, theta, dim, numClasses);
+    const predictions = await predictRows(testTensor, theta, dim, numClasses);
     return {
       accuracy: accuracy(predictions, test.y),
-      trainAccuracy: accuracy(data.predict(theta, dim, numClasses), train.y),
+      trainAccuracy: accuracy(await data.predict(theta, dim, numClasses), train.y),
       epochs: epochsRun,
-      finalLoss: objective(data, theta).loss,
+      finalLoss: (await objective(data, theta)).loss,
       predictions,
       weights: Float32Array.from(theta.subarray(0, weightCount)),
       bias: Float32Array.from(theta.subarray(weightCount)),

@@ -9,16 +9,16 @@ import { RowBlock } from './probe-objective';
  * Minimise the objective with Adam (β = 0.9, 0.999, ε = 1e-8) on mini-batches in an
  * order drawn from `rng`, the learning rate cosine-decayed from `learningRate` to 0.
  */
-export function minimizeAdam(
+export async function minimizeAdam(
   data: RowBlock,
-  batchObjective: (block: RowBlock, theta: Float64Array) => { loss: number; grad: Float64Array },
+  batchObjective: (block: RowBlock, theta: Float64Array) => Promise<{ loss: number; grad: Float64Array }>,
   theta: Float64Array,
   epochs: number,
   learningRate: number,
   batchSize: number,
   rng: Rng,
   onEpoch: (epoch: number, loss: number) => void,
-): Float64Array {
+): Promise<Float64Array> {
   const [beta1, beta2, eps] = [0.9, 0.999, 1e-8];
   const m = new Float64Array(theta.length);
   const v = new Float64Array(theta.length);
@@ -30,8 +30,7 @@ export function minimizeAdam(
     let lossSum = 0;
     for (let start = 0; start < data.rows; start += batchSize) {
       const batch = data.select(order.subarray(start, start + batchSize));
-      const { loss, grad } = batchObjective(batch, theta);
-      batch.dispose();
+      const { loss, grad } = await batchObjective(batch, theta).finally(() => batch.dispose());
       lossSum += loss;
       const lr = 0.5 * learningRate * (1 + Math.cos((Math.PI * t) / totalSteps));
       t++;

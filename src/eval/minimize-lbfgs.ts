@@ -11,15 +11,15 @@ import { dot, axpy, maxAbs } from './vector-math';
  * line search. Stops after `maxIterations`, when max |∇f| < `gradientTolerance`, or
  * when no step along the search direction lowers `f` (float32 precision reached).
  */
-export function minimizeLbfgs(
+export async function minimizeLbfgs(
   f: ProbeObjective,
   theta: Float64Array,
   maxIterations: number,
   gradientTolerance: number,
   onIteration: (iteration: number, loss: number) => void,
   history = 10,
-): { theta: Float64Array; loss: number; iterations: number } {
-  let { loss, grad } = f(theta);
+): Promise<{ theta: Float64Array; loss: number; iterations: number }> {
+  let { loss, grad } = await f(theta);
   const sList: Float64Array[] = [];
   const yList: Float64Array[] = [];
   const rhoList: number[] = [];
@@ -46,7 +46,7 @@ export function minimizeLbfgs(
     for (let tries = 0; tries < 20; tries++, step *= 0.5) {
       candidate = Float64Array.from(theta);
       axpy(step, q, candidate);
-      const value = f(candidate);
+      const value = await f(candidate);
       if (value.loss <= loss + 1e-4 * step * slope) {
         next = value;
         break;

@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 
 /** Loss and gradient of the objective at parameters θ = [W row-major, b]. */
-export type ProbeObjective = (theta: Float64Array) => { loss: number; grad: Float64Array };
+export type ProbeObjective = (theta: Float64Array) => Promise<{ loss: number; grad: Float64Array }>;
 
 /**
  * One block of train rows on the backend: `x` `[m, dim]`, its transpose (a
@@ -45,7 +45,7 @@ export class RowBlock {
    * per-row losses are summed in double precision, so the line search can still
    * tell nearby losses apart close to the minimum.
    */
-  crossEntropy(theta: Float64Array, dim: number, numClasses: number): { loss: number; grad: Float64Array } {
+  async crossEntropy(theta: Float64Array, dim: number, numClasses: number): Promise<{ loss: number; grad: Float64Array }> {
     const packed = tf.tidy(() => {
       const { w, b } = unpack(theta, dim, numClasses);
       const logProbs = tf.logSoftmax(tf.add(tf.matMul(this.x, w), b));
@@ -54,7 +54,7 @@ export class RowBlock {
       const delta = tf.div(tf.sub(tf.exp(tf.maximum(logProbs, -60)), this.oneHot), this.rows);
       return tf.concat([tf.matMul(this.xT, delta).reshape([-1]), tf.sum(delta, 0), rowLosses]);
     });
-    const values = packed.dataSync();
+    const values = await packed.data();
     packed.dispose();
     const grad = new Float64Array(theta.length);
     for (let i = 0; i < grad.length; i++) grad[i] = values[i];
@@ -64,7 +64,7 @@ export class RowBlock {
   }
 
   /** Arg-max class per row under parameters θ. */
-  predict(theta: Float64Array, dim: number, numClasses: number): Int32Array {
+  predict(theta: Float64Array, dim: number, numClasses: number): Promise<Int32Array> {
     return predictRows(this.x, theta, dim, numClasses);
   }
 
@@ -80,12 +80,12 @@ function unpack(theta: Float64Array, dim: number, numClasses: number): { w: tf.T
   };
 }
 
-export function predictRows(x: tf.Tensor2D, theta: Float64Array, dim: number, numClasses: number): Int32Array {
+export async function predictRows(x: tf.Tensor2D, theta: Float64Array, dim: number, numClasses: number): Promise<Int32Array> {
   const classes = tf.tidy(() => {
     const { w, b } = unpack(theta, dim, numClasses);
     return tf.argMax(tf.add(tf.matMul(x, w), b), 1);
   });
-  const out = new Int32Array(classes.dataSync());
+  const out = new Int32Array(await classes.data());
   classes.dispose();
   return out;
 }

@@ -39,7 +39,7 @@ export interface RecipeParts<C extends BaseRunConfig, D extends RecipeData, M ex
   model(config: Later<C>, init: Rng): M;
   /** Draws micro-batch (update, micro) with `rng`, the generator seeded for that micro-batch. */
   batches(config: Later<C>, data: Later<D>, model: M): (update: number, micro: number, rng: Rng) => B;
-  features(encoder: Module, config: Later<C>, data: Later<D>, split: 'train' | 'test', onProgress?: (done: number, total: number) => void): LabelledFeatures;
+  features(encoder: Module, config: Later<C>, data: Later<D>, split: 'train' | 'test', onProgress?: (done: number, total: number) => void): Promise<LabelledFeatures>;
   rawFeatures?(config: Later<C>, data: Later<D>, split: 'train' | 'test'): LabelledFeatures;
   /** A labelled split for fine-tuning (throws one sentence when the data carry no labels). */
   labelledSplit?(config: Later<C>, data: Later<D>, split: 'train' | 'test'): LabelledSplit;

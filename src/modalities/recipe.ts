@@ -88,7 +88,7 @@ export interface Recipe<C extends BaseRunConfig = BaseRunConfig, D extends Recip
   /** Build the model (random init from `config.seed`) and its deterministic batch source. */
   build(config: C, data: D): PretrainSetup;
   /** Mean-pooled frozen features of `encoder` for a split (eval mode, no masking). */
-  features(encoder: Module, config: C, data: D, split: 'train' | 'test', onProgress?: (done: number, total: number) => void): LabelledFeatures;
+  features(encoder: Module, config: C, data: D, split: 'train' | 'test', onProgress?: (done: number, total: number) => void): Promise<LabelledFeatures>;
   /** A labelled split for fine-tuning; throws one sentence when the data carry no labels. */
   labelledSplit?(config: C, data: D, split: 'train' | 'test'): LabelledSplit;
   /** Features of the raw input (pixels, …) for a baseline probe, if meaningful. */

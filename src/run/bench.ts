@@ -129,7 +129,7 @@ function checkOptions(o: BenchOptions): number {
 }
 
 /** Train one algorithm under the bench protocol. */
-function benchOne(algo: Algo, o: BenchOptions, threshold: number): BenchAlgoResult {
+async function benchOne(algo: Algo, o: BenchOptions, threshold: number): Promise<BenchAlgoResult> {
   const seed = o.seed ?? 0;
   const modality = o.modality ?? 'image';
   const recipe = getRecipe(modality, algo);
@@ -145,37 +145,37 @@ function benchOne(algo: Algo, o: BenchOptions, threshold: number): BenchAlgoResu
   let seconds = 0;
   let cpuSeconds = 0;
   let reached: BenchProbe | undefined;
-  const probe = (): BenchProbe => {
+  const probe = async (): Promise<BenchProbe> => {
     setup.encoder.eval();
-    const train = recipe.features(setup.encoder, config, probeData, 'train');
-    const test = recipe.features(setup.encoder, config, probeData, 'test');
+    const train = await recipe.features(setup.encoder, config, probeData, 'train');
+    const test = await recipe.features(setup.encoder, config, probeData, 'test');
     setup.encoder.train();
-    const accuracy = linearProbe(train, test, data.numClasses, { seed }).accuracy;
+    const accuracy = (await linearProbe(train, test, data.numClasses, { seed })).accuracy;
     const p = { update: trainer.updatesDone, seconds, cpu_seconds: cpuSeconds, accuracy };
     probes.push(p);
     o.onProbe?.(algo, p);
     return p;
   };
   try {
-    let p = probe();
+    let p = await probe();
     if (p.accuracy >= threshold) reached = p;
     while (!reached && trainer.updatesDone < maxUpdates && (o.maxSeconds === undefined || seconds < o.maxSeconds)) {
       const c0 = process.cpuUsage();
       const t0 = performance.now();
-      trainer.step();
+      await trainer.step();
       const ms = performance.now() - t0;
       const c = process.cpuUsage(c0);
       stepMs.push(ms);
       seconds += ms / 1000;
       cpuSeconds += (c.user + c.system) / 1e6;
       if (trainer.updatesDone % probeEvery === 0 || trainer.updatesDone === maxUpdates) {
-        p = probe();
+        p = await probe();
         if (p.accuracy >= threshold) reached = p;
       }
     }
     // a run stopped by the clock between probes gets its last updates probed too
     if (probes[probes.length - 1].update !== trainer.updatesDone) {
-      p = probe();
+      p = await probe();
       if (p.accuracy >= threshold) reached = p;
     }
   } finally {
@@ -206,10 +206,10 @@ function benchOne(algo: Algo, o: BenchOptions, threshold: number): BenchAlgoResu
  * Train each algorithm with the same seed, data and probe protocol and report
  * throughput and time to a fixed probe accuracy (the `data2vec bench` command).
  */
-export function benchCompare(options: BenchOptions = {}): BenchResult {
+export async function benchCompare(options: BenchOptions = {}): Promise<BenchResult> {
   const threshold = checkOptions(options);
   const result: BenchResult = { threshold };
-  for (const algo of options.algos ?? ['v1', 'v2']) result[algo] = benchOne(algo, options, threshold);
+  for (const algo of options.algos ?? ['v1', 'v2']) result[algo] = await benchOne(algo, options, threshold);
   return result;
 }
 

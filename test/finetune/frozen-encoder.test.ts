@@ -14,7 +14,7 @@ import { Rng } from '../../src/util/rng';
 describe('frozen encoder during fine-tuning', function () {
   this.timeout(300000);
 
-  it('trains only the head on frozen batches, everything afterwards', () => {
+  it('trains only the head on frozen batches, everything afterwards', async () => {
     const recipe = getRecipe('image', 'v1');
     const config = recipe.config('tiny');
     const data = recipe.loadData(config);
@@ -32,13 +32,13 @@ describe('frozen encoder during fine-tuning', function () {
     });
     const snapshot = () => new Map(model.namedTrainableParameters().map(([n, v]) => [n, Array.from(v.dataSync())]));
     const before = snapshot();
-    trainer.step();
+    await trainer.step();
     const afterFrozen = snapshot();
     const changed = (a: Map<string, number[]>, b: Map<string, number[]>, prefix: string) =>
       [...a].filter(([n]) => n.startsWith(prefix)).filter(([n, v]) => v.some((x, i) => x !== b.get(n)![i])).length;
     expect(changed(before, afterFrozen, 'encoder.')).to.equal(0);
     expect(changed(before, afterFrozen, 'head.')).to.equal(2);
-    trainer.step();
+    await trainer.step();
     expect(changed(afterFrozen, snapshot(), 'encoder.')).to.be.greaterThan(50);
     trainer.dispose();
     model.disposeHead();

@@ -52,7 +52,7 @@ export interface WaveformEncoder {
 }
 
 /** Mean-pooled final outputs of each clip, encoded whole (no crop below the cap, no padding, no mask). */
-export function audioClipFeatures(encoder: WaveformEncoder, clips: readonly AudioClip[], maxSampleSize: number, onProgress?: (done: number, total: number) => void): LabelledFeatures {
+export function audioClipFeatures(encoder: WaveformEncoder, clips: readonly AudioClip[], maxSampleSize: number, onProgress?: (done: number, total: number) => void): Promise<LabelledFeatures> {
   const labels = Int32Array.from(clips, (c) => c.label);
   return meanPooledFeatures(clips.length, labels, 1, ([i]) => {
     const b = collateCentreCrop([clips[i]], { maxSampleSize });

@@ -55,7 +55,7 @@ export function rawPixelFeatures(ds: ImageDataset, norm: { mean: number[]; std: 
 }
 
 /** Mean-pooled final outputs of an image encoder (v1 or v2) over a split, unaugmented. */
-export function imageFeatures(encoder: { forward(x: tf.Tensor4D): { out: tf.Tensor } }, config: { normalize: ImageV1Config['normalize']; evalBatchSize: number }, data: ImageData, split: 'train' | 'test', onProgress?: (done: number, total: number) => void): LabelledFeatures {
+export function imageFeatures(encoder: { forward(x: tf.Tensor4D): { out: tf.Tensor } }, config: { normalize: ImageV1Config['normalize']; evalBatchSize: number }, data: ImageData, split: 'train' | 'test', onProgress?: (done: number, total: number) => void): Promise<LabelledFeatures> {
   const ds = split === 'train' ? data.train : data.test;
   return meanPooledFeatures(ds.n, ds.labels, config.evalBatchSize, (idx) => encoder.forward(imageBatch(ds, idx, config.normalize)).out, onProgress);
 }

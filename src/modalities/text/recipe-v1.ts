@@ -36,7 +36,7 @@ export function textFeatures(
   data: TextData,
   split: 'train' | 'test',
   onProgress?: (done: number, total: number) => void,
-): LabelledFeatures {
+): Promise<LabelledFeatures> {
   const options = { maxLength: config.sequences.maxLength, batchSize: config.evalBatchSize };
   return documentFeatures((tokens) => encoder.forward(tokens).out, data, split, options, onProgress);
 }

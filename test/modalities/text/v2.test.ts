@@ -260,12 +260,12 @@ describe('text v2 student: gradients vs finite differences', () => {
 });
 
 describe('text v2 tiny run', () => {
-  it('the loss falls, targets and predictions do not collapse, no tensors leak', function () {
+  it('the loss falls, targets and predictions do not collapse, no tensors leak', async function () {
     this.timeout(90_000);
     const c = textV2Recipe.config('tiny', { batchSize: 8, steps: 30 });
     c.data2vec.clones = 4;
     c.trainer.schedule = { kind: 'constant', lr: 1e-3 };
-    const r = shortRun(textV2Recipe, c, 30);
+    const r = await shortRun(textV2Recipe, c, 30);
     expect(r.lastMean).to.be.lessThan(0.9 * r.firstMean);
     expect(r.last.target_var).to.be.greaterThan(0.1);
     expect(r.last.pred_var).to.be.greaterThan(0.01);
