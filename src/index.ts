@@ -5,6 +5,7 @@
 
 // Backends
 export * from './backend/select';
+export * from './backend/webgpu';
 export * from './backend/wasm-kernels';
 export * from './backend/batched-matmul';
 export * from './backend/wasm-slice';
@@ -39,6 +40,8 @@ export * from './nn/decoder-2d';
 export * from './nn/decoders';
 export * from './nn/gather-tokens';
 export * from './nn/take-rows';
+export * from './nn/host-copy';
+export * from './nn/add-many';
 export * from './nn/token-embedding';
 
 // Masking (spec §2)
@@ -168,6 +171,7 @@ export * from './finetune/finetune';
 export * from './modalities/image/labelled-split';
 export * from './modalities/audio/labelled-split';
 export * from './modalities/text/labelled-split';
+export * from './run/flops';
 // Hugging Face interop (import-hf, export-hf, encode)
 export * from './hf/import-hf';
 export * from './hf/export-hf';

@@ -164,3 +164,47 @@ export function releaseWebGpu(): void {
 export function describeAdapter(a: WebGpuAdapter): string {
   return `${a.name} (Dawn ${a.dawnBackend}${a.software ? ', software adapter, not a GPU' : ''})`;
 }
+
+/** The advice printed when an update does not fit in device memory. */
+export function outOfMemoryMessage(batchSize: number, accumulation: number, detail: string): string {
+  const advice =
+    batchSize > 1
+      ? `use --batch-size ${Math.floor(batchSize / 2)} --accumulation ${accumulation * 2} (the same samples per update) or a smaller preset`
+      : 'use a smaller preset (--preset) or shorter inputs';
+  return `out of GPU memory at batch size ${batchSize} (accumulation ${accumulation}): ${detail}; ${advice}.`;
+}
+
+interface ErrorScopeDevice {
+  pushErrorScope: (filter: 'out-of-memory' | 'validation') => void;
+  popErrorScope: () => Promise<{ message: string } | null>;
+}
+
+/**
+ * Run one update inside WebGPU error scopes when the webgpu backend is active (a
+ * plain call otherwise). Dawn reports an allocation that does not fit, or a buffer
+ * beyond the adapter's size limits, to the scope rather than as an exception; such
+ * an update is turned into one sentence naming the batch size and what to change
+ * (nothing is checkpointed after a failed update).
+ */
+export async function guardDeviceMemory<T>(update: () => Promise<T>, batchSize: number, accumulation: number): Promise<T> {
+  const device = tf.getBackend() === 'webgpu' ? (tf.backend() as unknown as { device?: ErrorScopeDevice }).device : undefined;
+  if (!device) return update();
+  device.pushErrorScope('validation');
+  device.pushErrorScope('out-of-memory');
+  let result: T | undefined;
+  let failure: unknown;
+  try {
+    result = await update();
+  } catch (e) {
+    failure = e;
+  }
+  const oom = await device.popErrorScope();
+  const invalid = await device.popErrorScope();
+  if (oom) throw new Error(outOfMemoryMessage(batchSize, accumulation, oom.message.split('\n')[0]));
+  if (invalid && /size|limit|exceed/i.test(invalid.message)) {
+    throw new Error(outOfMemoryMessage(batchSize, accumulation, `a buffer exceeds the adapter's limits (${invalid.message.split('\n')[0]})`));
+  }
+  if (invalid) throw new Error(`WebGPU rejected a kernel of this update: ${invalid.message.split('\n')[0]}`);
+  if (failure !== undefined) throw failure;
+  return result as T;
+}

@@ -21,7 +21,7 @@ export function registerHfCommands(program: Command): void {
     .option('--json', 'print a JSON summary as the last line')
     .action(async (dir: string, opts) => {
       await startBackend(opts.backend);
-      const s = importHf(dir, opts.out);
+      const s = await importHf(dir, opts.out);
       say(`imported ${s.model_type} (${s.tensors} tensors, ${s.parameters} parameters, ${Object.entries(s.dtypes).map(([d, n]) => `${n} ${d}`).join(', ')}) into ${s.run_dir}`);
       if (opts.json) process.stdout.write(JSON.stringify(s) + '\n');
     });
@@ -35,7 +35,7 @@ export function registerHfCommands(program: Command): void {
     .option('--json', 'print a JSON summary as the last line')
     .action(async (opts) => {
       await startBackend(opts.backend);
-      const s = exportHf(opts.run, opts.out);
+      const s = await exportHf(opts.run, opts.out);
       say(`wrote ${s.out_dir} for ${s.class_name}.from_pretrained (${s.tensors} tensors${s.zero_tensors.length ? `; ${s.zero_tensors.join(', ')} written as zeros: the run has no such parameters` : ''})`);
       if (opts.json) process.stdout.write(JSON.stringify(s) + '\n');
     });

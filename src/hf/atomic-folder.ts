@@ -14,13 +14,13 @@ export function checkOutputFolder(out: string, flag: string): void {
 }
 
 /** Run `write(tempFolder)`, then move the folder to `out`; on failure nothing is left at `out`. */
-export function writeFolderAtomically(out: string, flag: string, write: (folder: string) => void): void {
+export async function writeFolderAtomically(out: string, flag: string, write: (folder: string) => void | Promise<void>): Promise<void> {
   checkOutputFolder(out, flag);
   const temp = `${out.replace(/[\\/]+$/, '')}.partial-${process.pid}`;
   fs.rmSync(temp, { recursive: true, force: true });
   fs.mkdirSync(temp, { recursive: true });
   try {
-    write(temp);
+    await write(temp);
     if (fs.existsSync(out)) fs.rmdirSync(out);
     fs.renameSync(temp, out);
   } catch (e) {

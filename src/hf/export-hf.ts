@@ -47,10 +47,10 @@ export function hfStateOfRun(run: string): { config: HfConfig; tensors: Map<stri
 }
 
 /** Export the encoder of `run` to the new folder `out`; see the file header. */
-export function exportHf(run: string, out: string): ExportHfSummary {
+export async function exportHf(run: string, out: string): Promise<ExportHfSummary> {
   checkOutputFolder(out, '--out');
   const { config, tensors, zeros, className } = hfStateOfRun(run);
-  writeFolderAtomically(out, '--out', (tmp) => {
+  await writeFolderAtomically(out, '--out', (tmp) => {
     writeFileAtomic(path.join(tmp, 'config.json'), JSON.stringify(config, null, 2) + '\n');
     writeSafetensors(path.join(tmp, 'model.safetensors'), tensors, { format: 'pt' });
   });

@@ -71,7 +71,7 @@ export function loadHfTensors(encoder: Module, mappings: TensorMapping[], tensor
 }
 
 /** Import the HF data2vec folder `dir` into a new run folder `out`; see the file header. */
-export function importHf(dir: string, out: string): ImportHfSummary {
+export async function importHf(dir: string, out: string): Promise<ImportHfSummary> {
   checkOutputFolder(out, '--out');
   const folder = readHfFolder(dir);
   const source = folder.files.length === 1 ? folder.files[0] : `${path.join(dir, '*')} (${folder.files.length} shards)`;
@@ -83,13 +83,13 @@ export function importHf(dir: string, out: string): ImportHfSummary {
   try {
     loadHfTensors(objective.encoder, hf.mappings(model, folder.config), folder.tensors, source, hf.buffers?.(model, folder.config));
     objective.teacher.copyFrom(objective.encoder);
-    writeFolderAtomically(out, '--out', (tmp) => {
+    await writeFolderAtomically(out, '--out', async (tmp) => {
       writeFileAtomic(path.join(tmp, 'config.json'), JSON.stringify(config, null, 2) + '\n');
       // A checkpoint at update 0 with fresh optimizer state: `pretrain --resume RUN` continues from the imported weights.
       const trainer = new Trainer(objective, () => {
         throw new Error('an imported run has no batches until pretrain --resume loads its data.');
       }, config.trainer, tmp, config);
-      trainer.checkpoint();
+      await trainer.checkpoint();
     });
     const dtypes: Record<string, number> = {};
     for (const t of folder.tensors.values()) dtypes[t.storedDtype] = (dtypes[t.storedDtype] ?? 0) + 1;

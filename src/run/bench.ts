@@ -14,6 +14,7 @@ import { getRecipe } from '../modalities/registry';
 import { Algo, Modality, RunOverrides } from '../modalities/recipe';
 import { Trainer } from '../train/trainer';
 import { linearProbe } from '../eval/linear-probe';
+import { countFlops } from './flops';
 import { median } from '../util/median';
 import { currentBackend } from '../backend/select';
 
@@ -75,6 +76,10 @@ export interface BenchAlgoResult {
   batch_size: number;
   /** Masked views per image per update (v2 clones; 1 for v1). */
   views_per_sample: number;
+  /** Model FLOPs of one update (matrix products of the student's forward and backward and the teacher's forward; `src/run/flops.ts`), counted on the first update; null without updates. */
+  flops_per_update: number | null;
+  /** Achieved TFLOP/s: flops_per_update / median update time; null without updates. */
+  tflop_per_sec: number | null;
   probes: BenchProbe[];
 }
 
@@ -145,6 +150,7 @@ async function benchOne(algo: Algo, o: BenchOptions, threshold: number): Promise
   let seconds = 0;
   let cpuSeconds = 0;
   let reached: BenchProbe | undefined;
+  let flopsPerUpdate: number | null = null;
   const probe = async (): Promise<BenchProbe> => {
     setup.encoder.eval();
     const train = await recipe.features(setup.encoder, config, probeData, 'train');
@@ -162,7 +168,9 @@ async function benchOne(algo: Algo, o: BenchOptions, threshold: number): Promise
     while (!reached && trainer.updatesDone < maxUpdates && (o.maxSeconds === undefined || seconds < o.maxSeconds)) {
       const c0 = process.cpuUsage();
       const t0 = performance.now();
-      await trainer.step();
+      // The first update (a warm-up, left out of the median) is also where the FLOPs are counted.
+      if (flopsPerUpdate === null) flopsPerUpdate = (await countFlops(() => trainer.step())).flops;
+      else await trainer.step();
       const ms = performance.now() - t0;
       const c = process.cpuUsage(c0);
       stepMs.push(ms);
@@ -198,6 +206,8 @@ async function benchOne(algo: Algo, o: BenchOptions, threshold: number): Promise
     train_seconds: seconds,
     batch_size: batch,
     views_per_sample: views,
+    flops_per_update: flopsPerUpdate,
+    tflop_per_sec: steady.length && flopsPerUpdate !== null ? flopsPerUpdate / (stepMedian / 1000) / 1e12 : null,
     probes,
   };
 }
@@ -243,6 +253,7 @@ export function formatBench(r: BenchResult): string {
     if (!a) continue;
     lines.push(
       `${algo}: ${fixed(a.samples_per_sec, 1)} samples/s, ${fixed(a.step_ms, 0)} ms/update (batch ${a.batch_size} × ${a.views_per_sample} views), ` +
+        `${a.flops_per_update === null ? 'n/a' : (a.flops_per_update / 1e9).toPrecision(3)} GFLOP/update, ${a.tflop_per_sec === null ? 'n/a' : a.tflop_per_sec.toPrecision(3)} TFLOP/s achieved, ` +
         `time to accuracy ${seconds(a.time_to_accuracy_s)} (cpu ${seconds(a.cpu_time_to_accuracy_s)}, ${a.updates_to_accuracy ?? '-'} updates), ` +
         `accuracy ${a.initial_accuracy.toFixed(3)} at init → best ${a.best_accuracy.toFixed(3)} in ${a.updates} updates`,
     );

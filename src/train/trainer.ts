@@ -16,6 +16,7 @@ import { Objective } from './objective';
 import { saveCheckpoint, loadCheckpoint } from './checkpoint';
 import { MetricsLog, MetricsRow } from './metrics-log';
 import { CollapseThresholds, collapseWarning } from './collapse-guard';
+import { guardDeviceMemory } from '../backend/webgpu';
 
 export interface TrainerConfig {
   /** Total optimizer updates of the run. */
@@ -115,9 +116,14 @@ export class Trainer<B> {
    * One optimizer update; resolves to its metrics row. The update's scalars
    * (loss, target and prediction variance, ..., of every micro-batch, and the
    * gradient norm) stay on the device until one read at the end. `waitedMs`:
-   * time already spent waiting for this update's data (`data_wait_ms`).
+   * time already spent waiting for this update's data (`data_wait_ms`). On a GPU,
+   * an update that does not fit in memory fails with the batch size and what to change.
    */
   async step(waitedMs = 0): Promise<MetricsRow> {
+    return guardDeviceMemory(() => this.update(waitedMs), this.config.batchSize, this.config.accumulation);
+  }
+
+  private async update(waitedMs: number): Promise<MetricsRow> {
     const u = this.done;
     const { accumulation, seed } = this.config;
     const lr = buildSchedule(this.config.schedule)(u);

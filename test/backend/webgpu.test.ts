@@ -6,17 +6,25 @@
  *   parameter of each of the six recipes (shrunk to micro size) on one batch, which
  *   runs every kernel the recipes' updates use (listed once, from a `cpu` profile);
  * - two updates of each recipe give the losses wasm gives, within 1e-4 relative.
+ * - the command line: a run reports its adapter in the --json summary and config.json
+ *   and exits; no adapter is one error line and exit code 1 with nothing written; an
+ *   update beyond the adapter's buffer limits names the batch size and what to change.
  * Without an adapter the tests say `skipped: no WebGPU adapter`; under CI=true a
  * missing adapter is a failure.
  */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
+import { guardDeviceMemory } from '../../src/backend/webgpu';
 import { initBackend } from '../../src/backend/select';
 import { Trainer } from '../../src/train/trainer';
 import { Rng } from '../../src/util/rng';
 import { RecipeData } from '../../src/modalities/recipe';
 import { withBackend } from '../helpers/backends';
-import { MICRO_RECIPES, microRecipe } from '../helpers/micro-recipes';
+import { MICRO_RECIPES, MICRO_SETS, microRecipe } from '../helpers/micro-recipes';
 
 type RecipeName = (typeof MICRO_RECIPES)[number];
 
@@ -136,6 +144,55 @@ describe('webgpu backend (Dawn)', function () {
       console.log(`      ${name}: worst gradient ‖Δ‖/‖g‖ ${worst.toExponential(1)}, losses ${webgpu.map((l) => l.toPrecision(7))} (wasm ${wasm.map((l) => l.toPrecision(7))})`);
     });
   }
+
+  const CLI = path.join(__dirname, '..', '..', 'src', 'cli', 'main.js');
+  const cli = (args: string[], env: Record<string, string> = {}) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+  const MICRO = ['--steps', '1', '--batch-size', '2', ...Object.entries(MICRO_SETS['image-v1']).flatMap(([k, v]) => ['--set', `${k}=${v}`])];
+
+  it('pretrain --backend webgpu --json: the adapter in the summary and config.json, and the process exits', async function () {
+    if (!available) this.skip();
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'd2v-webgpu-'));
+    const r = cli(['pretrain', '--backend', 'webgpu', ...MICRO, '--no-progress', '--json', '--out', out]);
+    expect(r.status, r.stderr).to.equal(0);
+    expect(r.stderr).to.match(/^backend: webgpu \(requested, adapter .+ \(Dawn \w+/m);
+    const summary = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    expect(summary.backend).to.equal('webgpu');
+    expect(summary.adapter.name).to.be.a('string').and.not.equal('');
+    expect(summary.adapter.dawnBackend).to.be.oneOf(['vulkan', 'opengles', 'metal', 'd3d12']);
+    const config = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8'));
+    expect(config.runtime).to.deep.equal({ backend: 'webgpu', adapter: summary.adapter });
+    fs.rmSync(out, { recursive: true, force: true });
+  });
+
+  it('no adapter: one error line naming what to install, exit code 1, no run folder', () => {
+    const out = path.join(os.tmpdir(), `d2v-webgpu-none-${process.pid}`);
+    const r = cli(['pretrain', '--backend', 'webgpu', ...MICRO, '--out', out], { D2V_DAWN_FLAGS: 'backend=opengles,adapter=no-such-adapter' });
+    expect(r.status).to.equal(1);
+    const ours = r.stderr.split('\n').filter((l) => l.startsWith('error:'));
+    expect(ours).to.have.length(1);
+    expect(ours[0]).to.match(/^error: backend "webgpu" (found no WebGPU adapter .*libvulkan1.*or pick --backend wasm\.|needs the npm package)/);
+    expect(r.stderr).to.not.match(/\n\s+at /); // no stack trace
+    expect(fs.existsSync(out)).to.equal(false);
+  });
+
+  it('an update beyond the adapter\'s buffer limits fails with the batch size and the advice', async function () {
+    if (!available) this.skip();
+    await withBackend('webgpu', async () => {
+      const limit = (tf.backend() as unknown as { device: { limits: { maxStorageBufferBindingSize: number } } }).device.limits.maxStorageBufferBindingSize;
+      if (limit > 2 ** 28) this.skip(); // a real GPU: the probe tensor would be gigabytes
+      const floats = limit / 4 + 1024;
+      let message = '';
+      try {
+        await guardDeviceMemory(async () => {
+          const s = tf.tidy(() => tf.sum(tf.add(tf.ones([floats]), 1)));
+          await s.data().finally(() => s.dispose());
+        }, 64, 2);
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      expect(message).to.match(/^out of GPU memory at batch size 64 \(accumulation 2\): .*; use --batch-size 32 --accumulation 4 \(the same samples per update\) or a smaller preset\.$/);
+    });
+  });
 
   after(() => {
     // eslint-disable-next-line no-console

@@ -70,7 +70,7 @@ describe('Hugging Face interop at sizes read from config.json', function () {
   this.timeout(120000);
 
   for (const c of CASES) {
-    it(`${c.name}: ${c.dtype}${c.shards > 1 ? `, ${c.shards} shards` : ''} import, encode and export agree with the model written`, () => {
+    it(`${c.name}: ${c.dtype}${c.shards > 1 ? `, ${c.shards} shards` : ''} import, encode and export agree with the model written`, async () => {
       const model = c.hf.fromHf(c.config, 'config.json');
       const encoder = c.hf.build(model, new Rng('other-size'));
       randomizeExactly(encoder, c.name);
@@ -79,7 +79,7 @@ describe('Hugging Face interop at sizes read from config.json', function () {
       const dir = tempPath('hf');
       writeHfFolder(dir, c.config, tensors, c.dtype, c.shards);
       const run = tempPath('run');
-      const s = importHf(dir, run);
+      const s = await importHf(dir, run);
       expect(s.tensors).to.equal(tensors.size);
       expect(s.dtypes).to.deep.equal({ [c.dtype]: tensors.size });
 
@@ -98,7 +98,7 @@ describe('Hugging Face interop at sizes read from config.json', function () {
       }
 
       const out = tempPath('export');
-      exportHf(run, out);
+      await exportHf(run, out);
       const exported = readSafetensors(path.join(out, 'model.safetensors')).tensors;
       expect([...exported.keys()].sort()).to.deep.equal([...tensors.keys()].sort());
       for (const [k, t] of tensors) expect(Array.from(exported.get(k)?.data ?? []), k).to.deep.equal(Array.from(t.data));

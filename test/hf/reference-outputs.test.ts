@@ -29,9 +29,9 @@ describe('Hugging Face interop on transformers reference outputs', function () {
   for (const name of HF_MODELS) {
     describe(name, () => {
       let run: string;
-      before(() => {
+      before(async () => {
         run = tempPath('run');
-        const s = importHf(fixtureDir(name), run);
+        const s = await importHf(fixtureDir(name), run);
         const summary = JSON.parse(fs.readFileSync(path.join(fixtureDir(name), '..', 'summary.json'), 'utf8'));
         expect(s.tensors).to.equal(summary.models[name].param_tensors);
         expect(s.parameters).to.equal(summary.models[name].param_count);
@@ -39,7 +39,7 @@ describe('Hugging Face interop on transformers reference outputs', function () {
 
       const maskedRuns = name === 'text' ? [false] : [false, true];
       for (const masked of maskedRuns) {
-        it(`encode${masked ? ' --masked' : ''} matches every HF output within 1e-4`, () => {
+        it(`encode${masked ? ' --masked' : ''} matches every HF output within 1e-4`, async () => {
           const dir = fixtureDir(name);
           const inputs = loadSafetensors(path.join(dir, 'input.safetensors')).tensors;
           const ref = loadSafetensors(path.join(dir, 'output.safetensors')).tensors;
@@ -64,10 +64,10 @@ describe('Hugging Face interop on transformers reference outputs', function () {
         });
       }
 
-      it('export-hf reproduces every tensor bit for bit and the same config values', () => {
+      it('export-hf reproduces every tensor bit for bit and the same config values', async () => {
         const dir = fixtureDir(name);
         const out = tempPath('export');
-        exportHf(run, out);
+        await exportHf(run, out);
         const original = readSafetensors(path.join(dir, 'model.safetensors')).tensors;
         const exported = readSafetensors(path.join(out, 'model.safetensors'));
         expect([...exported.tensors.keys()].sort()).to.deep.equal([...original.keys()].sort());
@@ -78,7 +78,7 @@ describe('Hugging Face interop on transformers reference outputs', function () {
         expect(b).to.deep.equal(a);
       });
 
-      it('pytorch_model.bin reads to the same tensors as model.safetensors', () => {
+      it('pytorch_model.bin reads to the same tensors as model.safetensors', async () => {
         const dir = fixtureDir(name);
         const fromBin = readTorchCheckpoint(fs.readFileSync(path.join(dir, 'pytorch_model.bin')), 'pytorch_model.bin');
         const original = readSafetensors(path.join(dir, 'model.safetensors')).tensors;

@@ -17,12 +17,12 @@ describe('Hugging Face interop: an imported run is a run folder', function () {
 
   it('pretrain --resume continues from the imported weights, and the result exports with the same names', async () => {
     const run = tempPath('run');
-    importHf(fixtureDir('vision_ln'), run);
+    await importHf(fixtureDir('vision_ln'), run);
     const s = await pretrain({ resume: run, overrides: { steps: 2, batchSize: 8 }, report: false });
     expect(s.steps).to.equal(2);
     expect(Number.isFinite(s.loss_last)).to.equal(true);
     const out = tempPath('export');
-    exportHf(run, out);
+    await exportHf(run, out);
     const original = readSafetensors(path.join(fixtureDir('vision_ln'), 'model.safetensors')).tensors;
     const trained = readSafetensors(path.join(out, 'model.safetensors')).tensors;
     expect([...trained.keys()].sort()).to.deep.equal([...original.keys()].sort());

@@ -21,6 +21,8 @@ describe('benchCompare (v1 vs v2 on images)', () => {
       expect(a.samples_per_sec).to.be.greaterThan(0);
       expect(a.step_ms).to.be.greaterThan(0);
       expect(a.samples_per_sec).to.be.closeTo(4 / (a.step_ms! / 1000), 1e-6);
+      expect(a.flops_per_update).to.be.greaterThan(0);
+      expect(a.tflop_per_sec).to.be.closeTo(a.flops_per_update! / (a.step_ms! / 1000) / 1e12, 1e-12);
       expect(a.time_to_accuracy_s).to.equal(null);
       expect(a.updates_to_accuracy).to.equal(null);
       expect(a.updates).to.equal(2);
