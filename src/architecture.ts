@@ -12,6 +12,6 @@ export const LAYERS = [
   ['data2vec'],
   ['modalities'],
   ['run'],
-  ['hf'],
+  ['finetune', 'hf'],
   ['cli'],
 ] as const;

@@ -176,6 +176,20 @@ export * from './modalities/overrides';
 export * from './run/pretrain';
 export * from './run/probe';
 export * from './run/bench';
+
+// Fine-tuning: classifier, layer-wise LR decay, label smoothing, mixup/cutmix, the run
+export * from './finetune/classifier';
+export * from './finetune/layer-decay';
+export * from './finetune/label-smoothing';
+export * from './finetune/mixup';
+export * from './finetune/settings';
+export * from './finetune/objective';
+export * from './finetune/evaluate';
+export * from './finetune/data-kind';
+export * from './finetune/finetune';
+export * from './modalities/image/labelled-split';
+export * from './modalities/audio/labelled-split';
+export * from './modalities/text/labelled-split';
 export * from './run/flops';
 // Hugging Face interop (import-hf, export-hf, encode)
 export * from './hf/import-hf';

@@ -11,6 +11,7 @@ import { overridesFrom, runPretrain } from './pretrain-runner';
 import { registerMasksCommand } from './masks-command';
 import { registerQuickstartCommand } from './quickstart-command';
 import { registerBenchCommand } from './bench-command';
+import { registerFinetuneCommand } from './finetune-command';
 import { registerBenchDataCommand } from './bench-data-command';
 import { registerHfCommands } from './hf-commands';
 import { registerTokenizeCommand } from './tokenize-command';
@@ -69,6 +70,7 @@ export function buildProgram(): Command {
   registerMasksCommand(program);
   registerQuickstartCommand(program);
   registerBenchCommand(program);
+  registerFinetuneCommand(program);
   registerBenchDataCommand(program);
   registerHfCommands(program);
   registerTokenizeCommand(program);

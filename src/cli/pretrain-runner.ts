@@ -22,9 +22,8 @@ export function overridesFrom(opts: Record<string, unknown>): RunOverrides {
 }
 
 
-/** Run pretraining with a progress bar; returns the summary. */
-export async function runPretrain(opts: Record<string, unknown>, label = 'pretrain'): Promise<PretrainSummary> {
-  const bar = progressReporter(label, opts.progress !== false);
+/** Ctrl-C aborts `controller` (the run stops after the current update and checkpoints); a second Ctrl-C aborts at once. Call `release` when done. */
+export function stopOnSigint(): { controller: AbortController; release: () => void } {
   const controller = new AbortController();
   const onSigint = () => {
     say('\nstopping after this update (a checkpoint will be written); press Ctrl-C again to abort at once.');
@@ -32,6 +31,14 @@ export async function runPretrain(opts: Record<string, unknown>, label = 'pretra
     controller.abort();
   };
   process.on('SIGINT', onSigint);
+  return { controller, release: () => process.off('SIGINT', onSigint) };
+}
+
+/** Run pretraining with a progress bar; returns the summary. */
+export async function runPretrain(opts: Record<string, unknown>, label = 'pretrain'): Promise<PretrainSummary> {
+  const bar = progressReporter(label, opts.progress !== false);
+  const stop = stopOnSigint();
+  const controller = stop.controller;
   try {
     const summary = await pretrain({
       modality: opts.modality as string,
@@ -55,7 +62,7 @@ export async function runPretrain(opts: Record<string, unknown>, label = 'pretra
     return summary;
   } finally {
     bar.stop();
-    process.off('SIGINT', onSigint);
+    stop.release();
   }
 }
 

@@ -6,6 +6,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { LabelledFeatures } from './features';
 
+/** Mean over tokens of outputs [B, T, D] → [B, D], skipping padding where `padMask` [B, T] (1 = pad) is given. */
+export function meanPool(out: tf.Tensor, padMask?: tf.Tensor): tf.Tensor {
+  if (!padMask) return tf.mean(out, 1);
+  const w = tf.sub(1, padMask).expandDims(-1);
+  return tf.div(tf.sum(tf.mul(out, w), 1), tf.maximum(tf.sum(w, 1), 1));
+}
+
 /**
  * @param encode returns [B, T, D] token outputs (and optionally a [B, T] padding mask, 1 = pad) for the given sample indices
  */
@@ -23,9 +30,7 @@ export async function meanPooledFeatures(
     const pooled = tf.tidy(() => {
       const r = encode(idx);
       const { out, padMask } = r instanceof tf.Tensor ? { out: r, padMask: undefined } : r;
-      if (!padMask) return tf.mean(out, 1);
-      const w = tf.sub(1, padMask).expandDims(-1);
-      return tf.div(tf.sum(tf.mul(out, w), 1), tf.maximum(tf.sum(w, 1), 1));
+      return meanPool(out, padMask);
     });
     if (!x) {
       dim = pooled.shape[1] as number;

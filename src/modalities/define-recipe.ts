@@ -18,7 +18,7 @@ import { V2Backbone, V2ModalityEncoder } from '../data2vec/v2-backbone';
 import { MaskedEncoder } from '../data2vec/encoder-contract';
 import { V2Decoder } from '../nn/decoders';
 import { Rng } from '../util/rng';
-import { Algo, BaseRunConfig, Modality, PretrainSetup, Recipe, RecipeData, RunOverrides } from './recipe';
+import { Algo, BaseRunConfig, LabelledSplit, Modality, PretrainSetup, Recipe, RecipeData, RunOverrides } from './recipe';
 import { applyOverrides, presetFor } from './overrides';
 
 /** `T`, but not a site TypeScript infers `T` from (so the config type comes from the presets alone). */
@@ -42,6 +42,8 @@ export interface RecipeParts<C extends BaseRunConfig, D extends RecipeData, M ex
   batches(config: Later<C>, data: Later<D>, model: M): ((update: number, micro: number, rng: Rng) => B) & { prepare?: (update: number) => Promise<void> };
   features(encoder: Module, config: Later<C>, data: Later<D>, split: 'train' | 'test', onProgress?: (done: number, total: number) => void): Promise<LabelledFeatures>;
   rawFeatures?(config: Later<C>, data: Later<D>, split: 'train' | 'test'): LabelledFeatures;
+  /** A labelled split for fine-tuning (throws one sentence when the data carry no labels). */
+  labelledSplit?(config: Later<C>, data: Later<D>, split: 'train' | 'test'): LabelledSplit;
   probeSubset?(data: Later<D>, sizes: { train?: number; test?: number }, seed: number): Later<D>;
 }
 
@@ -77,6 +79,13 @@ export function defineRecipe<C extends BaseRunConfig, D extends RecipeData, M ex
   };
   if (parts.rawFeatures) recipe.rawFeatures = parts.rawFeatures;
   if (parts.probeSubset) recipe.probeSubset = parts.probeSubset;
+  const { labelledSplit } = parts;
+  if (labelledSplit) {
+    recipe.labelledSplit = (config, data, split) => {
+      parts.check?.(config, data);
+      return labelledSplit(config, data, split);
+    };
+  }
   return recipe;
 }
 

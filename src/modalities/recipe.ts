@@ -6,7 +6,9 @@
  * parts with {@link defineRecipe} (`define-recipe.ts`); everything above this layer
  * (pretrain, probe, bench, the CLI) is shared.
  */
+import * as tf from '@tensorflow/tfjs';
 import { Module } from '../nn/module';
+import { Rng } from '../util/rng';
 import { Objective } from '../train/objective';
 import { BatchSource, TrainerConfig } from '../train/trainer';
 import { LabelledFeatures } from '../eval/features';
@@ -58,6 +60,24 @@ export interface PretrainSetup<B = unknown> {
   encoder: Module;
 }
 
+/** Model input for a few samples of a labelled split (images, waveforms or token ids), with its padding mask [B, T] (1 = pad) where inputs are padded. */
+export interface ClassifierInput {
+  input: tf.Tensor;
+  padMask?: tf.Tensor;
+}
+
+/** One labelled split as fine-tuning reads it (spec §6 "Fine-tuning recipes"): labels, batches and a differentiable encoder pass. */
+export interface LabelledSplit {
+  /** Class of each sample, in split order. */
+  labels: Int32Array;
+  /** Samples per evaluation batch (1 where clips of different lengths cannot share a batch without cropping, as for speech). */
+  evalBatchSize: number;
+  /** Inputs of samples `indices`; with `rng`, the training-time augmentation or crop is drawn from it, else the evaluation view. */
+  batch(indices: readonly number[], rng?: Rng): ClassifierInput;
+  /** Token outputs [B, T, D] of `encoder` for a batch (no masking), and the [B, T] padding mask to pool with, if any. */
+  encode(encoder: Module, batch: ClassifierInput): { out: tf.Tensor; padMask?: tf.Tensor };
+}
+
 export interface Recipe<C extends BaseRunConfig = BaseRunConfig, D extends RecipeData = RecipeData> {
   readonly modality: Modality;
   readonly algo: Algo;
@@ -69,6 +89,8 @@ export interface Recipe<C extends BaseRunConfig = BaseRunConfig, D extends Recip
   build(config: C, data: D): PretrainSetup;
   /** Mean-pooled frozen features of `encoder` for a split (eval mode, no masking). */
   features(encoder: Module, config: C, data: D, split: 'train' | 'test', onProgress?: (done: number, total: number) => void): Promise<LabelledFeatures>;
+  /** A labelled split for fine-tuning; throws one sentence when the data carry no labels. */
+  labelledSplit?(config: C, data: D, split: 'train' | 'test'): LabelledSplit;
   /** Features of the raw input (pixels, …) for a baseline probe, if meaningful. */
   rawFeatures?(config: C, data: D, split: 'train' | 'test'): LabelledFeatures;
   /** The data cut to seeded subsets for a cheap probe during training (`bench`), where the modality has a default size; absent: probe on all of it. */

@@ -19,6 +19,7 @@ import { LabelledFeatures } from '../../eval/features';
 import { Rng } from '../../util/rng';
 import { audioV1Batches } from './batches';
 import { AudioEncoderV1 } from './encoder-v1';
+import { audioLabelledSplit } from './labelled-split';
 import { AUDIO_V1_PRESETS, AudioV1Config } from './presets-v1';
 
 /** Loaded clips and what the probe needs. */
@@ -68,4 +69,5 @@ export const audioV1Recipe = defineRecipe({
   model: v1Model((config: AudioV1Config, rng: Rng) => new AudioEncoderV1(config.model, rng)),
   batches: (config: AudioV1Config, data: AudioData, model: Data2VecV1<AudioEncoderV1>) => audioV1Batches(config, data.dataset.train, model.encoder),
   features: (encoder, config, data, split, onProgress) => audioClipFeatures(encoder as AudioEncoderV1, data.dataset[split], config.audio.maxSampleSize, onProgress),
+  labelledSplit: (config, data, split) => audioLabelledSplit(data.dataset[split], config.audio.maxSampleSize),
 });

@@ -21,6 +21,7 @@ import { Decoder1d } from '../../nn/decoder-1d';
 import { AudioEncoderV2, audioBackboneV2 } from './encoder-v2';
 import { AudioData, audioClipFeatures, loadAudioData } from './recipe-v1';
 import { audioV2Batches } from './batches';
+import { audioLabelledSplit } from './labelled-split';
 import { AUDIO_V2_PRESETS, AudioV2Config } from './presets-v2';
 
 /** `--modality audio --algo v2`: presets tiny, small, base (see `presets-v2.ts`). */
@@ -35,6 +36,7 @@ export const audioV2Recipe = defineRecipe({
   ),
   batches: (config: AudioV2Config, data: AudioData, model: Data2VecV2<AudioEncoderV2, Decoder1d>) => audioV2Batches(config, data.dataset.train, model.encoder.modality),
   features: (encoder, config, data, split, onProgress) => audioClipFeatures(encoder as V2Backbone<AudioEncoderV2>, data.dataset[split], config.audio.maxSampleSize, onProgress),
+  labelledSplit: (config, data, split) => audioLabelledSplit(data.dataset[split], config.audio.maxSampleSize),
 });
 
 /** The v2 speech model of a config (random init from `config.seed`). */

@@ -14,6 +14,7 @@ import { ImageEncoderV1 } from './encoder-v1';
 import { imageBatch } from './image-batch';
 import { imageV1Batches } from './batches';
 import { imageProbeSubset } from './probe-subset';
+import { imageLabelledSplit } from './labelled-split';
 import { IMAGE_V1_PRESETS, ImageV1Config } from './presets-v1';
 import { LabelledFeatures } from '../../eval/features';
 import { meanPooledFeatures } from '../../eval/pooled-features';
@@ -103,5 +104,6 @@ export const imageV1Recipe = defineRecipe({
   batches: (config: ImageV1Config, data: ImageData, model: Data2VecV1<ImageEncoderV1>) => imageV1Batches(config, data.train, model.encoder.grid, streamedImages(config, data.source)),
   features: (encoder, config, data, split, onProgress) => imageFeatures(encoder as ImageEncoderV1, config, data, split, onProgress),
   rawFeatures: (config, data, split) => rawPixelFeatures(split === 'train' ? data.train : data.test, config.normalize),
+  labelledSplit: (config, data, split) => imageLabelledSplit(split === 'train' ? data.train : data.test, config),
   probeSubset: imageProbeSubset,
 });

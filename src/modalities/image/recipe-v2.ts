@@ -14,6 +14,7 @@ import { ImageEncoderV2, imageBackboneV2 } from './encoder-v2';
 import { imageV2Batches } from './batches';
 import { streamedImages } from './folder-data';
 import { imageProbeSubset } from './probe-subset';
+import { imageLabelledSplit } from './labelled-split';
 import { IMAGE_V2_PRESETS, ImageV2Config } from './presets-v2';
 import { ImageData, checkImageShape, imageFeatures, loadImageData, rawPixelFeatures } from './recipe-v1';
 
@@ -37,6 +38,7 @@ export const imageV2Recipe = defineRecipe({
   batches: (config: ImageV2Config, data: ImageData, model: Data2VecV2<ImageEncoderV2, Decoder2d>) => imageV2Batches(config, data.train, model.encoder.modality.grid, streamedImages(config, data.source)),
   features: (encoder, config, data, split, onProgress) => imageFeatures(encoder as V2Backbone<ImageEncoderV2>, config, data, split, onProgress),
   rawFeatures: (config, data, split) => rawPixelFeatures(split === 'train' ? data.train : data.test, config.normalize),
+  labelledSplit: (config, data, split) => imageLabelledSplit(split === 'train' ? data.train : data.test, config),
   probeSubset: imageProbeSubset,
 });
 

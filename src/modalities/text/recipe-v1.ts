@@ -12,6 +12,7 @@ import { TextEncoderV1 } from './encoder-v1';
 import { documentFeatures } from './document-features';
 import { TextData, checkTextModelAndRows, loadTextData } from './text-data';
 import { textV1Batches } from './batches';
+import { textLabelledSplit } from './labelled-split';
 import { TEXT_V1_PRESETS, TextV1Config } from './presets-v1';
 
 /** Throws one sentence when the config and the loaded tokenizer or sizes disagree. */
@@ -50,4 +51,6 @@ export const textV1Recipe = defineRecipe({
   model: v1Model((config: TextV1Config, rng: Rng) => new TextEncoderV1(config.model, rng)),
   batches: (config: TextV1Config, data: TextData) => textV1Batches(config, data),
   features: (encoder, config, data, split, onProgress) => textFeatures(encoder as TextEncoderV1, config, data, split, onProgress),
+  labelledSplit: (config, data, split) =>
+    textLabelledSplit(data, split, config.sequences.maxLength, config.evalBatchSize, (encoder, tokens) => (encoder as TextEncoderV1).forward(tokens).out),
 });

@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { defineRecipe, v2Model } from '../define-recipe';
-
+import { Module } from '../../nn/module';
 import { V2Backbone } from '../../data2vec/v2-backbone';
 import { Decoder1d } from '../../nn/decoder-1d';
 import { Rng } from '../../util/rng';
@@ -17,6 +17,7 @@ import { initBertLinears } from '../../nn/init-bert';
 import { TextData, checkTextModelAndRows, loadTextData } from './text-data';
 import { textV2Batches } from './batches';
 import { documentFeatures } from './document-features';
+import { textLabelledSplit } from './labelled-split';
 import { TEXT_V2_PRESETS, TextV2Config } from './presets-v2';
 
 /** Throws one sentence when the config and the loaded tokenizer or sizes disagree. */
@@ -48,6 +49,10 @@ export const textV2Recipe = defineRecipe({
     const enc = encoder as V2Backbone<TextEncoderV2>;
     const encode = (tokens: tf.Tensor2D, paddingMask: tf.Tensor2D) => enc.forward(tokens, { padMask: paddingMask }).out;
     return documentFeatures(encode, data, split, { maxLength: config.sequences.maxLength, batchSize: config.evalBatchSize }, onProgress);
+  },
+  labelledSplit(config, data, split) {
+    const encode = (encoder: Module, tokens: tf.Tensor2D, padMask: tf.Tensor2D) => (encoder as V2Backbone<TextEncoderV2>).forward(tokens, { padMask }).out;
+    return textLabelledSplit(data, split, config.sequences.maxLength, config.evalBatchSize, encode);
   },
 });
 

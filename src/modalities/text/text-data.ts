@@ -122,7 +122,7 @@ export function loadTextData(config: { data?: string; tokenizer: TokenizerConfig
 export function requireLabels(data: TextData, split: 'train' | 'test'): Int32Array {
   const labels = data[split].labels;
   if (!labels || data.labels.length === 0) {
-    throw new Error(`${data.source} has no "label" field on its documents, so there is nothing to probe; use a JSONL file whose lines carry a label, e.g. {"text": "...", "label": "..."}, or omit --data to probe the bundled WordNet glosses.`);
+    throw new Error(`${data.source} has no "label" field on its documents, so there is nothing to probe or fine-tune on; use a JSONL file whose lines carry a label, e.g. {"text": "...", "label": "..."}, or omit --data to use the bundled WordNet glosses.`);
   }
   if (data.labels.length < 2) {
     throw new Error(`${data.source} has a single label (${data.labels[0]}); probing needs at least two classes.`);

@@ -1,0 +1,94 @@
+/**
+ * `data2vec finetune`: fine-tune a pretraining run's encoder (or the same
+ * architecture at random init) for classification on the modality's labelled data
+ * and report held-out accuracy (spec §6 "Fine-tuning recipes", §7).
+ */
+import { Command, Option } from 'commander';
+import { finetune } from '../finetune/finetune';
+import { FinetuneSettings } from '../finetune/settings';
+import { intFlag, numberFlag, startBackend } from './flags';
+import { progressReporter } from './progress';
+import { stopOnSigint } from './pretrain-runner';
+
+const say = (line: string) => process.stderr.write(line + '\n');
+
+/** Settings overrides from parsed options (absent flags keep the modality's defaults). */
+function settingsFrom(opts: Record<string, unknown>): Partial<FinetuneSettings> {
+  const mixupAlpha = (opts.mixup as number | undefined) ?? 0;
+  const cutmixAlpha = (opts.cutmix as number | undefined) ?? 0;
+  return {
+    updates: opts.steps as number | undefined,
+    batchSize: opts.batchSize as number | undefined,
+    lr: opts.lr as number | undefined,
+    layerDecay: opts.layerDecay as number | undefined,
+    labelSmoothing: opts.labelSmoothing as number | undefined,
+    dropPath: opts.dropPath as number | undefined,
+    weightDecay: opts.weightDecay as number | undefined,
+    pooling: opts.pooling as FinetuneSettings['pooling'] | undefined,
+    augment: opts.augment as boolean | undefined,
+    freezeEncoderFraction: opts.freezeEncoder as number | undefined,
+    evalEvery: opts.evalEvery as number | undefined,
+    maxTrain: opts.maxTrain as number | undefined,
+    maxTest: opts.maxTest as number | undefined,
+    mixup: mixupAlpha > 0 || cutmixAlpha > 0 ? { mixupAlpha, cutmixAlpha, prob: (opts.mixupProb as number | undefined) ?? 1, switchProb: 0.5 } : undefined,
+  };
+}
+
+export function registerFinetuneCommand(program: Command): void {
+  program
+    .command('finetune')
+    .description('fine-tune a pretrained encoder (or a random-init one) for classification and report held-out accuracy')
+    .option('--run <dir>', 'a run folder written by pretrain')
+    .option('--random-init', 'the same architecture untrained (the baseline); with --modality, --algo, --preset')
+    .addOption(new Option('--modality <name>', 'image, audio or text (with --random-init)'))
+    .addOption(new Option('--algo <name>', 'v1 or v2 (with --random-init)'))
+    .option('--preset <name>', 'tiny, small or base (with --random-init)')
+    .option('--data <path>', 'labelled data folder or file of the model\'s modality instead of the bundled set')
+    .option('--steps <n>', 'optimizer updates', intFlag('--steps'))
+    .option('--batch-size <n>', 'samples per update', intFlag('--batch-size'))
+    .option('--lr <x>', 'peak learning rate of the head', numberFlag('--lr'))
+    .option('--layer-decay <x>', 'layer-wise LR decay factor in (0, 1]', numberFlag('--layer-decay'))
+    .option('--label-smoothing <x>', 'label smoothing ε', numberFlag('--label-smoothing'))
+    .option('--drop-path <x>', 'stochastic depth of the last block (encoders that have it)', numberFlag('--drop-path'))
+    .option('--weight-decay <x>', 'decoupled weight decay', numberFlag('--weight-decay'))
+    .option('--pooling <kind>', 'mean, or cls (the <s> token, text only)')
+    .option('--freeze-encoder <fraction>', 'train only the head for this share of the updates first', numberFlag('--freeze-encoder'))
+    .option('--augment', 'draw the training augmentation (default: on for speech, off for images)')
+    .option('--no-augment', 'train on the evaluation view')
+    .option('--mixup <alpha>', 'mixup Beta(α, α) for images (0: off)', numberFlag('--mixup'))
+    .option('--cutmix <alpha>', 'CutMix Beta(α, α) for images (0: off)', numberFlag('--cutmix'))
+    .option('--mixup-prob <p>', 'probability that a batch is mixed', numberFlag('--mixup-prob'))
+    .option('--eval-every <n>', 'evaluate on the held-out split every n updates', intFlag('--eval-every'))
+    .option('--max-train <n>', 'use a seeded subset of n training samples', intFlag('--max-train'))
+    .option('--max-test <n>', 'evaluate on a seeded subset of n held-out samples', intFlag('--max-test'))
+    .option('--seed <n>', 'seed of the head, batch order and augmentation', intFlag('--seed'))
+    .option('--out <dir>', 'run folder (default runs/finetune-<modality>-<algo>-<preset>-<source>-<time>)')
+    .option('--backend <name>', 'wasm, cpu or tensorflow')
+    .option('--no-progress', 'no progress bar')
+    .option('--json', 'print a JSON summary as the last line')
+    .action(async (opts) => {
+      const settings = settingsFrom(opts);
+      await startBackend(opts.backend);
+      const bar = progressReporter('finetune', opts.progress !== false);
+      const stop = stopOnSigint();
+      try {
+        const s = await finetune({
+          run: opts.run, randomInit: opts.randomInit, modality: opts.modality, algo: opts.algo, preset: opts.preset,
+          data: opts.data, seed: opts.seed, out: opts.out, settings, signal: stop.controller.signal,
+          onStart: ({ config, runDir, dataDescription, parameters }) => {
+            say(`data: ${dataDescription}`);
+            say(`model: ${config.source} data2vec ${config.algo} ${config.modality} ${config.preset} + classifier, ${parameters.toLocaleString('en')} trainable parameters; run folder ${runDir}`);
+            bar.start(config.settings.updates, 0);
+          },
+          onUpdate: (row) => bar.update(row),
+          onEvaluate: (update, acc) => say(`update ${update}: held-out accuracy ${(100 * acc).toFixed(2)} %`),
+        });
+        bar.stop();
+        say(`done: ${s.updates} updates (${s.epochs.toFixed(1)} epochs), loss ${s.loss_first.toFixed(4)} → ${s.loss_last.toFixed(4)}, held-out accuracy ${(100 * s.test_accuracy).toFixed(2)} % (best ${(100 * s.best_test_accuracy).toFixed(2)} %, ${s.n_test} samples); ${s.run_dir}/report.html`);
+        if (opts.json) process.stdout.write(JSON.stringify(s) + '\n');
+      } finally {
+        bar.stop();
+        stop.release();
+      }
+    });
+}

@@ -1,0 +1,59 @@
+/**
+ * The fine-tuning classifier (spec §6 "Fine-tuning recipes", §7): the run's student
+ * encoder, its token outputs mean-pooled (padding excluded) or its first output (the
+ * `<s>` token the text recipes of the papers classify from), a
+ * LayerNorm (`fc_norm` of the MAE / data2vec 2.0 recipe) and a linear head whose
+ * weight starts at N(0, 2e-5²) (MAE `main_finetune.py`) and bias at 0.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Module } from '../nn/module';
+import { LayerNorm } from '../nn/layer-norm';
+import { Linear } from '../nn/linear';
+import { meanPool } from '../eval/pooled-features';
+import { ClassifierInput, LabelledSplit } from '../modalities/recipe';
+import { Rng } from '../util/rng';
+
+/** How token outputs become one vector: their mean, or the first token (`<s>` for text; only meaningful where the encoder keeps such a token in its outputs). */
+export type Pooling = 'mean' | 'cls';
+
+export class Classifier extends Module {
+  readonly fcNorm: LayerNorm;
+  readonly head: Linear;
+
+  /**
+   * @param encoder the student encoder (its parameters are registered under `encoder.`; the caller keeps ownership)
+   * @param dim width of the encoder's outputs
+   */
+  constructor(readonly encoder: Module, dim: number, numClasses: number, rng: Rng, readonly pooling: Pooling = 'mean') {
+    super();
+    this.addChild('encoder', encoder);
+    this.fcNorm = this.addChild('fc_norm', new LayerNorm(dim, { eps: 1e-6 }));
+    this.head = this.addChild('head', new Linear(dim, numClasses, rng, { init: { kind: 'truncNormal', std: 2e-5 } }));
+  }
+
+  /** Pooled encoder outputs [B, D] for a batch of `split`. */
+  pool(split: LabelledSplit, batch: ClassifierInput): tf.Tensor {
+    const encoded = split.encode(this.encoder, batch);
+    if (this.pooling === 'cls') {
+      const [b, , d] = encoded.out.shape as number[];
+      return encoded.out.slice([0, 0, 0], [b, 1, d]).reshape([b, d]);
+    }
+    return meanPool(encoded.out, encoded.padMask);
+  }
+
+  /** Logits [B, K] of pooled outputs [B, D]. */
+  classify(pooled: tf.Tensor): tf.Tensor {
+    return this.head.forward(this.fcNorm.forward(pooled));
+  }
+
+  /** Logits [B, K] for a batch of `split`. */
+  forward(split: LabelledSplit, batch: ClassifierInput): tf.Tensor {
+    return this.classify(this.pool(split, batch));
+  }
+
+  /** Free the norm and the head (the encoder belongs to the model it came from). */
+  disposeHead(): void {
+    this.fcNorm.dispose();
+    this.head.dispose();
+  }
+}

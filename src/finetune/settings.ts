@@ -1,0 +1,102 @@
+/**
+ * Fine-tuning hyper-parameters per modality (spec §6 "Fine-tuning recipes"), scaled
+ * to the tiny presets and a few minutes on two CPU cores. What is kept from the
+ * papers: AdamW, linear warm-up then cosine to a small floor, layer-wise LR decay,
+ * label smoothing 0.1, drop path where the encoder has it (the v1 image encoder),
+ * weight decay 0.05 for images (0.01 speech, 0.1 text as in the v2 GLUE configs),
+ * a mean-pooled head with `fc_norm`. What is scaled: the number of updates (a few
+ * epochs of the bundled sets instead of 100), the peak LR (tiny encoders, short
+ * runs: 1e-3 images, as the v2 ViT-B recipe; 5e-4 speech and text, where the
+ * reference's 3e-5…1e-4 and 1e-5…6e-5 were tuned for 95M-parameter models over tens
+ * of thousands of updates) and the layer decay (0.75 over 3–4 blocks instead of 0.65
+ * over 12, so the embeddings still train at about a third of the head's rate).
+ * Image augmentation (the pretraining crop and flip) is off by default: on 28×28
+ * images the random resized crop (scale 0.35–1) costs more than it gives in a few
+ * hundred updates (pretrained tiny image v1, 100 updates of 64: 29.2 % held-out
+ * accuracy with it, 53.2 % without; one run each on a loaded 2-core machine).
+ * Mixup and CutMix are off by default too: see README "Fine-tuning" for the measurement.
+ */
+import { Modality } from '../modalities/recipe';
+import { MixupOptions } from './mixup';
+import { Pooling } from './classifier';
+
+export interface FinetuneSettings {
+  /** Optimizer updates. */
+  updates: number;
+  /** Samples per update. */
+  batchSize: number;
+  /** Peak learning rate (of the head; blocks below get `layerDecay` powers of it). */
+  lr: number;
+  /** Floor of the cosine. */
+  minLr: number;
+  /** Share of the updates spent warming up linearly from 0. */
+  warmupFraction: number;
+  /** Layer-wise LR decay factor in (0, 1]; 1 disables it. */
+  layerDecay: number;
+  /** Decoupled weight decay (not on biases, norms and other 1-D parameters). */
+  weightDecay: number;
+  betas: [number, number];
+  /** Global gradient-norm clip; 0 disables. */
+  clipNorm: number;
+  /** Label smoothing ε. */
+  labelSmoothing: number;
+  /** Stochastic depth of the last block (rising linearly from 0), where the encoder config has `dropPath`. */
+  dropPath: number;
+  pooling: Pooling;
+  /** Share of the updates at the start during which only the head trains (wav2vec 2.0 CTC recipes: `freeze_finetune_updates`, 10k of 13k for 10 minutes of labels); 0 by default (not measured to help here yet). */
+  freezeEncoderFraction: number;
+  /** Parameters (by name prefix) that never train, e.g. `encoder.feature_extractor.` for the speech CNN as the CTC recipes' `feature_grad_mult: 0.0` (spec §1.2); none by default. */
+  frozenPrefixes: string[];
+  /** Draw the recipe's training augmentation (random resized crop and flip for images, random crops for speech); false trains on the evaluation view. */
+  augment: boolean;
+  /** Mixup / CutMix of image batches; null for none. */
+  mixup: MixupOptions | null;
+  /** Evaluate on the held-out split (and checkpoint) every this many updates, and after the last. */
+  evalEvery: number;
+  /** Use at most this many train samples (a seeded subset); null for all. */
+  maxTrain: number | null;
+  /** Evaluate on at most this many held-out samples (a seeded subset); null for all. */
+  maxTest: number | null;
+}
+
+const COMMON = { minLr: 1e-6, warmupFraction: 0.1, clipNorm: 0, labelSmoothing: 0.1, pooling: 'mean' as Pooling, freezeEncoderFraction: 0, frozenPrefixes: [] as string[], augment: true, mixup: null, maxTrain: null, maxTest: null };
+
+/** The defaults of each modality (tiny presets; see the file header). */
+export const FINETUNE_DEFAULTS: Record<Modality, FinetuneSettings> = {
+  image: { ...COMMON, augment: false, updates: 300, batchSize: 64, lr: 1e-3, layerDecay: 0.75, weightDecay: 0.05, betas: [0.9, 0.999], dropPath: 0.1, evalEvery: 100 },
+  audio: { ...COMMON, updates: 200, batchSize: 16, lr: 5e-4, layerDecay: 0.75, weightDecay: 0.01, betas: [0.9, 0.98], dropPath: 0, evalEvery: 50 },
+  text: { ...COMMON, updates: 300, batchSize: 32, lr: 5e-4, layerDecay: 0.75, weightDecay: 0.1, betas: [0.9, 0.98], dropPath: 0, evalEvery: 100 },
+};
+
+function need(ok: boolean, field: string, value: unknown, expected: string): void {
+  if (!ok) throw new Error(`fine-tuning setting ${field} must be ${expected}, got ${JSON.stringify(value)}.`);
+}
+
+/** The modality's defaults with `overrides` applied, checked field by field (one sentence naming the field when wrong). */
+export function finetuneSettings(modality: Modality, overrides: Partial<FinetuneSettings> = {}): FinetuneSettings {
+  const base = FINETUNE_DEFAULTS[modality];
+  if (!base) throw new Error(`no fine-tuning settings for modality ${JSON.stringify(modality)}; expected image, audio or text.`);
+  const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
+  const s: FinetuneSettings = { ...structuredClone(base), ...defined };
+  const posInt = (v: number) => Number.isInteger(v) && v > 0;
+  need(posInt(s.updates), 'updates (--steps)', s.updates, 'a positive integer');
+  need(posInt(s.batchSize), 'batchSize (--batch-size)', s.batchSize, 'a positive integer');
+  need(s.lr > 0 && Number.isFinite(s.lr), 'lr (--lr)', s.lr, 'a positive number');
+  need(s.minLr >= 0 && s.minLr <= s.lr, 'minLr', s.minLr, `a number in [0, lr] (lr ${s.lr})`);
+  need(s.warmupFraction >= 0 && s.warmupFraction < 1, 'warmupFraction', s.warmupFraction, 'in [0, 1)');
+  need(s.layerDecay > 0 && s.layerDecay <= 1, 'layerDecay (--layer-decay)', s.layerDecay, 'in (0, 1]');
+  need(s.weightDecay >= 0, 'weightDecay', s.weightDecay, 'a number >= 0');
+  need(s.clipNorm >= 0, 'clipNorm', s.clipNorm, 'a number >= 0');
+  need(s.labelSmoothing >= 0 && s.labelSmoothing < 1, 'labelSmoothing (--label-smoothing)', s.labelSmoothing, 'in [0, 1)');
+  need(s.dropPath >= 0 && s.dropPath < 1, 'dropPath (--drop-path)', s.dropPath, 'in [0, 1)');
+  need(s.pooling === 'mean' || s.pooling === 'cls', 'pooling (--pooling)', s.pooling, '"mean" or "cls"');
+  need(s.freezeEncoderFraction >= 0 && s.freezeEncoderFraction < 1, 'freezeEncoderFraction (--freeze-encoder)', s.freezeEncoderFraction, 'in [0, 1)');
+  need(Array.isArray(s.frozenPrefixes) && s.frozenPrefixes.every((p) => typeof p === 'string'), 'frozenPrefixes', s.frozenPrefixes, 'a list of parameter-name prefixes');
+  need(typeof s.augment === 'boolean', 'augment', s.augment, 'true or false');
+  need(posInt(s.evalEvery), 'evalEvery (--eval-every)', s.evalEvery, 'a positive integer');
+  need(s.maxTrain === null || posInt(s.maxTrain), 'maxTrain (--max-train)', s.maxTrain, 'a positive integer');
+  need(s.maxTest === null || posInt(s.maxTest), 'maxTest (--max-test)', s.maxTest, 'a positive integer');
+  if (s.mixup !== null && modality !== 'image') throw new Error(`mixup and cutmix apply to images only; drop --mixup/--cutmix for ${modality}.`);
+  if (s.pooling === 'cls' && modality !== 'text') throw new Error(`--pooling cls reads the <s> token of text; the ${modality} encoders here keep no such token in their outputs, so use --pooling mean.`);
+  return s;
+}

@@ -1,0 +1,27 @@
+/**
+ * Spoken clips as fine-tuning reads them (spec §6 "Fine-tuning recipes", speech):
+ * during training a batch is cropped to its shortest clip at random offsets and
+ * normalised per utterance, as in pretraining (`collateAudio`); for evaluation each
+ * clip is encoded whole (batch 1), as the probe does.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { AudioClip } from '../../data/audio-dataset';
+import { collateAudio, collateCentreCrop } from '../../data/audio-batch';
+import { ClassifierInput, LabelledSplit } from '../recipe';
+import { Module } from '../../nn/module';
+import { Rng } from '../../util/rng';
+import { WaveformEncoder } from './recipe-v1';
+
+/** The labelled split of `clips`, cropped to at most `maxSampleSize` samples. */
+export function audioLabelledSplit(clips: readonly AudioClip[], maxSampleSize: number): LabelledSplit {
+  return {
+    labels: Int32Array.from(clips, (c) => c.label),
+    evalBatchSize: 1,
+    batch: (indices: readonly number[], rng?: Rng): ClassifierInput => {
+      const chosen = indices.map((i) => clips[i]);
+      const b = rng ? collateAudio(chosen, rng, { maxSampleSize }) : collateCentreCrop(chosen, { maxSampleSize });
+      return { input: tf.tensor2d(b.waveforms, [b.batch, b.length]) };
+    },
+    encode: (encoder: Module, batch: ClassifierInput) => ({ out: (encoder as unknown as WaveformEncoder).forward(batch.input).out }),
+  };
+}
