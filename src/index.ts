@@ -73,6 +73,9 @@ export * from './eval/features';
 export * from './eval/linear-probe';
 export * from './eval/knn';
 export * from './eval/pooled-features';
+export * from './eval/layer-features';
+export * from './eval/probe-selection';
+export * from './eval/segment-features';
 
 // Data
 export * from './data/batch-order';

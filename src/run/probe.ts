@@ -15,6 +15,7 @@ import { loadCheckpoint } from '../train/checkpoint';
 import { linearProbe, LinearProbeOptions } from '../eval/linear-probe';
 import { selectedLinearProbe } from '../eval/probe-selection';
 import { allLayersView, pooledSpread, splitLayerFeatures } from '../eval/layer-features';
+import { segmentPooledView } from '../eval/segment-features';
 import { knnClassify } from '../eval/knn';
 import { LabelledFeatures } from '../eval/features';
 
@@ -33,6 +34,12 @@ export interface ProbeOptions {
   knnK?: number;
   /** `'all'`: also probe every block's output, one by one (`layers` in the summary). */
   layers?: 'all';
+  /**
+   * Pool the means of this many consecutive time segments instead of one mean
+   * (unpadded inputs only). Default 3 for speech (instance-normed targets leave the
+   * clip-level mean of each channel free, see `segment-features.ts`), 1 otherwise.
+   */
+  segments?: number;
   onProgress?: (stage: string, done: number, total: number) => void;
 }
 
@@ -58,6 +65,8 @@ export interface ProbeSummary {
   dim: number;
   /** The features read: the encoder's final output, mean-pooled over time (padding excluded). */
   layer: 'final';
+  /** Consecutive time segments whose means are concatenated (1: one mean over the whole input). */
+  segments: number;
   /** L2 strength of the reported probe (chosen on a validation fifth of train unless given). */
   weight_decay: number;
   /** Per-layer results when `layers: 'all'` was asked. */
@@ -83,6 +92,7 @@ export function probe(options: ProbeOptions): ProbeSummary {
     config = getRecipe(options.modality ?? 'image', options.algo ?? 'v1').config(options.preset ?? 'tiny', options.overrides ?? {});
   }
   const recipe = getRecipe(config.modality, config.algo);
+  const segments = options.segments ?? (config.modality === 'audio' ? 3 : 1);
   const data = recipe.loadData(config);
   let train: LabelledFeatures;
   let test: LabelledFeatures;
@@ -96,7 +106,8 @@ export function probe(options: ProbeOptions): ProbeSummary {
     if (options.run) loadCheckpoint(options.run, { module: setup.objective });
     setup.encoder.eval();
     const layered = options.layers === 'all' ? allLayersView(setup.encoder) : undefined;
-    const encoder = layered ? layered.view : setup.encoder;
+    const layerEncoder = layered ? layered.view : setup.encoder;
+    const encoder = segments > 1 ? segmentPooledView(layerEncoder, segments) : layerEncoder;
     train = recipe.features(encoder, config, data, 'train', (d, t) => options.onProgress?.('features (train)', d, t));
     test = recipe.features(encoder, config, data, 'test', (d, t) => options.onProgress?.('features (test)', d, t));
     setup.objective.dispose();
@@ -133,6 +144,7 @@ export function probe(options: ProbeOptions): ProbeSummary {
     n_test: test.n,
     dim: train.dim,
     layer: 'final',
+    segments: options.raw ? 1 : segments,
     weight_decay: lin.weightDecay,
     layers,
     source: options.raw ? 'raw' : options.run ? 'pretrained' : 'random-init',
