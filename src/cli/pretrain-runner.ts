@@ -3,7 +3,7 @@
  * on stderr and Ctrl-C mapped to "stop after this update and checkpoint".
  */
 import { pretrain, PretrainSummary } from '../run/pretrain';
-import { RunOverrides } from '../run/recipe';
+import { RunOverrides } from '../modalities/recipe';
 import { progressReporter } from './progress';
 
 const say = (line: string) => process.stderr.write(line + '\n');

@@ -11,7 +11,7 @@ import { Rng } from '../util/rng';
 import { EmaConfig, EmaTeacher } from './ema-teacher';
 import { MaskedEncoder } from './encoder-contract';
 import { LossConfig, maskedRegressionLoss } from './losses';
-import { RegressionHead } from './regression-head';
+import { RegressionHead } from '../nn/regression-head';
 import { TargetConfig, buildTargets } from './targets';
 import { computeVar } from './diagnostics';
 import { LossOutputs, Objective } from '../train/objective';

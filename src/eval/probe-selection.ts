@@ -53,23 +53,23 @@ export function stratifiedHoldout(labels: Int32Array, fraction: number, seed: nu
 }
 
 /** A linear probe whose L2 strength is chosen on a validation part of train (see the file header). */
-export function selectedLinearProbe(
+export async function selectedLinearProbe(
   train: LabelledFeatures,
   test: LabelledFeatures,
   numClasses: number,
   options: LinearProbeOptions & { candidates?: readonly number[]; validationFraction?: number } = {},
-): SelectedProbeResult {
+): Promise<SelectedProbeResult> {
   const { candidates = PROBE_WEIGHT_DECAYS, validationFraction = 0.2, ...linear } = options;
   if (candidates.length === 0) throw new Error('selectedLinearProbe needs at least one candidate weight decay.');
   const split = stratifiedHoldout(train.y, validationFraction, linear.seed ?? 0);
   const fit = rows(train, split.fit);
   const validation = rows(train, split.validation);
-  const scores = candidates.map((weightDecay) => ({
-    weightDecay,
-    accuracy: linearProbe(fit, validation, numClasses, { ...linear, weightDecay }).accuracy,
-  }));
+  const scores: { weightDecay: number; accuracy: number }[] = [];
+  for (const weightDecay of candidates) {
+    scores.push({ weightDecay, accuracy: (await linearProbe(fit, validation, numClasses, { ...linear, weightDecay })).accuracy });
+  }
   let best = scores[0];
   for (const s of scores) if (s.accuracy >= best.accuracy) best = s;
-  const final = linearProbe(train, test, numClasses, { ...linear, weightDecay: best.weightDecay });
+  const final = await linearProbe(train, test, numClasses, { ...linear, weightDecay: best.weightDecay });
   return { ...final, weightDecay: best.weightDecay, validation: scores };
 }

@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Module } from './module';
 import { layerNorm } from './layer-norm';
 import { gelu } from './activations';
-import { RegressionHead } from '../data2vec/regression-head';
+import { RegressionHead } from './regression-head';
 import { Rng } from '../util/rng';
 
 /** `D2vDecoderConfig` fields that shape a conv decoder. */

@@ -8,8 +8,8 @@
  * `layers: 'all'` every block's end-of-block output is pooled and probed too
  * (`layer-features.ts`), with the spread of its pooled features.
  */
-import { getRecipe } from './recipes';
-import { BaseRunConfig, RunOverrides } from './recipe';
+import { getRecipe } from '../modalities/registry';
+import { BaseRunConfig, RunOverrides } from '../modalities/recipe';
 import { readRunConfig } from './pretrain';
 import { loadCheckpoint } from '../train/checkpoint';
 import { linearProbe, LinearProbeOptions } from '../eval/linear-probe';
@@ -80,7 +80,7 @@ export interface ProbeSummary {
 }
 
 /** Linear-probe and kNN accuracy of frozen features, as `data2vec probe` prints them. */
-export function probe(options: ProbeOptions): ProbeSummary {
+export async function probe(options: ProbeOptions): Promise<ProbeSummary> {
   const started = Date.now();
   const modes = [options.run !== undefined, options.randomInit === true, options.raw === true].filter(Boolean).length;
   if (modes !== 1) throw new Error('probe needs exactly one of --run DIR, --random-init or --raw.');
@@ -108,34 +108,35 @@ export function probe(options: ProbeOptions): ProbeSummary {
     const layered = options.layers === 'all' ? allLayersView(setup.encoder) : undefined;
     const layerEncoder = layered ? layered.view : setup.encoder;
     const encoder = segments > 1 ? segmentPooledView(layerEncoder, segments) : layerEncoder;
-    train = recipe.features(encoder, config, data, 'train', (d, t) => options.onProgress?.('features (train)', d, t));
-    test = recipe.features(encoder, config, data, 'test', (d, t) => options.onProgress?.('features (test)', d, t));
+    train = await recipe.features(encoder, config, data, 'train', (d, t) => options.onProgress?.('features (train)', d, t));
+    test = await recipe.features(encoder, config, data, 'test', (d, t) => options.onProgress?.('features (test)', d, t));
     setup.objective.dispose();
     parts = layered?.parts() ?? 0;
   }
-  const fitLinear = (tr: LabelledFeatures, te: LabelledFeatures) => options.linear?.weightDecay !== undefined
-    ? { ...linearProbe(tr, te, data.numClasses, { seed: config.seed, ...options.linear }), weightDecay: options.linear.weightDecay }
+  const fitLinear = async (tr: LabelledFeatures, te: LabelledFeatures) => options.linear?.weightDecay !== undefined
+    ? { ...(await linearProbe(tr, te, data.numClasses, { seed: config.seed, ...options.linear })), weightDecay: options.linear.weightDecay }
     : selectedLinearProbe(tr, te, data.numClasses, { seed: config.seed, ...options.linear });
   let layers: LayerProbe[] | undefined;
   if (parts > 0) {
     const trainParts = splitLayerFeatures(train, parts);
     const testParts = splitLayerFeatures(test, parts);
-    layers = trainParts.map((tr, i) => {
-      const lin = fitLinear(tr, testParts[i]);
-      return {
+    layers = [];
+    for (const [i, tr] of trainParts.entries()) {
+      const lin = await fitLinear(tr, testParts[i]);
+      layers.push({
         layer: i === parts - 1 ? 'final' : i + 1,
         accuracy: lin.accuracy,
         train_accuracy: lin.trainAccuracy,
-        knn_accuracy: knnClassify(tr, testParts[i], data.numClasses, { k: options.knnK ?? 20 }).accuracy,
+        knn_accuracy: (await knnClassify(tr, testParts[i], data.numClasses, { k: options.knnK ?? 20 })).accuracy,
         weight_decay: lin.weightDecay,
         spread: pooledSpread(tr),
-      };
-    });
+      });
+    }
     train = trainParts[parts - 1];
     test = testParts[parts - 1];
   }
-  const lin = fitLinear(train, test);
-  const knn = knnClassify(train, test, data.numClasses, { k: options.knnK ?? 20 });
+  const lin = await fitLinear(train, test);
+  const knn = await knnClassify(train, test, data.numClasses, { k: options.knnK ?? 20 });
   return {
     accuracy: lin.accuracy,
     knn_accuracy: knn.accuracy,

@@ -15,7 +15,8 @@ import { clipGradNorm } from './grad-clip';
 import { Objective } from './objective';
 import { saveCheckpoint, loadCheckpoint } from './checkpoint';
 import { MetricsLog, MetricsRow } from './metrics-log';
-import { CollapseThresholds, collapseWarning } from '../data2vec/diagnostics';
+import { CollapseThresholds, collapseWarning } from './collapse-guard';
+import { guardDeviceMemory } from '../backend/webgpu';
 
 export interface TrainerConfig {
   /** Total optimizer updates of the run. */
@@ -41,8 +42,13 @@ export interface TrainerConfig {
   collapse: CollapseThresholds;
 }
 
-/** Makes the micro-batch for (update, micro); must be deterministic. */
-export type BatchSource<B> = (update: number, micro: number) => B;
+/**
+ * Makes the micro-batch for (update, micro); must be deterministic. A source
+ * that streams from disk (decoded on worker threads) also has `prepare`, which
+ * the trainer awaits before each update so that the batches are ready; the
+ * time spent there and in the calls is the update's `data_wait_ms`.
+ */
+export type BatchSource<B> = ((update: number, micro: number) => B) & { prepare?: (update: number) => Promise<void> };
 
 export interface TrainerHooks {
   onUpdate?: (row: MetricsRow) => void;
@@ -101,21 +107,34 @@ export class Trainer<B> {
   }
 
   /** Write a checkpoint now (atomically). */
-  checkpoint(): string | undefined {
+  async checkpoint(): Promise<string | undefined> {
     if (!this.runDir) return undefined;
     return saveCheckpoint(this.runDir, { module: this.objective.module, optimizer: this.optimizer, extra: this.objective.extraState() }, this.done, this.runConfig);
   }
 
-  /** One optimizer update; returns its metrics row. */
-  step(): MetricsRow {
+  /**
+   * One optimizer update; resolves to its metrics row. The update's scalars
+   * (loss, target and prediction variance, ..., of every micro-batch, and the
+   * gradient norm) stay on the device until one read at the end. `waitedMs`:
+   * time already spent waiting for this update's data (`data_wait_ms`). On a GPU,
+   * an update that does not fit in memory fails with the batch size and what to change.
+   */
+  async step(waitedMs = 0): Promise<MetricsRow> {
+    return guardDeviceMemory(() => this.update(waitedMs), this.config.batchSize, this.config.accumulation);
+  }
+
+  private async update(waitedMs: number): Promise<MetricsRow> {
     const u = this.done;
     const { accumulation, seed } = this.config;
     const lr = buildSchedule(this.config.schedule)(u);
     const started = Date.now();
-    const sums: Record<string, number> = {};
+    const scalars: [string, tf.Tensor][] = [];
     let acc: Map<string, tf.Tensor> | undefined;
+    let dataMs = waitedMs;
     for (let j = 0; j < accumulation; j++) {
+      const asked = performance.now();
       const batch = this.batches(u, j);
+      dataMs += performance.now() - asked;
       this.objective.module.reseed(new Rng(`${seed}:stochastic:${u}:${j}`));
       const prepared = this.objective.prepare(batch);
       let kept: Record<string, tf.Scalar> = {};
@@ -124,10 +143,11 @@ export class Trainer<B> {
         kept = Object.fromEntries(Object.entries(out.scalars).map(([k, v]) => [k, tf.keep(v)]));
         return out.loss;
       }, this.params.map(([, v]) => v));
-      const scalars: Record<string, tf.Tensor> = { loss: value, ...kept };
-      for (const [k, v] of Object.entries(prepared)) if (v.rank === 0) scalars[k] = v;
-      for (const [k, v] of Object.entries(scalars)) sums[k] = (sums[k] ?? 0) + v.dataSync()[0];
-      tf.dispose([value, ...Object.values(kept), ...Object.values(prepared)]);
+      scalars.push(['loss', value], ...Object.entries(kept));
+      for (const [k, v] of Object.entries(prepared)) {
+        if (v.rank === 0) scalars.push([k, v]);
+        else v.dispose();
+      }
       tf.dispose(batch as unknown as tf.TensorContainer);
       if (!acc) {
         acc = new Map();
@@ -152,10 +172,18 @@ export class Trainer<B> {
     acc!.forEach((g) => g.dispose());
     this.optimizer.step(clipped.grads, lr);
     clipped.grads.forEach((g) => g.dispose());
+    // The one read of the update: every scalar and the gradient norm together.
+    const all = tf.tidy(() => tf.stack([...scalars.map(([, v]) => tf.reshape(tf.cast(v, 'float32'), [])), clipped.norm]));
+    tf.dispose([...scalars.map(([, v]) => v), clipped.norm]);
+    const values = await all.data();
+    all.dispose();
+    const sums: Record<string, number> = {};
+    scalars.forEach(([k], i) => (sums[k] = (sums[k] ?? 0) + values[i]));
     this.done = u + 1;
     const after = this.objective.afterUpdate(this.done);
     const seconds = (Date.now() - started) / 1000;
-    const row: MetricsRow = { step: this.done, lr, grad_norm: clipped.norm, seconds, samples_per_sec: (this.config.batchSize * accumulation) / Math.max(seconds, 1e-9), ...after };
+    const gradNorm = values[scalars.length];
+    const row: MetricsRow = { step: this.done, lr, grad_norm: gradNorm, seconds, samples_per_sec: (this.config.batchSize * accumulation) / Math.max(seconds, 1e-9), data_wait_ms: dataMs, ...after };
     for (const [k, v] of Object.entries(sums)) row[k] = v / accumulation;
     this.metrics.append(row);
     return row;
@@ -171,7 +199,9 @@ export class Trainer<B> {
         stopped = true;
         break;
       }
-      const row = this.step();
+      const waitStart = performance.now();
+      await this.batches.prepare?.(this.done);
+      const row = await this.step(performance.now() - waitStart);
       if (!Number.isFinite(row.loss)) {
         throw new Error(`update ${row.step}: the loss is ${row.loss}; lower the learning rate or enable gradient clipping (the last finite checkpoint is kept).`);
       }
@@ -184,12 +214,13 @@ export class Trainer<B> {
       collapsing = warning !== undefined;
       hooks.onUpdate?.(row);
       if (this.config.checkpointEvery > 0 && this.done % this.config.checkpointEvery === 0 && this.done < this.config.updates) {
-        const file = this.checkpoint();
+        const file = await this.checkpoint();
         if (file) hooks.onCheckpoint?.(file, this.done);
       }
+      // Let signals (Ctrl-C) and timers in between updates: reads on wasm and cpu resolve without a turn of the event loop.
       await new Promise((resolve) => setImmediate(resolve));
     }
-    const file = this.checkpoint();
+    const file = await this.checkpoint();
     if (file) hooks.onCheckpoint?.(file, this.done);
     return { rows: this.metrics.rows, updates: this.done, stopped, warnings };
   }

@@ -17,13 +17,13 @@ class FakeEncoder {
 }
 
 describe('eval/layer-features', () => {
-  it('pools every block and the final output in one pass and splits them back in order', () => {
+  it('pools every block and the final output in one pass and splits them back in order', async () => {
     const { view, parts } = allLayersView(new FakeEncoder());
     expect(parts()).to.equal(0);
     expect(view.outputLength(2)).to.equal(6);
     const inputs = [tf.tensor3d([[[1, 2], [3, 4]]]), tf.tensor3d([[[0, 1], [2, 5]]])];
     const before = tf.memory().numTensors;
-    const pooled = meanPooledFeatures(2, Int32Array.from([0, 1]), 1, ([i]) => view.forward(inputs[i]).out);
+    const pooled = await meanPooledFeatures(2, Int32Array.from([0, 1]), 1, ([i]) => view.forward(inputs[i]).out);
     expect(tf.memory().numTensors).to.equal(before);
     expect(parts()).to.equal(3);
     expect(pooled.dim).to.equal(6);

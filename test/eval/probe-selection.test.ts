@@ -19,20 +19,20 @@ describe('eval/selectedLinearProbe', () => {
     expect(() => stratifiedHoldout(labels, 1, 0)).to.throw(/fraction/);
   });
 
-  it('never looks at test: scrambled test labels change the score but not the chosen strength or weights', () => {
+  it('never looks at test: scrambled test labels change the score but not the chosen strength or weights', async () => {
     const rng = new Rng(21);
     const train = gaussianClusters(rng, 300, 6, 3, 4);
     const test = gaussianClusters(rng, 200, 6, 3, 4);
     const scrambled: LabelledFeatures = { ...test, y: test.y.map((c) => (c + 1) % 3) };
-    const a = selectedLinearProbe(train, test, 3);
-    const b = selectedLinearProbe(train, scrambled, 3);
+    const a = await selectedLinearProbe(train, test, 3);
+    const b = await selectedLinearProbe(train, scrambled, 3);
     expect(b.weightDecay).to.equal(a.weightDecay);
     expect(Array.from(b.weights)).to.deep.equal(Array.from(a.weights));
     expect(a.accuracy).to.be.above(0.8);
     expect(b.accuracy).to.be.below(0.2);
   });
 
-  it('keeps the candidate with the best validation accuracy and refits on all of train with it', () => {
+  it('keeps the candidate with the best validation accuracy and refits on all of train with it', async () => {
     const rng = new Rng(22);
     // Few rows, many noise dimensions: weak penalties overfit, so validation prefers a stronger one.
     const signal = gaussianClusters(rng, 60, 2, 2, 1.0);
@@ -43,12 +43,12 @@ describe('eval/selectedLinearProbe', () => {
       x.set(noise.x.subarray(i * 40, i * 40 + 40), i * 42 + 2);
     }
     const train: LabelledFeatures = { x, y: signal.y, n: 60, dim: 42 };
-    const r = selectedLinearProbe(train, train, 2, { candidates: [1e-4, 1e-2, 1] });
+    const r = await selectedLinearProbe(train, train, 2, { candidates: [1e-4, 1e-2, 1] });
     const best = Math.max(...r.validation.map((v) => v.accuracy));
     const chosen = r.validation.filter((v) => v.accuracy === best).map((v) => v.weightDecay);
     expect(r.weightDecay).to.equal(chosen[chosen.length - 1]);
     expect(r.validation.map((v) => v.weightDecay)).to.deep.equal([1e-4, 1e-2, 1]);
-    const refit = linearProbe(train, train, 2, { weightDecay: r.weightDecay });
+    const refit = await linearProbe(train, train, 2, { weightDecay: r.weightDecay });
     expect(Array.from(r.weights)).to.deep.equal(Array.from(refit.weights));
   });
 });

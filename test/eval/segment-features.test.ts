@@ -18,14 +18,14 @@ describe('eval/segment-features', () => {
     expect(() => segmentBounds(5, 0)).to.throw(/positive integer/);
   });
 
-  it('mean pooling through the view gives each segment’s mean, channel-major, and composes with the layer view', () => {
+  it('mean pooling through the view gives each segment’s mean, channel-major, and composes with the layer view', async () => {
     // one clip, 5 frames, 2 channels: channel 0 = 0..4, channel 1 = 10·t
     const x = tf.tensor3d([[[0, 0], [1, 10], [2, 20], [3, 30], [4, 40]]]);
-    const seg = meanPooledFeatures(1, Int32Array.from([0]), 1, () => segmentPooledView(new Identity(), 2).forward(x).out);
+    const seg = await meanPooledFeatures(1, Int32Array.from([0]), 1, () => segmentPooledView(new Identity(), 2).forward(x).out);
     // segments [0, 2) and [2, 5): channel 0 → 0.5, 3; channel 1 → 5, 30
     expect(Array.from(seg.x)).to.deep.equal([0.5, 3, 5, 30]);
     const { view, parts } = allLayersView(new Identity());
-    const both = meanPooledFeatures(1, Int32Array.from([0]), 1, () => segmentPooledView(view, 2).forward(x).out);
+    const both = await meanPooledFeatures(1, Int32Array.from([0]), 1, () => segmentPooledView(view, 2).forward(x).out);
     const [block, final] = splitLayerFeatures(both, parts());
     expect(Array.from(block.x)).to.deep.equal([5, 30, 50, 300]);
     expect(Array.from(final.x)).to.deep.equal([0.5, 3, 5, 30]);

@@ -1,7 +1,7 @@
 /** A very small image v1 setup for trainer tests: a few seconds per dozen updates. */
 import { imageV1Recipe, ImageData, loadImageData } from '../../src/modalities/image/recipe-v1';
 import { ImageV1Config } from '../../src/modalities/image/presets-v1';
-import { RunOverrides } from '../../src/run/recipe';
+import { RunOverrides } from '../../src/modalities/recipe';
 
 let cached: ImageData | undefined;
 

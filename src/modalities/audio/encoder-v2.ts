@@ -30,7 +30,7 @@ import { ConvFeatureExtractor, ConvLayerSpec } from './feature-extractor';
 import { FeatureProjection } from './encoder-v1';
 import { PositionalConv, PositionalConvOptions } from './positional-conv';
 import { maskedAlibiBias } from './masked-alibi-v2';
-import { initBertLinears } from '../text/init-bert-v2';
+import { initBertLinears } from '../../nn/init-bert';
 
 /** Architecture of the v2 speech backbone; comments give the fairseq field and the base value. */
 export interface AudioEncoderV2Config {

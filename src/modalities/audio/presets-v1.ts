@@ -42,9 +42,9 @@ import { ConvLayerSpec, convLayersWithChannels, WAV2VEC2_CONV_LAYERS } from './f
 import { AudioBatching } from './length-batches';
 import { SPAN_MASK_1D_DEFAULTS, SpanMask1dOptions } from '../../masking/span-mask-1d';
 import { Data2VecV1Config } from '../../data2vec/data2vec-v1';
-import { TrainerConfig } from '../../train/trainer';
-import { triStagePhases } from '../../train/schedules';
-import { BaseRunConfig } from '../../run/recipe';
+import { BaseRunConfig } from '../recipe';
+import { variant } from '../preset-variant';
+import { resolveRunFractions } from '../run-fractions';
 
 /** How clips are loaded and batched. */
 export interface AudioDataConfig {
@@ -69,67 +69,58 @@ export interface AudioV1Config extends BaseRunConfig {
   data2vec: Data2VecV1Config;
 }
 
-function encoder(convLayers: ConvLayerSpec[], dim: number, depth: number, heads: number, layerdrop: number): AudioEncoderV1Config {
-  return {
-    convLayers, convBias: false, dim, depth, heads, ffnDim: 4 * dim,
+/** fairseq LibriSpeech settings: clips under 2 s dropped, none dropped for length (an hour is the cap here), batches cropped at 20 s. */
+export const LIBRISPEECH_AUDIO: AudioDataConfig = { minSamples: 32000, maxSamples: 3600 * 16000, maxSampleSize: 320000, batching: 'by-length' };
+
+/** `base`: the paper's model and recipe (`base_librispeech.yaml`). */
+const base = (): AudioV1Config => ({
+  modality: 'audio', algo: 'v1', preset: 'base', seed: 0,
+  audio: LIBRISPEECH_AUDIO,
+  model: {
+    convLayers: WAV2VEC2_CONV_LAYERS.map((l) => [...l] as ConvLayerSpec), convBias: false, dim: 768, depth: 12, heads: 12, ffnDim: 4 * 768,
     posConv: { width: 95, depth: 5, groups: 16 },
-    dropout: 0.1, attnDropout: 0.1, activationDropout: 0, layerdrop, dropoutInput: 0, eps: 1e-5,
-  };
-}
-
-function data2vec(topK: number, tau: [number, number], annealUpdates: number): Data2VecV1Config {
-  return {
-    targets: { topK, source: 'ffn', perLayerNorm: 'instance', finalNorm: 'none' },
+    dropout: 0.1, attnDropout: 0.1, activationDropout: 0, layerdrop: 0.05, dropoutInput: 0, eps: 1e-5,
+  },
+  masking: { ...SPAN_MASK_1D_DEFAULTS },
+  data2vec: {
+    targets: { topK: 8, source: 'ffn', perLayerNorm: 'instance', finalNorm: 'none' },
     loss: { beta: 0, reduction: 'sum', scale: 'invSqrtDim' },
-    ema: { tauStart: tau[0], tauEnd: tau[1], annealUpdates, shared: [...AUDIO_V1_SHARED_PREFIXES] },
+    ema: { tauStart: 0.999, tauEnd: 0.9999, annealUpdates: 0, shared: [...AUDIO_V1_SHARED_PREFIXES] },
     headLayers: 1,
-  };
-}
-
-function trainer(updates: number, batchSize: number, accumulation: number, peakLr: number, phases: [number, number, number], shortRun: boolean): TrainerConfig {
-  return {
-    updates,
-    batchSize,
-    accumulation,
+  },
+  // tri-stage 3/90/7 %, τ annealed over 30k of 400k updates, the collapse guard from update 5000
+  fractions: { warmup: 0.03, hold: 0.9, emaEnd: 0.075, checkpointEvery: 0.1, collapseAfter: 0.0125 },
+  trainer: {
+    updates: 400_000,
+    batchSize: 16,
+    accumulation: 16,
     optimizer: { betas: [0.9, 0.98], eps: 1e-6, weightDecay: 0.01, epsStyle: 'fairseq' },
     // fairseq v1 speech and text decay every parameter, biases and norms included (spec trap 18)
     decayAll: true,
-    schedule: { kind: 'tri_stage', peakLr, ...triStagePhases(updates, phases) },
+    schedule: { kind: 'tri_stage', peakLr: 5e-4, warmupUpdates: 0, holdUpdates: 0, decayUpdates: 0 },
     clipNorm: 0,
     seed: 0,
-    checkpointEvery: Math.max(50, Math.round(updates / 10)),
-    collapse: { minTargetVar: 0.1, minPredVar: 0.01, afterUpdates: shortRun ? Math.min(5000, Math.round(updates / 2)) : 5000 },
-  };
-}
+    checkpointEvery: 0,
+    collapse: { minTargetVar: 0.1, minPredVar: 0.01, afterUpdates: 0 },
+  },
+});
 
-/** fairseq LibriSpeech settings: clips under 2 s dropped, none dropped for length (an hour is the cap here), batches cropped at 20 s. */
-const SPEECH_CORPUS: AudioDataConfig = { minSamples: 32000, maxSamples: 3600 * 16000, maxSampleSize: 320000, batching: 'by-length' };
-const PAPER_MASKING = { ...SPAN_MASK_1D_DEFAULTS };
-
-/** Speech data2vec 1.0 presets by name. */
+/** Speech data2vec 1.0 presets by name: `base` and what `small` and `tiny` change (counts resolved from `fractions`). */
 export const AUDIO_V1_PRESETS: Record<string, () => AudioV1Config> = {
-  tiny: () => ({
-    modality: 'audio', algo: 'v1', preset: 'tiny', seed: 0,
-    audio: { minSamples: 3200, maxSamples: 32000, maxSampleSize: 320000, batching: 'by-length' },
-    model: encoder(convLayersWithChannels(64), 64, 4, 4, 0),
-    masking: PAPER_MASKING,
-    data2vec: data2vec(3, [0.99, 0.999], 200),
-    trainer: trainer(200, 16, 1, 5e-4, [0.03, 0.9, 0.07], true),
-  }),
-  small: () => ({
-    modality: 'audio', algo: 'v1', preset: 'small', seed: 0,
-    audio: SPEECH_CORPUS,
-    model: encoder(convLayersWithChannels(256), 384, 8, 6, 0.05),
-    masking: PAPER_MASKING,
-    data2vec: data2vec(5, [0.999, 0.9999], 30_000),
-    trainer: trainer(100_000, 16, 4, 5e-4, [0.03, 0.9, 0.07], false),
-  }),
-  base: () => ({
-    modality: 'audio', algo: 'v1', preset: 'base', seed: 0,
-    audio: SPEECH_CORPUS,
-    model: encoder(WAV2VEC2_CONV_LAYERS.map((l) => [...l] as ConvLayerSpec), 768, 12, 12, 0.05),
-    masking: PAPER_MASKING,
-    data2vec: data2vec(8, [0.999, 0.9999], 30_000),
-    trainer: trainer(400_000, 16, 16, 5e-4, [0.03, 0.9, 0.07], false),
-  }),
+  tiny: () => resolveRunFractions(variant(base(), {
+    preset: 'tiny',
+    audio: { minSamples: 3200, maxSamples: 32000 },
+    model: { convLayers: convLayersWithChannels(64), dim: 64, depth: 4, heads: 4, ffnDim: 4 * 64, layerdrop: 0 },
+    data2vec: { targets: { topK: 3 }, ema: { tauStart: 0.99, tauEnd: 0.999 } },
+    fractions: { emaEnd: 1, checkpointEvery: 0.25, collapseAfter: 0.5 },
+    trainer: { updates: 200, accumulation: 1 },
+  })),
+  small: () => resolveRunFractions(variant(base(), {
+    preset: 'small',
+    model: { convLayers: convLayersWithChannels(256), dim: 384, depth: 8, heads: 6, ffnDim: 4 * 384 },
+    data2vec: { targets: { topK: 5 } },
+    fractions: { emaEnd: 0.3, collapseAfter: 0.05 },
+    trainer: { updates: 100_000, accumulation: 4 },
+  })),
+  base: () => resolveRunFractions(base()),
 };

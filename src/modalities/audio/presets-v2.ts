@@ -35,13 +35,13 @@
  */
 import { AudioEncoderV2Config, AUDIO_V2_SHARED_PREFIXES } from './encoder-v2';
 import { ConvLayerSpec, convLayersWithChannels, WAV2VEC2_CONV_LAYERS } from './feature-extractor';
-import { AudioDataConfig } from './presets-v1';
+import { AudioDataConfig, LIBRISPEECH_AUDIO } from './presets-v1';
 import { BLOCK_MASK_1D_DEFAULTS, BlockMask1dOptions } from '../../masking/block-mask-1d';
 import { ConvDecoderConfig } from '../../nn/decoders';
 import { Data2VecV2Config } from '../../data2vec/data2vec-v2';
-import { EmaConfig } from '../../data2vec/ema-teacher';
-import { TrainerConfig } from '../../train/trainer';
-import { BaseRunConfig } from '../../run/recipe';
+import { BaseRunConfig } from '../recipe';
+import { variant } from '../preset-variant';
+import { resolveRunFractions } from '../run-fractions';
 
 /** A full speech data2vec 2.0 run config. */
 export interface AudioV2Config extends BaseRunConfig {
@@ -56,51 +56,44 @@ export interface AudioV2Config extends BaseRunConfig {
   data2vec: Data2VecV2Config;
 }
 
-function model(convLayers: ConvLayerSpec[], dim: number, heads: number, depth: number, layerdrop: number): AudioEncoderV2Config {
-  return {
-    convLayers, dim, heads, mlpRatio: 4, depth, prenetDepth: 0,
+/** `base`: fairseq `base_audio_only_task.yaml`. */
+const base = (): AudioV2Config => ({
+  modality: 'audio', algo: 'v2', preset: 'base', seed: 0,
+  audio: LIBRISPEECH_AUDIO,
+  model: {
+    convLayers: WAV2VEC2_CONV_LAYERS.map((l) => [...l] as ConvLayerSpec), dim: 768, heads: 12, mlpRatio: 4, depth: 12, prenetDepth: 0,
     posConv: { width: 95, depth: 5, groups: 16 },
     eps: 1e-5, dropout: 0.1, attnDropout: 0.1, activationDropout: 0, postMlpDropout: 0.1,
-    layerdrop, prenetDropout: 0.1, prenetLayerdrop: layerdrop, learnedAlibiScale: true,
-  };
-}
-
-function decoder(dim: number, groups: number): ConvDecoderConfig {
-  return { dim, kernel: 7, layers: 4, groups, residual: true, projectionLayers: 1 };
-}
-
-function data2vec(clones: number, topK: number, ema: Omit<EmaConfig, 'shared'>): Data2VecV2Config {
-  return {
-    clones,
-    targets: { topK, source: 'ffn', perLayerNorm: 'instance', finalNorm: 'none' },
+    layerdrop: 0.05, prenetDropout: 0.1, prenetLayerdrop: 0.05, learnedAlibiScale: true,
+  },
+  decoder: { dim: 384, kernel: 7, layers: 4, groups: 16, residual: true, projectionLayers: 1 },
+  masking: { ...BLOCK_MASK_1D_DEFAULTS },
+  data2vec: {
+    clones: 8,
+    targets: { topK: 8, source: 'ffn', perLayerNorm: 'instance', finalNorm: 'none' },
     loss: { beta: 0, reduction: 'sum', scale: 'invSqrtDim' },
-    ema: { ...ema, shared: [...AUDIO_V2_SHARED_PREFIXES] },
+    ema: { tauStart: 0.999, tauEnd: 0.99999, annealUpdates: 0, shared: [...AUDIO_V2_SHARED_PREFIXES] },
     clsLoss: 0,
     maskNoiseStd: 0.01,
     decoderInputDropout: 0.1,
     teacherInput: 'studentLocal',
-  };
-}
-
-function trainer(updates: number, warmupUpdates: number, batchSize: number, accumulation: number, shortRun: boolean): TrainerConfig {
-  return {
-    updates,
-    batchSize,
-    accumulation,
+  },
+  // 8000 warm-up updates and τ annealed over 75k of 400k; the collapse guard from update 5000
+  fractions: { warmup: 0.02, emaEnd: 0.1875, checkpointEvery: 0.1, collapseAfter: 0.0125 },
+  trainer: {
+    updates: 400_000,
+    batchSize: 8,
+    accumulation: 5,
     optimizer: { betas: [0.9, 0.98], eps: 1e-6, weightDecay: 0.01, epsStyle: 'fairseq' },
     // plain fairseq `adam` in base_audio_only_task decays every parameter (spec §6, trap 18)
     decayAll: true,
-    schedule: { kind: 'cosine', peakLr: 7.5e-4, warmupUpdates, totalUpdates: updates },
+    schedule: { kind: 'cosine', peakLr: 7.5e-4, warmupUpdates: 0, totalUpdates: 0 },
     clipNorm: 0,
     seed: 0,
-    checkpointEvery: Math.max(50, Math.round(updates / 10)),
-    collapse: { minTargetVar: 0.1, minPredVar: 0.01, afterUpdates: shortRun ? Math.min(5000, Math.round(updates / 2)) : 5000 },
-  };
-}
-
-/** fairseq LibriSpeech settings (as the v1 presets): clips under 2 s dropped, batches cropped at 20 s. */
-const SPEECH_CORPUS: AudioDataConfig = { minSamples: 32000, maxSamples: 3600 * 16000, maxSampleSize: 320000, batching: 'by-length' };
-const REFERENCE_EMA = { tauStart: 0.999, tauEnd: 0.99999, annealUpdates: 75_000 };
+    checkpointEvery: 0,
+    collapse: { minTargetVar: 0.1, minPredVar: 0.01, afterUpdates: 0 },
+  },
+});
 
 /**
  * Speech data2vec 2.0 presets by name (see the file header).
@@ -116,31 +109,20 @@ const REFERENCE_EMA = { tauStart: 0.999, tauEnd: 0.99999, annealUpdates: 75_000 
  * (v1 tiny: 40.0 % / 29.2 %, random init 42.5 % / 25.8 %).
  */
 export const AUDIO_V2_PRESETS: Record<string, () => AudioV2Config> = {
-  tiny: () => ({
-    modality: 'audio', algo: 'v2', preset: 'tiny', seed: 0,
-    audio: { minSamples: 3200, maxSamples: 32000, maxSampleSize: 320000, batching: 'by-length' },
-    model: model(convLayersWithChannels(64), 64, 4, 4, 0),
-    decoder: decoder(32, 4),
-    masking: { ...BLOCK_MASK_1D_DEFAULTS },
-    data2vec: data2vec(8, 3, { tauStart: 0.99, tauEnd: 0.999, annealUpdates: 200 }),
-    trainer: trainer(200, 6, 8, 1, true),
-  }),
-  small: () => ({
-    modality: 'audio', algo: 'v2', preset: 'small', seed: 0,
-    audio: SPEECH_CORPUS,
-    model: model(convLayersWithChannels(256), 384, 6, 8, 0.05),
-    decoder: decoder(192, 16),
-    masking: { ...BLOCK_MASK_1D_DEFAULTS },
-    data2vec: data2vec(8, 5, REFERENCE_EMA),
-    trainer: trainer(400_000, 8000, 8, 5, false),
-  }),
-  base: () => ({
-    modality: 'audio', algo: 'v2', preset: 'base', seed: 0,
-    audio: SPEECH_CORPUS,
-    model: model(WAV2VEC2_CONV_LAYERS.map((l) => [...l] as ConvLayerSpec), 768, 12, 12, 0.05),
-    decoder: decoder(384, 16),
-    masking: { ...BLOCK_MASK_1D_DEFAULTS },
-    data2vec: data2vec(8, 8, REFERENCE_EMA),
-    trainer: trainer(400_000, 8000, 8, 5, false),
-  }),
+  tiny: () => resolveRunFractions(variant(base(), {
+    preset: 'tiny',
+    audio: { minSamples: 3200, maxSamples: 32000 },
+    model: { convLayers: convLayersWithChannels(64), dim: 64, heads: 4, depth: 4, layerdrop: 0, prenetLayerdrop: 0 },
+    decoder: { dim: 32, groups: 4 },
+    data2vec: { targets: { topK: 3 }, ema: { tauStart: 0.99, tauEnd: 0.999 } },
+    fractions: { warmup: 0.03, emaEnd: 1, checkpointEvery: 0.25, collapseAfter: 0.5 },
+    trainer: { updates: 200, accumulation: 1 },
+  })),
+  small: () => resolveRunFractions(variant(base(), {
+    preset: 'small',
+    model: { convLayers: convLayersWithChannels(256), dim: 384, heads: 6, depth: 8 },
+    decoder: { dim: 192 },
+    data2vec: { targets: { topK: 5 } },
+  })),
+  base: () => resolveRunFractions(base()),
 };

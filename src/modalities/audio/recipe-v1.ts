@@ -8,19 +8,17 @@
  * and, for probing, each clip encoded whole and its final outputs mean-pooled.
  */
 import * as tf from '@tensorflow/tfjs';
-import { PretrainSetup, Recipe, RecipeData, RunOverrides } from '../../run/recipe';
-import { applyOverrides, presetFor } from '../../run/overrides';
+import { RecipeData } from '../recipe';
+import { defineRecipe, v1Model } from '../define-recipe';
 import { AudioClip, AudioDataset, loadAudioDataset, summarizeSkipped } from '../../data/audio-dataset';
-import { collateAudio, collateCentreCrop } from '../../data/audio-batch';
+import { collateCentreCrop } from '../../data/audio-batch';
 import { MODEL_SAMPLE_RATE } from '../../data/wav';
-import { spanMask1d } from '../../masking/span-mask-1d';
-import { Data2VecV1, V1Batch } from '../../data2vec/data2vec-v1';
+import { Data2VecV1 } from '../../data2vec/data2vec-v1';
 import { meanPooledFeatures } from '../../eval/pooled-features';
 import { LabelledFeatures } from '../../eval/features';
-import { Module } from '../../nn/module';
 import { Rng } from '../../util/rng';
+import { audioV1Batches } from './batches';
 import { AudioEncoderV1 } from './encoder-v1';
-import { audioBatchPlan } from './length-batches';
 import { AUDIO_V1_PRESETS, AudioV1Config } from './presets-v1';
 
 /** Loaded clips and what the probe needs. */
@@ -47,28 +45,13 @@ export function loadAudioData(config: Pick<AudioV1Config, 'data' | 'audio' | 'se
   };
 }
 
-/** The batch source: size-ordered clips, cropped and normalised, with span masks on the frames. */
-export function audioV1Batches(config: AudioV1Config, clips: readonly AudioClip[], encoder: AudioEncoderV1): (update: number, micro: number) => V1Batch {
-  const { batchSize, accumulation } = config.trainer;
-  const plan = audioBatchPlan(clips.map((c) => c.samples.length), batchSize, config.audio.batching, config.seed);
-  return (update, micro) => {
-    const rng = new Rng(`${config.seed}:batch:${update}:${micro}`);
-    const batch = collateAudio(plan(update * accumulation + micro).map((i) => clips[i]), rng, { maxSampleSize: config.audio.maxSampleSize });
-    const frames = encoder.outputLength(batch.length);
-    const m = spanMask1d({ batch: batch.batch, length: frames }, rng, config.masking);
-    const waveform = tf.tensor2d(batch.waveforms, [batch.batch, batch.length]);
-    const mask = tf.tensor2d(Float32Array.from(m.data), [batch.batch, frames]);
-    return { studentInput: waveform, teacherInput: waveform, mask, lossMask: mask };
-  };
-}
-
 /** Any speech encoder that maps a waveform batch [1, L] to outputs [1, T, D] (v1 and v2). */
 export interface WaveformEncoder {
   forward(waveform: tf.Tensor): { out: tf.Tensor };
 }
 
 /** Mean-pooled final outputs of each clip, encoded whole (no crop below the cap, no padding, no mask). */
-export function audioClipFeatures(encoder: WaveformEncoder, clips: readonly AudioClip[], maxSampleSize: number, onProgress?: (done: number, total: number) => void): LabelledFeatures {
+export function audioClipFeatures(encoder: WaveformEncoder, clips: readonly AudioClip[], maxSampleSize: number, onProgress?: (done: number, total: number) => void): Promise<LabelledFeatures> {
   const labels = Int32Array.from(clips, (c) => c.label);
   return meanPooledFeatures(clips.length, labels, 1, ([i]) => {
     const b = collateCentreCrop([clips[i]], { maxSampleSize });
@@ -77,23 +60,12 @@ export function audioClipFeatures(encoder: WaveformEncoder, clips: readonly Audi
 }
 
 /** `--modality audio --algo v1`: presets tiny, small, base (see `presets-v1.ts`). */
-export const audioV1Recipe: Recipe<AudioV1Config, AudioData> = {
+export const audioV1Recipe = defineRecipe({
   modality: 'audio',
   algo: 'v1',
-  presets: Object.keys(AUDIO_V1_PRESETS),
-
-  config(preset: string, overrides: RunOverrides = {}): AudioV1Config {
-    return applyOverrides(presetFor(AUDIO_V1_PRESETS, preset, 'audio', 'v1'), overrides);
-  },
-
+  presets: AUDIO_V1_PRESETS,
   loadData: loadAudioData,
-
-  build(config: AudioV1Config, data: AudioData): PretrainSetup<V1Batch> {
-    const model = new Data2VecV1((rng) => new AudioEncoderV1(config.model, rng), config.data2vec, new Rng(`${config.seed}:init`));
-    return { objective: model, batches: audioV1Batches(config, data.dataset.train, model.encoder), encoder: model.encoder };
-  },
-
-  features(encoder: Module, config: AudioV1Config, data: AudioData, split: 'train' | 'test', onProgress?: (done: number, total: number) => void): LabelledFeatures {
-    return audioClipFeatures(encoder as AudioEncoderV1, data.dataset[split], config.audio.maxSampleSize, onProgress);
-  },
-};
+  model: v1Model((config: AudioV1Config, rng: Rng) => new AudioEncoderV1(config.model, rng)),
+  batches: (config: AudioV1Config, data: AudioData, model: Data2VecV1<AudioEncoderV1>) => audioV1Batches(config, data.dataset.train, model.encoder),
+  features: (encoder, config, data, split, onProgress) => audioClipFeatures(encoder as AudioEncoderV1, data.dataset[split], config.audio.maxSampleSize, onProgress),
+});

@@ -29,3 +29,4 @@ export function imageBatch(ds: ImageDataset, indices: readonly number[], norm: N
   });
   return tf.tensor4d(out, [indices.length, h, w, c]);
 }
+

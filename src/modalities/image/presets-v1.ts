@@ -11,12 +11,13 @@
  * 300 updates: with them the mean-pooled probe after 300 updates rose from 45 % to 56 %).
  */
 import { ImageEncoderV1Config } from './encoder-v1';
+import { variant } from '../preset-variant';
+import { resolveRunFractions } from '../run-fractions';
 import { BlockMask2dOptions, scaledBlockMaskParams } from '../../masking/block-mask-2d';
 import { Data2VecV1Config } from '../../data2vec/data2vec-v1';
-import { TrainerConfig } from '../../train/trainer';
 import { AugmentConfig } from './augment';
 import { Normalization } from './image-batch';
-import { BaseRunConfig } from '../../run/recipe';
+import { BaseRunConfig } from '../recipe';
 
 export interface ImageV1Config extends BaseRunConfig {
   modality: 'image';
@@ -33,71 +34,57 @@ export interface ImageV1Config extends BaseRunConfig {
 /** Fashion-MNIST pixel statistics (bundled train split; the full set gives the same to 4 digits). */
 export const FASHION_MNIST_NORMALIZATION: Normalization = { mean: [0.286], std: [0.353] };
 
-const grid = (imageSize: number, patch: number) => imageSize / patch;
+const GRID = 28 / 4;
 
-function encoder(dim: number, depth: number, heads: number, layerScale: number, dropPath: number, attnDropout: number, absPosEmbed = false): ImageEncoderV1Config {
-  return {
-    imageSize: [28, 28], channels: 1, patchSize: 4, dim, depth, heads, mlpRatio: 4,
-    layerScale, dropPath, attnDropout, sharedRelPosBias: true, absPosEmbed, eps: 1e-6,
-  };
-}
-
-function trainer(updates: number, batchSize: number, peakLr: number, warmupFraction: number, shortRun: boolean): TrainerConfig {
-  return {
-    updates,
-    batchSize,
+/** `base`: the paper's ViT-B recipe (data2vec_vision README) on 28×28 inputs with patches of 4. */
+const base = (): ImageV1Config => ({
+  modality: 'image', algo: 'v1', preset: 'base', seed: 0,
+  normalize: FASHION_MNIST_NORMALIZATION,
+  augment: { hflip: 0.5, cropScale: [0.08, 1], cropRatio: [3 / 4, 4 / 3] },
+  model: {
+    imageSize: [28, 28], channels: 1, patchSize: 4, dim: 768, depth: 12, heads: 12, mlpRatio: 4,
+    layerScale: 1e-4, dropPath: 0.25, attnDropout: 0.05, sharedRelPosBias: true, absPosEmbed: false, eps: 1e-6,
+  },
+  masking: scaledBlockMaskParams(GRID, GRID),
+  data2vec: {
+    targets: { topK: 6, source: 'end', perLayerNorm: 'layer', finalNorm: 'layer' },
+    loss: { beta: 2, reduction: 'mean', scale: 1 },
+    ema: { tauStart: 0.9998, tauEnd: 0.9998, annealUpdates: 0 },
+    headLayers: 1,
+  },
+  // constant τ (emaEnd 0); the collapse guard from update 5000 as in fairseq
+  fractions: { warmup: 0.0125, emaEnd: 0, checkpointEvery: 0.1, collapseAfter: 0.05 },
+  trainer: {
+    updates: 100_000,
+    batchSize: 256,
     accumulation: 1,
     optimizer: { betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0.05 },
     noDecayNames: ['cls_token', 'pos_embed'],
-    schedule: { kind: 'cosine', peakLr, warmupUpdates: Math.round(updates * warmupFraction), totalUpdates: updates, minLr: 1e-5 },
+    schedule: { kind: 'cosine', peakLr: 2e-3, warmupUpdates: 0, totalUpdates: 0, minLr: 1e-5 },
     clipNorm: 3.0,
     seed: 0,
-    checkpointEvery: Math.max(50, Math.round(updates / 10)),
-    collapse: { minTargetVar: 0.1, minPredVar: 0.01, afterUpdates: shortRun ? Math.min(5000, Math.round(updates / 2)) : 5000 },
-  };
-}
+    checkpointEvery: 0,
+    collapse: { minTargetVar: 0.1, minPredVar: 0.01, afterUpdates: 0 },
+  },
+  evalBatchSize: 500,
+});
 
-const PAPER_DATA2VEC: Data2VecV1Config = {
-  targets: { topK: 6, source: 'end', perLayerNorm: 'layer', finalNorm: 'layer' },
-  loss: { beta: 2, reduction: 'mean', scale: 1 },
-  ema: { tauStart: 0.9998, tauEnd: 0.9998, annealUpdates: 0 },
-  headLayers: 1,
-};
-
-const AUGMENT: AugmentConfig = { hflip: 0.5, cropScale: [0.08, 1], cropRatio: [3 / 4, 4 / 3] };
-
+/** Image data2vec 1.0 presets by name: `base` and what `small` and `tiny` change (counts resolved from `fractions`). */
 export const IMAGE_V1_PRESETS: Record<string, () => ImageV1Config> = {
-  tiny: () => ({
-    modality: 'image', algo: 'v1', preset: 'tiny', seed: 0,
-    normalize: FASHION_MNIST_NORMALIZATION,
-    augment: { hflip: 0.5, cropScale: [0.35, 1], cropRatio: [3 / 4, 4 / 3] },
-    model: encoder(64, 4, 4, 0.1, 0, 0, true),
-    masking: scaledBlockMaskParams(grid(28, 4), grid(28, 4)),
-    data2vec: {
-      targets: { topK: 2, source: 'end', perLayerNorm: 'layer', finalNorm: 'layer' },
-      loss: { beta: 2, reduction: 'mean', scale: 1 },
-      ema: { tauStart: 0.99, tauEnd: 0.999, annealUpdates: 300 },
-      headLayers: 1,
-    },
-    trainer: trainer(300, 64, 1e-3, 0.1, true),
+  tiny: () => resolveRunFractions(variant(base(), {
+    preset: 'tiny',
+    augment: { cropScale: [0.35, 1] },
+    model: { dim: 64, depth: 4, heads: 4, layerScale: 0.1, dropPath: 0, attnDropout: 0, absPosEmbed: true },
+    data2vec: { targets: { topK: 2 }, ema: { tauStart: 0.99, tauEnd: 0.999 } },
+    fractions: { warmup: 0.1, emaEnd: 1, checkpointEvery: 50 / 300, collapseAfter: 0.5 },
+    trainer: { updates: 300, batchSize: 64, schedule: { peakLr: 1e-3 } },
     evalBatchSize: 250,
-  }),
-  small: () => ({
-    modality: 'image', algo: 'v1', preset: 'small', seed: 0,
-    normalize: FASHION_MNIST_NORMALIZATION, augment: AUGMENT,
-    model: encoder(384, 12, 6, 0.1, 0.1, 0.0),
-    masking: scaledBlockMaskParams(grid(28, 4), grid(28, 4)),
-    data2vec: PAPER_DATA2VEC,
-    trainer: trainer(50_000, 256, 2e-3, 0.0125, false),
-    evalBatchSize: 500,
-  }),
-  base: () => ({
-    modality: 'image', algo: 'v1', preset: 'base', seed: 0,
-    normalize: FASHION_MNIST_NORMALIZATION, augment: AUGMENT,
-    model: encoder(768, 12, 12, 1e-4, 0.25, 0.05),
-    masking: scaledBlockMaskParams(grid(28, 4), grid(28, 4)),
-    data2vec: PAPER_DATA2VEC,
-    trainer: trainer(100_000, 256, 2e-3, 0.0125, false),
-    evalBatchSize: 500,
-  }),
+  })),
+  small: () => resolveRunFractions(variant(base(), {
+    preset: 'small',
+    model: { dim: 384, heads: 6, layerScale: 0.1, dropPath: 0.1, attnDropout: 0 },
+    fractions: { collapseAfter: 0.1 },
+    trainer: { updates: 50_000 },
+  })),
+  base: () => resolveRunFractions(base()),
 };

@@ -21,13 +21,14 @@
  * blocks of 3×3 on 14×14 do, so every preset here uses `maskLength: 2`.
  */
 import { ImageEncoderV2Config } from './encoder-v2';
+import { variant } from '../preset-variant';
+import { resolveRunFractions } from '../run-fractions';
 import { ConvDecoderConfig } from '../../nn/decoders';
 import { InverseBlockMask2dOptions, INVERSE_BLOCK_MASK_2D_DEFAULTS } from '../../masking/inverse-block-mask-2d';
 import { Data2VecV2Config } from '../../data2vec/data2vec-v2';
-import { TrainerConfig } from '../../train/trainer';
 import { AugmentConfig } from './augment';
 import { Normalization } from './image-batch';
-import { BaseRunConfig } from '../../run/recipe';
+import { BaseRunConfig } from '../recipe';
 import { FASHION_MNIST_NORMALIZATION } from './presets-v1';
 
 export interface ImageV2Config extends BaseRunConfig {
@@ -46,72 +47,58 @@ export interface ImageV2Config extends BaseRunConfig {
 /** The reference inverse block mask with blocks of 2 for the 7×7 grid (see the file header). */
 export const IMAGE_V2_MASKING_7X7: Readonly<InverseBlockMask2dOptions> = Object.freeze({ ...INVERSE_BLOCK_MASK_2D_DEFAULTS, maskLength: 2 });
 
-function model(dim: number, heads: number, prenetDepth: number, depth: number): ImageEncoderV2Config {
-  return { imageSize: [28, 28], channels: 1, patchSize: 4, dim, heads, mlpRatio: 4, prenetDepth, depth, eps: 1e-6, dropout: 0, attnDropout: 0, layerdrop: 0 };
-}
-
-function data2vec(clones: number, depth: number, ema: Data2VecV2Config['ema']): Data2VecV2Config {
-  return {
-    clones,
-    targets: { topK: depth, source: 'ffn', perLayerNorm: 'instance', finalNorm: 'layer' },
+/** `base`: fairseq `base_images_only_task.yaml` on 28×28 inputs with patches of 4. */
+const base = (): ImageV2Config => ({
+  modality: 'image', algo: 'v2', preset: 'base', seed: 0,
+  normalize: FASHION_MNIST_NORMALIZATION,
+  augment: { hflip: 0.5, cropScale: [0.2, 1], cropRatio: [3 / 4, 4 / 3] },
+  model: { imageSize: [28, 28], channels: 1, patchSize: 4, dim: 768, heads: 12, mlpRatio: 4, prenetDepth: 2, depth: 10, eps: 1e-6, dropout: 0, attnDropout: 0, layerdrop: 0 },
+  decoder: { dim: 768, kernel: 3, layers: 6, groups: 16, residual: true, projectionLayers: 1 },
+  masking: { ...IMAGE_V2_MASKING_7X7 },
+  data2vec: {
+    clones: 16,
+    targets: { topK: 10, source: 'ffn', perLayerNorm: 'instance', finalNorm: 'layer' },
     loss: { beta: 0, reduction: 'sum', scale: 'invSqrtDim' },
-    ema,
+    ema: { tauStart: 0.9998, tauEnd: 0.99999, annealUpdates: 0 },
     clsLoss: 0.01,
     maskNoiseStd: 0.01,
     decoderInputDropout: 0,
     teacherInput: 'raw',
-  };
-}
-
-function trainer(updates: number, warmupUpdates: number, batchSize: number, peakLr: number, shortRun: boolean): TrainerConfig {
-  return {
-    updates,
-    batchSize,
+  },
+  // the reference's 50,040 warm-up updates and τ anneal over 100k updates of 375,300; the collapse guard from update 5000
+  fractions: { warmup: 50_040 / 375_300, emaEnd: 100_000 / 375_300, checkpointEvery: 0.1, collapseAfter: 5000 / 375_300 },
+  trainer: {
+    updates: 375_300,
+    batchSize: 256,
     accumulation: 1,
     optimizer: { betas: [0.9, 0.95], eps: 1e-6, weightDecay: 0.05 },
     noDecayNames: ['alibi_scale'],
-    schedule: { kind: 'cosine', peakLr, warmupUpdates, totalUpdates: updates, minLr: 1e-6 },
+    schedule: { kind: 'cosine', peakLr: 1e-3, warmupUpdates: 0, totalUpdates: 0, minLr: 1e-6 },
     clipNorm: 4,
     seed: 0,
-    checkpointEvery: Math.max(50, Math.round(updates / 10)),
+    checkpointEvery: 0,
     // v2 image configs switch the collapse guard off (min_target_var = min_pred_var = 0); here it only warns.
-    collapse: { minTargetVar: 0.1, minPredVar: 0.01, afterUpdates: shortRun ? Math.min(5000, Math.round(updates / 2)) : 5000 },
-  };
-}
+    collapse: { minTargetVar: 0.1, minPredVar: 0.01, afterUpdates: 0 },
+  },
+  evalBatchSize: 500,
+});
 
-const REFERENCE_AUGMENT: AugmentConfig = { hflip: 0.5, cropScale: [0.2, 1], cropRatio: [3 / 4, 4 / 3] };
-const REFERENCE_EMA = { tauStart: 0.9998, tauEnd: 0.99999, annealUpdates: 100_000 };
-
+/** Image data2vec 2.0 presets by name: `base` and what `small` and `tiny` change (counts resolved from `fractions`). */
 export const IMAGE_V2_PRESETS: Record<string, () => ImageV2Config> = {
-  tiny: () => ({
-    modality: 'image', algo: 'v2', preset: 'tiny', seed: 0,
-    normalize: FASHION_MNIST_NORMALIZATION,
-    augment: { hflip: 0.5, cropScale: [0.35, 1], cropRatio: [3 / 4, 4 / 3] },
-    model: model(64, 4, 1, 3),
-    decoder: { dim: 64, kernel: 3, layers: 2, groups: 8, residual: true, projectionLayers: 1 },
-    masking: { ...IMAGE_V2_MASKING_7X7 },
-    data2vec: data2vec(8, 3, { tauStart: 0.99, tauEnd: 0.999, annealUpdates: 600 }),
-    trainer: trainer(600, 60, 32, 1e-3, true),
+  tiny: () => resolveRunFractions(variant(base(), {
+    preset: 'tiny',
+    augment: { cropScale: [0.35, 1] },
+    model: { dim: 64, heads: 4, prenetDepth: 1, depth: 3 },
+    decoder: { dim: 64, layers: 2, groups: 8 },
+    data2vec: { clones: 8, targets: { topK: 3 }, ema: { tauStart: 0.99, tauEnd: 0.999 } },
+    fractions: { warmup: 0.1, emaEnd: 1, checkpointEvery: 0.1, collapseAfter: 0.5 },
+    trainer: { updates: 600, batchSize: 32 },
     evalBatchSize: 250,
-  }),
-  small: () => ({
-    modality: 'image', algo: 'v2', preset: 'small', seed: 0,
-    normalize: FASHION_MNIST_NORMALIZATION, augment: REFERENCE_AUGMENT,
-    model: model(384, 6, 2, 10),
-    decoder: { dim: 384, kernel: 3, layers: 6, groups: 16, residual: true, projectionLayers: 1 },
-    masking: { ...IMAGE_V2_MASKING_7X7 },
-    data2vec: data2vec(16, 10, REFERENCE_EMA),
-    trainer: trainer(375_300, 50_040, 256, 1e-3, false),
-    evalBatchSize: 500,
-  }),
-  base: () => ({
-    modality: 'image', algo: 'v2', preset: 'base', seed: 0,
-    normalize: FASHION_MNIST_NORMALIZATION, augment: REFERENCE_AUGMENT,
-    model: model(768, 12, 2, 10),
-    decoder: { dim: 768, kernel: 3, layers: 6, groups: 16, residual: true, projectionLayers: 1 },
-    masking: { ...IMAGE_V2_MASKING_7X7 },
-    data2vec: data2vec(16, 10, REFERENCE_EMA),
-    trainer: trainer(375_300, 50_040, 256, 1e-3, false),
-    evalBatchSize: 500,
-  }),
+  })),
+  small: () => resolveRunFractions(variant(base(), {
+    preset: 'small',
+    model: { dim: 384, heads: 6 },
+    decoder: { dim: 384 },
+  })),
+  base: () => resolveRunFractions(base()),
 };

@@ -5,18 +5,17 @@
  * mean-pooled final-layer features for probing.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Recipe, RecipeData, RunOverrides, PretrainSetup } from '../../run/recipe';
-import { applyOverrides, presetFor } from '../../run/overrides';
+import { RecipeData } from '../recipe';
+import { Rng } from '../../util/rng';
+import { defineRecipe, v1Model } from '../define-recipe';
 import { ImageDataset, loadFashionMnist } from '../../data/image-dataset';
-import { sampleIndices, batchStart } from '../../data/batch-order';
-import { blockMask2d } from '../../masking/block-mask-2d';
-import { Data2VecV1, V1Batch } from '../../data2vec/data2vec-v1';
+import { Data2VecV1 } from '../../data2vec/data2vec-v1';
 import { ImageEncoderV1 } from './encoder-v1';
 import { imageBatch } from './image-batch';
+import { imageV1Batches } from './batches';
+import { imageProbeSubset } from './probe-subset';
 import { IMAGE_V1_PRESETS, ImageV1Config } from './presets-v1';
 import { LabelledFeatures } from '../../eval/features';
-import { Module } from '../../nn/module';
-import { Rng } from '../../util/rng';
 import { meanPooledFeatures } from '../../eval/pooled-features';
 
 export interface ImageData extends RecipeData {
@@ -33,11 +32,13 @@ export function loadImageData(config: { data?: string }): ImageData {
   };
 }
 
-/** Checks the data matches the encoder's input shape. */
-function checkShape(config: ImageV1Config, ds: ImageDataset): void {
+/** Checks both splits match the encoder's input shape (`model.imageSize`, `model.channels`). */
+export function checkImageShape(config: { preset: string; algo: string; model: { imageSize: [number, number]; channels: number } }, data: ImageData): void {
   const [h, w] = config.model.imageSize;
-  if (ds.height !== h || ds.width !== w || ds.channels !== config.model.channels) {
-    throw new Error(`${ds.name} images are ${ds.height}x${ds.width}x${ds.channels} but the ${config.preset} preset expects ${h}x${w}x${config.model.channels}.`);
+  for (const ds of [data.train, data.test]) {
+    if (ds.height !== h || ds.width !== w || ds.channels !== config.model.channels) {
+      throw new Error(`${ds.name} images are ${ds.height}x${ds.width}x${ds.channels} but the ${config.algo} ${config.preset} preset expects ${h}x${w}x${config.model.channels}.`);
+    }
   }
 }
 
@@ -52,41 +53,22 @@ export function rawPixelFeatures(ds: ImageDataset, norm: { mean: number[]; std: 
   return { x, y: ds.labels, n: ds.n, dim };
 }
 
-export const imageV1Recipe: Recipe<ImageV1Config, ImageData> = {
+/** Mean-pooled final outputs of an image encoder (v1 or v2) over a split, unaugmented. */
+export function imageFeatures(encoder: { forward(x: tf.Tensor4D): { out: tf.Tensor } }, config: { normalize: ImageV1Config['normalize']; evalBatchSize: number }, data: ImageData, split: 'train' | 'test', onProgress?: (done: number, total: number) => void): Promise<LabelledFeatures> {
+  const ds = split === 'train' ? data.train : data.test;
+  return meanPooledFeatures(ds.n, ds.labels, config.evalBatchSize, (idx) => encoder.forward(imageBatch(ds, idx, config.normalize)).out, onProgress);
+}
+
+/** `--modality image --algo v1`: presets tiny, small, base (see `presets-v1.ts`). */
+export const imageV1Recipe = defineRecipe({
   modality: 'image',
   algo: 'v1',
-  presets: Object.keys(IMAGE_V1_PRESETS),
-
-  config(preset: string, overrides: RunOverrides = {}): ImageV1Config {
-    return applyOverrides(presetFor(IMAGE_V1_PRESETS, preset, 'image', 'v1'), overrides);
-  },
-
+  presets: IMAGE_V1_PRESETS,
   loadData: loadImageData,
-
-  build(config: ImageV1Config, data: ImageData): PretrainSetup<V1Batch> {
-    checkShape(config, data.train);
-    const model = new Data2VecV1((rng) => new ImageEncoderV1(config.model, rng), config.data2vec, new Rng(`${config.seed}:init`));
-    const { batchSize, accumulation } = config.trainer;
-    const [gh, gw] = model.encoder.grid;
-    const batches = (update: number, micro: number): V1Batch => {
-      const rng = new Rng(`${config.seed}:batch:${update}:${micro}`);
-      const idx = sampleIndices(data.train.n, batchStart(update, micro, batchSize, accumulation), batchSize, `${config.seed}:order`);
-      const images = imageBatch(data.train, idx, config.normalize, config.augment, rng);
-      const m = blockMask2d({ batch: batchSize, height: gh, width: gw }, rng, config.masking);
-      const mask = tf.tensor2d(Float32Array.from(m.data), [batchSize, gh * gw]);
-      return { studentInput: images, teacherInput: images, mask, lossMask: mask };
-    };
-    return { objective: model, batches, encoder: model.encoder };
-  },
-
-  features(encoder: Module, config: ImageV1Config, data: ImageData, split: 'train' | 'test', onProgress?: (done: number, total: number) => void): LabelledFeatures {
-    const ds = split === 'train' ? data.train : data.test;
-    checkShape(config, ds);
-    const enc = encoder as ImageEncoderV1;
-    return meanPooledFeatures(ds.n, ds.labels, config.evalBatchSize, (idx) => enc.forward(imageBatch(ds, idx, config.normalize)).out, onProgress);
-  },
-
-  rawFeatures(config: ImageV1Config, data: ImageData, split: 'train' | 'test'): LabelledFeatures {
-    return rawPixelFeatures(split === 'train' ? data.train : data.test, config.normalize);
-  },
-};
+  check: checkImageShape,
+  model: v1Model((config: ImageV1Config, rng: Rng) => new ImageEncoderV1(config.model, rng)),
+  batches: (config: ImageV1Config, data: ImageData, model: Data2VecV1<ImageEncoderV1>) => imageV1Batches(config, data.train, model.encoder.grid),
+  features: (encoder, config, data, split, onProgress) => imageFeatures(encoder as ImageEncoderV1, config, data, split, onProgress),
+  rawFeatures: (config, data, split) => rawPixelFeatures(split === 'train' ? data.train : data.test, config.normalize),
+  probeSubset: imageProbeSubset,
+});

@@ -31,9 +31,10 @@
  */
 import { BERT_MASK_DEFAULTS, SPAN_TEXT_MASK_DEFAULTS } from '../../masking/mask-tokens';
 import { Data2VecV1Config } from '../../data2vec/data2vec-v1';
-import { TrainerConfig } from '../../train/trainer';
 import { ScheduleSpec } from '../../train/schedules';
-import { BaseRunConfig } from '../../run/recipe';
+import { BaseRunConfig } from '../recipe';
+import { variant } from '../preset-variant';
+import { resolveRunFractions } from '../run-fractions';
 import { TextEncoderV1Config } from './encoder-v1';
 import { TokenizerConfig } from './text-data';
 import { SequenceConfig } from './text-rows';
@@ -54,96 +55,82 @@ export interface TextV1Config extends BaseRunConfig {
 }
 
 /** Ids of the 4,096-id WordNet BPE, the 8,192-id one, and GPT-2's BPE with the five specials. */
-const VOCAB = { wordnet4k: 4096, wordnet8k: 8192, gpt2: 50261 } as const;
+export const TEXT_VOCAB_SIZES = { wordnet4k: 4096, wordnet8k: 8192, gpt2: 50261 } as const;
 
 const BERT_MASKING: TextMaskingConfig = { ...BERT_MASK_DEFAULTS, lossPositions: 'maskReplaced' };
 const SPAN_MASKING: TextMaskingConfig = { ...SPAN_TEXT_MASK_DEFAULTS, lossPositions: 'maskReplaced' };
 
-function encoder(vocabSize: number, dim: number, depth: number, heads: number, maxPositions: number): TextEncoderV1Config {
-  return {
-    vocabSize, padIdx: 1, dim, depth, heads, ffnDim: 4 * dim, maxPositions,
+/** `base`: the paper's recipe (P1 §4.3, fairseq `text/pretraining/base.yaml`). */
+const base = (): TextV1Config => ({
+  modality: 'text', algo: 'v1', preset: 'base', seed: 0,
+  tokenizer: { name: 'gpt2' },
+  sequences: { packing: 'blocks', maxLength: 512 },
+  masking: BERT_MASKING,
+  teacherInput: 'unmasked',
+  model: {
+    vocabSize: TEXT_VOCAB_SIZES.gpt2, padIdx: 1, dim: 768, depth: 12, heads: 12, ffnDim: 4 * 768, maxPositions: 512,
     dropout: 0.1, attnDropout: 0.1, activationDropout: 0, layerdrop: 0, eps: 1e-5,
-  };
-}
-
-/** K = 10 of 12 in base; the same share (rounded) for other depths. */
-function data2vec(depth: number, tauStart: number, tauEnd: number, annealUpdates: number): Data2VecV1Config {
-  return {
-    targets: { topK: Math.max(1, Math.round((10 * depth) / 12)), source: 'ffn', perLayerNorm: 'layer', finalNorm: 'none' },
+  },
+  data2vec: {
+    targets: { topK: 10, source: 'ffn', perLayerNorm: 'layer', finalNorm: 'none' },
     loss: { beta: 4, reduction: 'sum', scale: 1 },
-    ema: { tauStart, tauEnd, annealUpdates, shared: ['embeddings'] },
+    ema: { tauStart: 0.999, tauEnd: 0.9999, annealUpdates: 0, shared: ['embeddings'] },
     headLayers: 2,
-  };
-}
-
-function trainer(updates: number, batchSize: number, accumulation: number, schedule: ScheduleSpec, shortRun: boolean): TrainerConfig {
-  return {
-    updates,
-    batchSize,
-    accumulation,
+  },
+  // tri-stage 5/80/15 %, τ annealed over 100k of 1M updates, the collapse guard from update 5000
+  fractions: { warmup: 0.05, hold: 0.8, emaEnd: 0.1, checkpointEvery: 0.1, collapseAfter: 0.005 },
+  trainer: {
+    updates: 1_000_000,
+    batchSize: 32,
+    accumulation: 8,
     optimizer: { betas: [0.9, 0.98], eps: 1e-6, weightDecay: 0.01, epsStyle: 'fairseq' },
     // fairseq v1 speech and text decay every parameter, biases and norms included (spec trap 18)
     decayAll: true,
-    schedule,
+    schedule: { kind: 'tri_stage', peakLr: 2e-4, warmupUpdates: 0, holdUpdates: 0, decayUpdates: 0 },
     clipNorm: 5.0,
     seed: 0,
-    checkpointEvery: Math.max(50, Math.round(updates / 10)),
-    collapse: { minTargetVar: 0.1, minPredVar: 0.01, afterUpdates: shortRun ? Math.min(5000, Math.round(updates / 2)) : 5000 },
-  };
-}
+    checkpointEvery: 0,
+    collapse: { minTargetVar: 0.1, minPredVar: 0.01, afterUpdates: 0 },
+  },
+  evalBatchSize: 64,
+});
 
-const cosine = (updates: number, peakLr: number, warmupUpdates: number): ScheduleSpec => ({ kind: 'cosine', peakLr, warmupUpdates, totalUpdates: updates, minLr: 0 });
+/** A cosine schedule to `peakLr` (the counts come from `fractions`). */
+const cosine = (peakLr: number): ScheduleSpec => ({ kind: 'cosine', peakLr, warmupUpdates: 0, totalUpdates: 0, minLr: 0 });
 
-const TINY_UPDATES = 240;
+/** `tiny`: 240 updates of 64 glosses on the 4,096-id WordNet BPE (see the file header). */
+const tiny = (): TextV1Config => variant(base(), {
+  preset: 'tiny',
+  tokenizer: { name: 'wordnet-bpe', vocabSize: TEXT_VOCAB_SIZES.wordnet4k },
+  sequences: { packing: 'documents', maxLength: 64 },
+  model: { vocabSize: TEXT_VOCAB_SIZES.wordnet4k, dim: 128, depth: 4, heads: 4, ffnDim: 4 * 128, maxPositions: 64 },
+  // K = 10 of 12 in base; the same share (rounded) for other depths
+  data2vec: { targets: { topK: 3 }, ema: { tauStart: 0.99, tauEnd: 0.999 } },
+  fractions: { warmup: 0.1, emaEnd: 1, checkpointEvery: 50 / 240, collapseAfter: 0.5 },
+  trainer: { updates: 240, batchSize: 64, accumulation: 1, schedule: cosine(5e-4) },
+  evalBatchSize: 256,
+});
 
-function tiny(): TextV1Config {
-  return {
-    modality: 'text', algo: 'v1', preset: 'tiny', seed: 0,
-    tokenizer: { name: 'wordnet-bpe', vocabSize: VOCAB.wordnet4k },
-    sequences: { packing: 'documents', maxLength: 64 },
-    masking: BERT_MASKING,
-    teacherInput: 'unmasked',
-    model: encoder(VOCAB.wordnet4k, 128, 4, 4, 64),
-    data2vec: data2vec(4, 0.99, 0.999, TINY_UPDATES),
-    trainer: trainer(TINY_UPDATES, 64, 1, cosine(TINY_UPDATES, 5e-4, Math.round(TINY_UPDATES / 10)), true),
-    evalBatchSize: 256,
-  };
-}
-
+/** Text data2vec 1.0 presets by name: `base` and what the others change (counts resolved from `fractions`). */
 export const TEXT_V1_PRESETS: Record<string, () => TextV1Config> = {
-  tiny,
-  'tiny-released': () => ({ ...tiny(), preset: 'tiny-released', masking: SPAN_MASKING, teacherInput: 'selectedOnly' }),
-  small: () => ({
-    modality: 'text', algo: 'v1', preset: 'small', seed: 0,
-    tokenizer: { name: 'wordnet-bpe', vocabSize: VOCAB.wordnet8k },
+  tiny: () => resolveRunFractions(tiny()),
+  'tiny-released': () => resolveRunFractions(variant(tiny(), { preset: 'tiny-released', masking: SPAN_MASKING, teacherInput: 'selectedOnly' })),
+  small: () => resolveRunFractions(variant(base(), {
+    preset: 'small',
+    tokenizer: { name: 'wordnet-bpe', vocabSize: TEXT_VOCAB_SIZES.wordnet8k },
     sequences: { packing: 'documents', maxLength: 128 },
-    masking: BERT_MASKING,
-    teacherInput: 'unmasked',
-    model: encoder(VOCAB.wordnet8k, 256, 6, 4, 128),
-    data2vec: data2vec(6, 0.999, 0.9999, 10_000),
-    trainer: trainer(20_000, 128, 1, cosine(20_000, 5e-4, 1000), false),
+    model: { vocabSize: TEXT_VOCAB_SIZES.wordnet8k, dim: 256, depth: 6, heads: 4, ffnDim: 4 * 256, maxPositions: 128 },
+    data2vec: { targets: { topK: 5 } },
+    fractions: { warmup: 0.05, hold: undefined, emaEnd: 0.5, collapseAfter: 0.25 },
+    trainer: { updates: 20_000, batchSize: 128, accumulation: 1, schedule: cosine(5e-4) },
     evalBatchSize: 256,
-  }),
-  base: () => ({
-    modality: 'text', algo: 'v1', preset: 'base', seed: 0,
-    tokenizer: { name: 'gpt2' },
-    sequences: { packing: 'blocks', maxLength: 512 },
-    masking: BERT_MASKING,
-    teacherInput: 'unmasked',
-    model: encoder(VOCAB.gpt2, 768, 12, 12, 512),
-    data2vec: data2vec(12, 0.999, 0.9999, 100_000),
-    trainer: trainer(1_000_000, 32, 8, { kind: 'tri_stage', peakLr: 2e-4, warmupUpdates: 50_000, holdUpdates: 800_000, decayUpdates: 150_000 }, false),
-    evalBatchSize: 64,
-  }),
-  'base-released': () => ({
-    modality: 'text', algo: 'v1', preset: 'base-released', seed: 0,
-    tokenizer: { name: 'gpt2' },
-    sequences: { packing: 'blocks', maxLength: 512 },
+  })),
+  base: () => resolveRunFractions(base()),
+  'base-released': () => resolveRunFractions(variant(base(), {
+    preset: 'base-released',
     masking: SPAN_MASKING,
     teacherInput: 'selectedOnly',
-    model: encoder(VOCAB.gpt2, 768, 12, 12, 512),
-    data2vec: data2vec(12, 0.999, 0.9999, 300_000),
-    trainer: trainer(1_000_000, 32, 8, cosine(1_000_000, 2e-4, 10_000), false),
-    evalBatchSize: 64,
-  }),
+    fractions: { warmup: 0.01, hold: undefined, emaEnd: 0.3 },
+    trainer: { schedule: cosine(2e-4) },
+  })),
 };

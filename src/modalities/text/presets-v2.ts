@@ -47,11 +47,13 @@
  */
 import { Data2VecV2Config } from '../../data2vec/data2vec-v2';
 import { ConvDecoderConfig } from '../../nn/decoders';
-import { TrainerConfig } from '../../train/trainer';
-import { BaseRunConfig } from '../../run/recipe';
+import { BaseRunConfig } from '../recipe';
+import { variant } from '../preset-variant';
+import { resolveRunFractions } from '../run-fractions';
 import { TextEncoderV2Config } from './encoder-v2';
 import { TokenizerConfig } from './text-data';
 import { SequenceConfig } from './text-rows';
+import { TEXT_VOCAB_SIZES } from './presets-v1';
 
 /** Random masking of data2vec 2.0 text (`mask_prob`, `mask_length: 1`). */
 export interface TextV2MaskingConfig {
@@ -73,87 +75,70 @@ export interface TextV2Config extends BaseRunConfig {
   evalBatchSize: number;
 }
 
-/** Ids of the 4,096-id WordNet BPE, the 8,192-id one, and GPT-2's BPE with the five specials. */
-const VOCAB = { wordnet4k: 4096, wordnet8k: 8192, gpt2: 50261 } as const;
-
 /** The reference text masking (`base_text_only_task.yaml`). */
 export const TEXT_V2_MASKING: Readonly<TextV2MaskingConfig> = Object.freeze({ maskProb: 0.48 });
 
-function model(vocabSize: number, dim: number, depth: number, heads: number, maxPositions: number): TextEncoderV2Config {
-  return {
-    vocabSize, padIdx: 1, dim, heads, mlpRatio: 4, depth, maxPositions, eps: 1e-5,
+/** `base`: fairseq `base_text_only_task.yaml` (the decoder: groups 1, no residual, two-layer projection, spec §5.3). */
+const base = (): TextV2Config => ({
+  modality: 'text', algo: 'v2', preset: 'base', seed: 0,
+  tokenizer: { name: 'gpt2' },
+  sequences: { packing: 'blocks', maxLength: 512 },
+  masking: { ...TEXT_V2_MASKING },
+  model: {
+    vocabSize: TEXT_VOCAB_SIZES.gpt2, padIdx: 1, dim: 768, heads: 12, mlpRatio: 4, depth: 12, maxPositions: 512, eps: 1e-5,
     embedDropout: 0.1, dropout: 0.1, attnDropout: 0.1, activationDropout: 0, postMlpDropout: 0.1, layerdrop: 0,
-  };
-}
-
-/** The text decoder: groups 1, no residual, two-layer projection (spec §5.3). */
-function decoder(dim: number, layers: number): ConvDecoderConfig {
-  return { dim, kernel: 9, layers, groups: 1, residual: false, projectionLayers: 2 };
-}
-
-function data2vec(depth: number, ema: Data2VecV2Config['ema']): Data2VecV2Config {
-  return {
+  },
+  decoder: { dim: 768, kernel: 9, layers: 5, groups: 1, residual: false, projectionLayers: 2 },
+  data2vec: {
     clones: 8,
-    targets: { topK: depth, source: 'ffn', perLayerNorm: 'instance', finalNorm: 'none' },
+    targets: { topK: 12, source: 'ffn', perLayerNorm: 'instance', finalNorm: 'none' },
     loss: { beta: 0, reduction: 'sum', scale: 1 },
-    ema: { ...ema, shared: ['modality_encoder'] },
+    ema: { tauStart: 0.9999, tauEnd: 0.99999, annealUpdates: 0, shared: ['modality_encoder'] },
     clsLoss: 0,
     maskNoiseStd: 0.01,
     decoderInputDropout: 0.1,
     teacherInput: 'studentContext',
-  };
-}
-
-function trainer(updates: number, warmupUpdates: number, batchSize: number, accumulation: number, peakLr: number, shortRun: boolean): TrainerConfig {
-  return {
-    updates,
-    batchSize,
-    accumulation,
+  },
+  // 4,000 warm-up updates and τ annealed over 100k of 1M; the collapse guard from update 5000
+  fractions: { warmup: 0.004, emaEnd: 0.1, checkpointEvery: 0.1, collapseAfter: 0.005 },
+  trainer: {
+    updates: 1_000_000,
+    batchSize: 16,
+    accumulation: 4,
     optimizer: { betas: [0.9, 0.98], eps: 1e-6, weightDecay: 0.01, epsStyle: 'fairseq' },
     noDecayNames: ['alibi_scale'],
-    schedule: { kind: 'cosine', peakLr, warmupUpdates, totalUpdates: updates, minLr: 0 },
+    schedule: { kind: 'cosine', peakLr: 2e-4, warmupUpdates: 0, totalUpdates: 0, minLr: 0 },
     clipNorm: 1,
     seed: 0,
-    checkpointEvery: Math.max(50, Math.round(updates / 10)),
-    collapse: { minTargetVar: 0.1, minPredVar: 0.01, afterUpdates: shortRun ? Math.min(5000, Math.round(updates / 2)) : 5000 },
-  };
-}
+    checkpointEvery: 0,
+    collapse: { minTargetVar: 0.1, minPredVar: 0.01, afterUpdates: 0 },
+  },
+  evalBatchSize: 64,
+});
 
-const TINY_UPDATES = 240;
-const REFERENCE_EMA = { tauStart: 0.9999, tauEnd: 0.99999, annealUpdates: 100_000 };
-
+/** Text data2vec 2.0 presets by name: `base` and what `small` and `tiny` change (counts resolved from `fractions`). */
 export const TEXT_V2_PRESETS: Record<string, () => TextV2Config> = {
-  tiny: () => ({
-    modality: 'text', algo: 'v2', preset: 'tiny', seed: 0,
-    tokenizer: { name: 'wordnet-bpe', vocabSize: VOCAB.wordnet4k },
+  tiny: () => resolveRunFractions(variant(base(), {
+    preset: 'tiny',
+    tokenizer: { name: 'wordnet-bpe', vocabSize: TEXT_VOCAB_SIZES.wordnet4k },
     sequences: { packing: 'documents', maxLength: 64 },
-    masking: { ...TEXT_V2_MASKING },
-    model: model(VOCAB.wordnet4k, 128, 4, 4, 64),
-    decoder: decoder(64, 3),
-    data2vec: data2vec(4, { tauStart: 0.99, tauEnd: 0.999, annealUpdates: TINY_UPDATES }),
-    trainer: trainer(TINY_UPDATES, Math.round(TINY_UPDATES / 10), 8, 1, 5e-4, true),
+    model: { vocabSize: TEXT_VOCAB_SIZES.wordnet4k, dim: 128, depth: 4, heads: 4, maxPositions: 64 },
+    decoder: { dim: 64, layers: 3 },
+    data2vec: { targets: { topK: 4 }, ema: { tauStart: 0.99, tauEnd: 0.999 } },
+    fractions: { warmup: 0.1, emaEnd: 1, checkpointEvery: 50 / 240, collapseAfter: 0.5 },
+    trainer: { updates: 240, batchSize: 8, accumulation: 1, schedule: { peakLr: 5e-4 } },
     evalBatchSize: 256,
-  }),
-  small: () => ({
-    modality: 'text', algo: 'v2', preset: 'small', seed: 0,
-    tokenizer: { name: 'wordnet-bpe', vocabSize: VOCAB.wordnet8k },
+  })),
+  small: () => resolveRunFractions(variant(base(), {
+    preset: 'small',
+    tokenizer: { name: 'wordnet-bpe', vocabSize: TEXT_VOCAB_SIZES.wordnet8k },
     sequences: { packing: 'documents', maxLength: 128 },
-    masking: { ...TEXT_V2_MASKING },
-    model: model(VOCAB.wordnet8k, 256, 6, 4, 128),
-    decoder: decoder(256, 5),
-    data2vec: data2vec(6, { tauStart: 0.999, tauEnd: 0.9999, annealUpdates: 10_000 }),
-    trainer: trainer(20_000, 1000, 64, 1, 5e-4, false),
+    model: { vocabSize: TEXT_VOCAB_SIZES.wordnet8k, dim: 256, depth: 6, heads: 4, maxPositions: 128 },
+    decoder: { dim: 256 },
+    data2vec: { targets: { topK: 6 }, ema: { tauStart: 0.999, tauEnd: 0.9999 } },
+    fractions: { warmup: 0.05, emaEnd: 0.5, collapseAfter: 0.25 },
+    trainer: { updates: 20_000, batchSize: 64, accumulation: 1, schedule: { peakLr: 5e-4 } },
     evalBatchSize: 256,
-  }),
-  base: () => ({
-    modality: 'text', algo: 'v2', preset: 'base', seed: 0,
-    tokenizer: { name: 'gpt2' },
-    sequences: { packing: 'blocks', maxLength: 512 },
-    masking: { ...TEXT_V2_MASKING },
-    model: model(VOCAB.gpt2, 768, 12, 12, 512),
-    decoder: decoder(768, 5),
-    data2vec: data2vec(12, REFERENCE_EMA),
-    trainer: trainer(1_000_000, 4000, 16, 4, 2e-4, false),
-    evalBatchSize: 64,
-  }),
+  })),
+  base: () => resolveRunFractions(base()),
 };

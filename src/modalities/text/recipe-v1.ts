@@ -5,18 +5,13 @@
  * `Data2VecV1`, and, for probing, the final outputs mean-pooled over the non-padding
  * tokens of each document (`<s>` and `</s>` included) with the supersense labels.
  */
-import { Recipe, RunOverrides, PretrainSetup } from '../../run/recipe';
-import { applyOverrides, presetFor } from '../../run/overrides';
-import { collateSequences } from '../../data/text-batch';
-import { Data2VecV1, V1Batch } from '../../data2vec/data2vec-v1';
-import { LabelledFeatures } from '../../eval/features';
-import { Module } from '../../nn/module';
 import { Rng } from '../../util/rng';
+import { defineRecipe, v1Model } from '../define-recipe';
+import { LabelledFeatures } from '../../eval/features';
 import { TextEncoderV1 } from './encoder-v1';
 import { documentFeatures } from './document-features';
 import { TextData, checkTextModelAndRows, loadTextData } from './text-data';
-import { pretrainingRows } from './text-rows';
-import { maskTextBatch, maskedTextToV1Batch } from './masked-batch-v1';
+import { textV1Batches } from './batches';
 import { TEXT_V1_PRESETS, TextV1Config } from './presets-v1';
 
 /** Throws one sentence when the config and the loaded tokenizer or sizes disagree. */
@@ -40,36 +35,19 @@ export function textFeatures(
   data: TextData,
   split: 'train' | 'test',
   onProgress?: (done: number, total: number) => void,
-): LabelledFeatures {
+): Promise<LabelledFeatures> {
   const options = { maxLength: config.sequences.maxLength, batchSize: config.evalBatchSize };
   return documentFeatures((tokens) => encoder.forward(tokens).out, data, split, options, onProgress);
 }
 
-export const textV1Recipe: Recipe<TextV1Config, TextData> = {
+/** `--modality text --algo v1`: presets tiny, tiny-released, small, base, base-released (see `presets-v1.ts`). */
+export const textV1Recipe = defineRecipe({
   modality: 'text',
   algo: 'v1',
-  presets: Object.keys(TEXT_V1_PRESETS),
-
-  config(preset: string, overrides: RunOverrides = {}): TextV1Config {
-    return applyOverrides(presetFor(TEXT_V1_PRESETS, preset, 'text', 'v1'), overrides);
-  },
-
+  presets: TEXT_V1_PRESETS,
   loadData: loadTextData,
-
-  build(config: TextV1Config, data: TextData): PretrainSetup<V1Batch> {
-    checkTextConfig(config, data);
-    const model = new Data2VecV1((rng) => new TextEncoderV1(config.model, rng), config.data2vec, new Rng(`${config.seed}:init`));
-    const { batchSize, accumulation } = config.trainer;
-    const rows = pretrainingRows(data.train.ids, data.tokenizer.specials, config.sequences, { batchSize, accumulation, seed: config.seed });
-    const batches = (update: number, micro: number): V1Batch => {
-      const rng = new Rng(`${config.seed}:batch:${update}:${micro}`);
-      const padded = collateSequences(rows(update, micro), data.tokenizer.specials.pad);
-      return maskedTextToV1Batch(maskTextBatch(padded, data.tokenizer, config.masking, config.teacherInput, rng));
-    };
-    return { objective: model, batches, encoder: model.encoder };
-  },
-
-  features(encoder: Module, config: TextV1Config, data: TextData, split: 'train' | 'test', onProgress?: (done: number, total: number) => void): LabelledFeatures {
-    return textFeatures(encoder as TextEncoderV1, config, data, split, onProgress);
-  },
-};
+  check: checkTextConfig,
+  model: v1Model((config: TextV1Config, rng: Rng) => new TextEncoderV1(config.model, rng)),
+  batches: (config: TextV1Config, data: TextData) => textV1Batches(config, data),
+  features: (encoder, config, data, split, onProgress) => textFeatures(encoder as TextEncoderV1, config, data, split, onProgress),
+});

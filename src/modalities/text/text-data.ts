@@ -16,7 +16,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { RecipeData } from '../../run/recipe';
+import { RecipeData } from '../recipe';
 import { TextDocument, loadWordnetGlosses, readTextCorpus } from '../../data/text-dataset';
 import { Tokenizer } from '../../data/tokenizer';
 import { loadTokenizer } from '../../data/tokenizer-presets';

@@ -91,3 +91,4 @@ export function pretrainingRows(
   const order = new LengthGroupedOrder(rows.map((r) => r.length), batchSize, `${seed}:order`);
   return (update, micro) => order.batch(update * accumulation + micro).map((i) => rows[i]);
 }
+

@@ -8,7 +8,7 @@ import { AudioV1Config } from '../../../src/modalities/audio/presets-v1';
 import { AudioEncoderV1Config } from '../../../src/modalities/audio/encoder-v1';
 import { convLayersWithChannels } from '../../../src/modalities/audio/feature-extractor';
 import { bundledSpokenDigitsDir } from '../../../src/data/audio-dataset';
-import { RunOverrides } from '../../../src/run/recipe';
+import { RunOverrides } from '../../../src/modalities/recipe';
 import { Rng } from '../../../src/util/rng';
 
 /** Overrides that shrink the tiny preset: 16 CNN channels, D 32, 2 blocks of 2 heads, top 2 layers. */

@@ -8,7 +8,7 @@ import { shortRun } from '../../helpers/short-run';
 import { imageV2Recipe } from '../../../src/modalities/image/recipe-v2';
 import { IMAGE_V2_PRESETS } from '../../../src/modalities/image/presets-v2';
 import { V2Batch } from '../../../src/data2vec/data2vec-v2';
-import { getRecipe } from '../../../src/run/recipes';
+import { getRecipe } from '../../../src/modalities/registry';
 
 describe('image v2 presets (spec §1.1, §5.3, §6)', () => {
   it('base is 768 wide, 12 heads, 2 prenet + 10 main blocks, decoder 768 × 6 (kernel 3, groups 16), 16 clones, reference optimiser', () => {
@@ -54,12 +54,12 @@ describe('image v2 batches (spec §2.4, trap 10–12)', () => {
     setup.objective.dispose();
   });
 
-  it('a short tiny run: the loss falls, targets and predictions do not collapse, no tensors leak', function () {
+  it('a short tiny run: the loss falls, targets and predictions do not collapse, no tensors leak', async function () {
     this.timeout(90_000);
     const c = imageV2Recipe.config('tiny', { batchSize: 8, steps: 30 });
     c.data2vec.clones = 4;
     c.trainer.schedule = { kind: 'constant', lr: 1e-3 };
-    const r = shortRun(imageV2Recipe, c, 30, data);
+    const r = await shortRun(imageV2Recipe, c, 30, data);
     expect(r.lastMean).to.be.lessThan(0.9 * r.firstMean);
     expect(r.last.target_var).to.be.greaterThan(0.1);
     expect(r.last.pred_var).to.be.greaterThan(0.01);

@@ -7,10 +7,10 @@
  * `mae_init: true`), so the speech and text backbones redraw their block linears here.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Module } from '../../nn/module';
-import { Linear } from '../../nn/linear';
-import { initTensor } from '../../nn/init';
-import { Rng } from '../../util/rng';
+import { Module } from './module';
+import { Linear } from './linear';
+import { initTensor } from './init';
+import { Rng } from '../util/rng';
 
 /** Redraws every Linear inside `module`: weight ~ N(0, std), bias 0. Returns how many were redrawn. */
 export function initBertLinears(module: Module, rng: Rng, std = 0.02): number {

@@ -4,9 +4,9 @@
  * (text `regression_head`, `head_layers: 2`).
  */
 import * as tf from '@tensorflow/tfjs';
-import { Module } from '../nn/module';
-import { Linear } from '../nn/linear';
-import { gelu } from '../nn/activations';
+import { Module } from './module';
+import { Linear } from './linear';
+import { gelu } from './activations';
 import { Rng } from '../util/rng';
 
 export class RegressionHead extends Module {

@@ -1,16 +1,19 @@
 /**
- * A recipe is one (modality, algorithm) pair as the CLI and the scripting API see
- * it (design "presets as data"): named presets resolving to one JSON-serialisable
- * run config, a data loader, a builder for the model and its batch source, and
- * a feature extractor for probing. Images, speech and text, v1 and v2, each
- * provide one; everything above them (pretrain, probe, bench) is shared.
+ * The recipe contract (design "presets as data"; spec Appendix A): one (modality,
+ * algorithm) pair as the CLI and the scripting API see it: named presets resolving
+ * to one JSON-serialisable run config, a data loader, a builder for the model and
+ * its batch source, and a feature extractor for probing. A modality states its
+ * parts with {@link defineRecipe} (`define-recipe.ts`); everything above this layer
+ * (pretrain, probe, bench, the CLI) is shared.
  */
 import { Module } from '../nn/module';
 import { Objective } from '../train/objective';
 import { BatchSource, TrainerConfig } from '../train/trainer';
 import { LabelledFeatures } from '../eval/features';
+import { RunFractions } from './run-fractions';
 
-export type Modality = 'image' | 'audio' | 'text';
+/** A modality's name (`image`, `audio`, `text`, or one a new folder registers). */
+export type Modality = string;
 export type Algo = 'v1' | 'v2';
 
 /** What every run config has; recipes add their own fields. */
@@ -21,6 +24,8 @@ export interface BaseRunConfig {
   seed: number;
   /** Data folder or file; absent for the bundled data set. */
   data?: string;
+  /** Schedules as fractions of `trainer.updates`, resolved into the counts in `trainer` and `data2vec.ema`. */
+  fractions: RunFractions;
   trainer: TrainerConfig;
 }
 
@@ -63,7 +68,9 @@ export interface Recipe<C extends BaseRunConfig = BaseRunConfig, D extends Recip
   /** Build the model (random init from `config.seed`) and its deterministic batch source. */
   build(config: C, data: D): PretrainSetup;
   /** Mean-pooled frozen features of `encoder` for a split (eval mode, no masking). */
-  features(encoder: Module, config: C, data: D, split: 'train' | 'test', onProgress?: (done: number, total: number) => void): LabelledFeatures;
+  features(encoder: Module, config: C, data: D, split: 'train' | 'test', onProgress?: (done: number, total: number) => void): Promise<LabelledFeatures>;
   /** Features of the raw input (pixels, …) for a baseline probe, if meaningful. */
   rawFeatures?(config: C, data: D, split: 'train' | 'test'): LabelledFeatures;
+  /** The data cut to seeded subsets for a cheap probe during training (`bench`), where the modality has a default size; absent: probe on all of it. */
+  probeSubset?(data: D, sizes: { train?: number; test?: number }, seed: number): D;
 }

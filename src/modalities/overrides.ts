@@ -1,9 +1,11 @@
 /**
  * Preset lookup and command-line overrides (design "presets as data"): a preset is
  * a function returning a fresh config; overrides replace the few fields a user
- * changes from the command line, keeping every derived field consistent.
+ * changes from the command line, then the schedules are resolved from their
+ * fractions of the run (`run-fractions.ts`), so no derived field goes stale.
  */
 import { BaseRunConfig, RunOverrides } from './recipe';
+import { DERIVED_FIELDS, fractionsOf, resolveRunFractions } from './run-fractions';
 
 /** The named preset's config, or a one-sentence error listing the presets. */
 export function presetFor<C>(presets: Record<string, () => C>, name: string, modality: string, algo: string): C {
@@ -18,12 +20,14 @@ function positiveInteger(field: string, v: number): number {
 }
 
 /**
- * Apply overrides. Changing the number of updates rescales the warm-up, the cosine
- * length, the EMA anneal and the checkpoint interval in proportion, so a short run
- * keeps the preset's shape.
+ * Apply overrides, then resolve every schedule from its fraction of the run against
+ * the final `trainer.updates` (set by `--steps` or `--set trainer.updates=…` alike),
+ * so a short run keeps the preset's shape.
  */
-export function applyOverrides<C extends BaseRunConfig & { data2vec?: { ema?: { annealUpdates: number } } }>(config: C, o: RunOverrides): C {
+export function applyOverrides<C extends BaseRunConfig>(config: C, o: RunOverrides): C {
   const c = structuredClone(config);
+  // a config.json written before fractions were recorded: read them off its counts while they still match trainer.updates
+  c.fractions ??= fractionsOf(c);
   if (o.seed !== undefined) {
     if (!Number.isInteger(o.seed)) throw new Error(`--seed must be an integer, got ${o.seed}.`);
     c.seed = o.seed;
@@ -32,32 +36,21 @@ export function applyOverrides<C extends BaseRunConfig & { data2vec?: { ema?: { 
   if (o.data !== undefined) c.data = o.data;
   if (o.batchSize !== undefined) c.trainer.batchSize = positiveInteger('--batch-size', o.batchSize);
   if (o.accumulation !== undefined) c.trainer.accumulation = positiveInteger('--accumulation', o.accumulation);
-  if (o.steps !== undefined) {
-    const steps = positiveInteger('--steps', o.steps);
-    const ratio = steps / c.trainer.updates;
-    const s = c.trainer.schedule;
-    if (s.kind === 'cosine') {
-      s.warmupUpdates = Math.round(s.warmupUpdates * ratio);
-      s.totalUpdates = steps;
-    } else if (s.kind === 'tri_stage') {
-      s.warmupUpdates = Math.round(s.warmupUpdates * ratio);
-      s.holdUpdates = Math.round(s.holdUpdates * ratio);
-      s.decayUpdates = steps - s.warmupUpdates - s.holdUpdates;
+  if (o.steps !== undefined) c.trainer.updates = positiveInteger('--steps', o.steps);
+  if (o.set) {
+    for (const [key, value] of Object.entries(o.set)) {
+      const from = DERIVED_FIELDS[key];
+      if (from) throw new Error(`--set ${key}: this count is resolved from ${from} and trainer.updates; set ${from} instead.`);
+      setConfigPath(c as unknown as Record<string, unknown>, key, value);
     }
-    const ema = c.data2vec?.ema;
-    if (ema && ema.annealUpdates > 0) ema.annealUpdates = Math.max(1, Math.round(ema.annealUpdates * ratio));
-    c.trainer.checkpointEvery = Math.max(1, Math.round(c.trainer.checkpointEvery * ratio));
-    c.trainer.collapse.afterUpdates = Math.round(c.trainer.collapse.afterUpdates * Math.min(1, ratio));
-    c.trainer.updates = steps;
   }
-  if (o.set) for (const [key, value] of Object.entries(o.set)) setConfigPath(c as unknown as Record<string, unknown>, key, value);
   if (o.lr !== undefined) {
     if (!(o.lr > 0)) throw new Error(`--lr must be a positive number, got ${o.lr}.`);
     const s = c.trainer.schedule;
     if (s.kind === 'constant') s.lr = o.lr;
     else s.peakLr = o.lr;
   }
-  return c;
+  return resolveRunFractions(c);
 }
 
 /**
