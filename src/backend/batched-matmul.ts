@@ -35,7 +35,7 @@
  * 1024×1024×1024, by ~20 % alone and ~35 % inside a training step).
  */
 import * as tf from '@tensorflow/tfjs';
-import { BATCHED_MATMUL_WASM_BASE64 } from './kernels/batched-matmul-wasm';
+import { BATCHED_MATMUL_FMA_WASM_BASE64, BATCHED_MATMUL_WASM_BASE64 } from './kernels/batched-matmul-wasm';
 
 /** The parts of the wasm backend this kernel uses. */
 interface WasmBackendInternals {
@@ -63,6 +63,7 @@ interface BatchedMatMulExports {
 
 /** The WebAssembly JS API (typed here: the project's lib setting has no DOM types). */
 interface WebAssemblyApi {
+  validate(bytes: Uint8Array): boolean;
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: unknown };
   Memory: abstract new (...args: never[]) => { buffer: ArrayBuffer };
@@ -71,7 +72,36 @@ const webAssembly = (globalThis as unknown as { WebAssembly?: WebAssemblyApi }).
 
 let compiled: object | undefined;
 /** One kernel instance per backend object (null: this backend cannot host it). */
-const instances = new WeakMap<object, BatchedMatMulExports | null>();
+let instances = new WeakMap<object, BatchedMatMulExports | null>();
+let fusedSupported: boolean | undefined;
+let fusedWanted = true;
+
+/**
+ * Whether this JavaScript engine runs relaxed SIMD (`f32x4.relaxed_madd`): the
+ * fused kernel validates. Node 22+ ships it; Node 20 only with
+ * `--experimental-wasm-relaxed-simd`.
+ */
+export function fusedMultiplyAddSupported(): boolean {
+  fusedSupported ??= webAssembly !== undefined && webAssembly.validate(decodeBase64(BATCHED_MATMUL_FMA_WASM_BASE64));
+  return fusedSupported;
+}
+
+/**
+ * Use the fused multiply-add kernel where supported (the default) or the plain
+ * SIMD one (`false`): fused products round once per multiply-add, so results
+ * differ from the plain kernel's in the last bits.
+ */
+export function useFusedMultiplyAdd(enabled: boolean): void {
+  if (enabled === fusedWanted) return;
+  fusedWanted = enabled;
+  compiled = undefined;
+  instances = new WeakMap();
+}
+
+/** Which kernel float32 products run in: `fma` (relaxed SIMD) or `simd`. */
+export function matMulKernelVariant(): 'fma' | 'simd' {
+  return fusedWanted && fusedMultiplyAddSupported() ? 'fma' : 'simd';
+}
 
 function decodeBase64(text: string): Uint8Array {
   const bytes = atob(text);
@@ -93,7 +123,7 @@ function kernelFor(backend: WasmBackendInternals): BatchedMatMulExports | undefi
       !(typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer);
     if (plain) {
       try {
-        compiled ??= new webAssembly.Module(decodeBase64(BATCHED_MATMUL_WASM_BASE64));
+        compiled ??= new webAssembly.Module(decodeBase64(matMulKernelVariant() === 'fma' ? BATCHED_MATMUL_FMA_WASM_BASE64 : BATCHED_MATMUL_WASM_BASE64));
         kernel = new webAssembly.Instance(compiled, { env: { memory } }).exports as unknown as BatchedMatMulExports;
       } catch {
         kernel = null; // no SIMD support: keep the original kernel
@@ -180,14 +210,17 @@ function simdBatchMatMul(
   const aCol = transposeA ? m : 1;
   const bRow = transposeB ? 1 : n;
   const bCol = transposeB ? k : 1;
-  const scratch = backend.wasm._malloc(kernel.scratch_bytes(m, n, k, aRow) + 16);
+  // emscripten's _malloc returns a signed i32: past 2 GiB the pointer is negative
+  // until made unsigned; 0 means the heap is exhausted.
+  const scratch = backend.wasm._malloc(kernel.scratch_bytes(m, n, k, aRow) + 16) >>> 0;
+  if (scratch === 0) throw new Error('BatchMatMul: the wasm heap is full (4 GiB); use a smaller --batch-size.');
   try {
     const aPtr = offset(a);
     const bPtr = offset(b);
     const cPtr = offset(out);
     const aStride = uniformStride(aItems);
     const bStride = uniformStride(bItems);
-    const scratchPtr = Math.ceil(scratch / 16) * 16; // pointers may exceed 2³¹: no bit operators
+    const scratchPtr = Math.ceil(scratch / 16) * 16; // pointers may exceed 2³¹: no signed bit operators
     if (aStride !== undefined && bStride !== undefined) {
       kernel.bmm(aItems.length, aPtr, aStride * m * k, aRow, aCol, bPtr, bStride * k * n, bRow, bCol, cPtr, m, n, k, scratchPtr);
     } else {

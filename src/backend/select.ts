@@ -4,10 +4,12 @@
  * extra, never a dependency), otherwise `wasm`, with `cpu` as the fallback.
  * `--backend` or the `D2V_BACKEND` environment variable override the choice;
  * `webgpu` (Dawn, `./webgpu.ts`) is the GPU route and is never picked by `auto`.
+ * Every backend gets the backward pass that frees as it goes (`lean-backward.ts`).
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmKernels } from './wasm-kernels';
+import { installLeanBackward } from './lean-backward';
 import { WebGpuAdapter, describeAdapter, startWebGpu } from './webgpu';
 
 export type BackendName = 'wasm' | 'cpu' | 'tensorflow' | 'webgpu';
@@ -58,6 +60,7 @@ let current: BackendInfo | undefined;
  */
 export async function initBackend(flag?: string): Promise<BackendInfo> {
   const want = requestedBackend(flag);
+  installLeanBackward();
   if (want === 'webgpu') {
     const adapter = await startWebGpu();
     let ok = false;

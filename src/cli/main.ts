@@ -13,6 +13,7 @@ import { registerQuickstartCommand } from './quickstart-command';
 import { registerBenchCommand } from './bench-command';
 import { registerBenchDataCommand } from './bench-data-command';
 import { registerHfCommands } from './hf-commands';
+import { registerTokenizeCommand } from './tokenize-command';
 import { collectSet, intFlag, numberFlag, startBackend } from './flags';
 import { errorMessage } from './error-message';
 import { releaseWebGpu } from '../backend/webgpu';
@@ -77,6 +78,7 @@ export function buildProgram(): Command {
   registerBenchCommand(program);
   registerBenchDataCommand(program);
   registerHfCommands(program);
+  registerTokenizeCommand(program);
   return program;
 }
 

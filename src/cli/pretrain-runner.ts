@@ -41,8 +41,9 @@ export async function runPretrain(opts: Record<string, unknown>, label = 'pretra
       out: opts.out as string | undefined,
       resume: opts.resume as string | undefined,
       signal: controller.signal,
-      onStart: ({ config, runDir, dataDescription, startUpdate, parameters }) => {
+      onStart: ({ config, runDir, dataDescription, startUpdate, parameters, memory }) => {
         say(`data: ${dataDescription}`);
+        if (memory) say(memory);
         say(`model: data2vec ${config.algo} ${config.modality} ${config.preset}, ${parameters.toLocaleString('en')} trainable parameters; run folder ${runDir}`);
         if (startUpdate > 0) say(`resuming after update ${startUpdate}`);
         bar.start(config.trainer.updates, startUpdate);

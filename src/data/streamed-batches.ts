@@ -5,13 +5,15 @@
  * `update·accumulation + micro`), and the synchronous call turns each into the
  * model's tensors. Raw batches are held only between `prepare` and their call.
  */
-import { BatchSource } from '../train/trainer';
+
+/** A micro-batch source with the `prepare` step the trainer awaits (structurally the trainer's `BatchSource`). */
+export type PreparedBatchSource<B> = ((update: number, micro: number) => B) & { prepare: (update: number) => Promise<void> };
 
 export function streamedBatchSource<R, B>(
   fetch: (position: number) => Promise<R>,
   toBatch: (raw: R, update: number, micro: number) => B,
   accumulation: number,
-): BatchSource<B> {
+): PreparedBatchSource<B> {
   const ready = new Map<number, R>();
   const source = ((update: number, micro: number): B => {
     const position = update * accumulation + micro;
@@ -19,7 +21,7 @@ export function streamedBatchSource<R, B>(
     if (raw === undefined) throw new Error(`batch ${position} of a streamed corpus was asked for before prepare(${update}) finished; run the trainer with run(), which awaits it.`);
     ready.delete(position);
     return toBatch(raw, update, micro);
-  }) as BatchSource<B>;
+  }) as PreparedBatchSource<B>;
   source.prepare = async (update: number): Promise<void> => {
     const positions = Array.from({ length: accumulation }, (_, j) => update * accumulation + j);
     const raws = await Promise.all(positions.map((p) => fetch(p)));

@@ -10,6 +10,7 @@
  */
 import { Module } from '../nn/module';
 import { Objective } from '../train/objective';
+import { BatchSource } from '../train/trainer';
 import { LabelledFeatures } from '../eval/features';
 import { Data2VecV1, Data2VecV1Config } from '../data2vec/data2vec-v1';
 import { Data2VecV2, Data2VecV2Config } from '../data2vec/data2vec-v2';
@@ -38,7 +39,7 @@ export interface RecipeParts<C extends BaseRunConfig, D extends RecipeData, M ex
   /** The model with this modality's networks, initialised from `init`. */
   model(config: Later<C>, init: Rng): M;
   /** Draws micro-batch (update, micro) with `rng`, the generator seeded for that micro-batch. */
-  batches(config: Later<C>, data: Later<D>, model: M): (update: number, micro: number, rng: Rng) => B;
+  batches(config: Later<C>, data: Later<D>, model: M): ((update: number, micro: number, rng: Rng) => B) & { prepare?: (update: number) => Promise<void> };
   features(encoder: Module, config: Later<C>, data: Later<D>, split: 'train' | 'test', onProgress?: (done: number, total: number) => void): Promise<LabelledFeatures>;
   rawFeatures?(config: Later<C>, data: Later<D>, split: 'train' | 'test'): LabelledFeatures;
   probeSubset?(data: Later<D>, sizes: { train?: number; test?: number }, seed: number): Later<D>;
@@ -64,7 +65,9 @@ export function defineRecipe<C extends BaseRunConfig, D extends RecipeData, M ex
       parts.check?.(config, data);
       const m = model(config);
       const draw = parts.batches(config, data, m);
-      const batches = (update: number, micro: number) => draw(update, micro, new Rng(`${config.seed}:batch:${update}:${micro}`));
+      const batches: BatchSource<B> = (update: number, micro: number) => draw(update, micro, new Rng(`${config.seed}:batch:${update}:${micro}`));
+      // a streamed corpus makes its batches ahead; the trainer awaits `prepare` before each update
+      batches.prepare = (draw as { prepare?: (update: number) => Promise<void> }).prepare;
       return { objective: m as unknown as Objective<B> & Module, batches, encoder: m.encoder };
     },
     features(encoder, config, data, split, onProgress) {

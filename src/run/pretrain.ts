@@ -18,6 +18,7 @@ import { currentBackend } from '../backend/select';
 import { WebGpuAdapter } from '../backend/webgpu';
 import { applyOverrides } from '../modalities/overrides';
 import { median } from '../util/median';
+import { assertUpdateFits, describeUpdateMemory, estimateUpdateMemory } from '../backend/update-memory';
 
 export interface PretrainOptions {
   modality?: string;
@@ -30,7 +31,7 @@ export interface PretrainOptions {
   resume?: string;
   /** Write report.html (default true). */
   report?: boolean;
-  onStart?: (info: { config: BaseRunConfig; runDir: string; dataDescription: string; startUpdate: number; parameters: number }) => void;
+  onStart?: (info: { config: BaseRunConfig; runDir: string; dataDescription: string; startUpdate: number; parameters: number; memory?: string }) => void;
   onUpdate?: (row: MetricsRow) => void;
   onWarning?: (message: string) => void;
   signal?: AbortSignal;
@@ -99,13 +100,25 @@ export async function pretrain(options: PretrainOptions = {}): Promise<PretrainS
   const data = recipe.loadData(config);
   const setup = recipe.build(config, data);
   const backend = currentBackend()?.name ?? tf.getBackend();
+  // On wasm the heap has a hard limit: measure an update's peak and refuse a batch that cannot fit
+  // (bundled data only: a streamed source reads each update's batches once).
+  let memory: string | undefined;
+  if (tf.getBackend() === 'wasm' && setup.batches.prepare === undefined) {
+    const probe = setup.batches(0, 0);
+    const estimate = estimateUpdateMemory(setup.objective, probe, config.trainer.batchSize);
+    tf.dispose(probe as unknown as tf.TensorContainer);
+    if (estimate) {
+      memory = describeUpdateMemory(estimate, config.trainer.batchSize);
+      assertUpdateFits(estimate, config.trainer.batchSize);
+    }
+  }
   const adapter = currentBackend()?.adapter;
   // `runtime` records where the run trained; it is not part of the config read back on resume.
   writeFileAtomic(path.join(runDir, 'config.json'), JSON.stringify({ ...config, runtime: { backend, adapter } }, null, 2) + '\n');
   const trainer = new Trainer(setup.objective, setup.batches, config.trainer, runDir, config);
   const startUpdate = options.resume ? trainer.resumeFrom(runDir) : 0;
   const parameters = setup.objective.countParameters();
-  options.onStart?.({ config, runDir, dataDescription: data.describe, startUpdate, parameters });
+  options.onStart?.({ config, runDir, dataDescription: data.describe, startUpdate, parameters, memory });
   let peakTensorBytes = tf.memory().numBytes;
   let peakRss = process.memoryUsage().rss;
   const writeReport = (rows: MetricsRow[], warnings: string[]) => {

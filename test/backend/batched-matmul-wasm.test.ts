@@ -25,7 +25,7 @@ describe('embedded batched matMul wasm binary', () => {
       this.skip(); // the assembler is a dev dependency
     }
     const committed = readFileSync(resolve(BATCHED_MATMUL_WAT, '..', 'batched-matmul-wasm.ts'), 'utf8');
-    const fresh = embeddedModuleSource(await assembleWat(BATCHED_MATMUL_WAT));
+    const fresh = embeddedModuleSource(await assembleWat(BATCHED_MATMUL_WAT), await assembleWat(BATCHED_MATMUL_WAT, true));
     expect(committed === fresh, 'batched-matmul-wasm.ts is stale: run node dist/src/backend/kernels/assemble.js').to.equal(true);
   });
 

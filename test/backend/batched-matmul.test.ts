@@ -2,13 +2,16 @@
  * The wasm SIMD `BatchMatMul` kernel (src/backend/batched-matmul.ts): values
  * against the cpu backend on random shapes and transposes, the exact float32
  * k-order sum it documents, broadcasting of batch dims, edge sizes, speed floor,
- * and no tensor or heap leak.
+ * and no tensor or heap leak; the relaxed-SIMD fused kernel (in a Node started with
+ * relaxed SIMD) against a float64 reference.
  */
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import fc from 'fast-check';
+import { spawnSync } from 'child_process';
+import { resolve } from 'path';
 import { Rng } from '../../src/util/rng';
-import { batchedMatMulActive, broadcastItems } from '../../src/backend/batched-matmul';
+import { batchedMatMulActive, broadcastItems, useFusedMultiplyAdd } from '../../src/backend/batched-matmul';
 
 const size = (shape: number[]) => shape.reduce((p, d) => p * d, 1);
 
@@ -103,6 +106,7 @@ describe('wasm batched matMul kernel', () => {
   });
 
   it('returns exactly the float32 dot products summed in k order, on tile edges and both transposes', () => {
+    useFusedMultiplyAdd(false); // the plain SIMD kernel (fused products round once)
     const rng = new Rng('exact');
     // m, n around the 4×8 tile: full tiles, edge rows, edge columns, k not a multiple of 4;
     // k >= 128 (transposed A copied to a panel); several blocks of B panels (k = 600: 6 panels
@@ -120,6 +124,7 @@ describe('wasm batched matMul kernel', () => {
         got.dispose();
       }
     }
+    useFusedMultiplyAdd(true);
   });
 
   it('broadcasts batch dims like numpy, item by item', () => {
@@ -198,5 +203,43 @@ describe('wasm batched matMul kernel', () => {
     expect(tf.memory().numBytes).to.equal(bytes);
     expect(heap()).to.equal(heapBefore);
     tf.dispose([a, b]);
+  });
+
+  it('runs the fused multiply-add kernel within float32 rounding where relaxed SIMD is on', function () {
+    this.timeout(60_000);
+    const dist = (p: string) => JSON.stringify(resolve(__dirname, '..', '..', p));
+    const script = `
+      const tf = require(${dist('../node_modules/@tensorflow/tfjs')});
+      const { initBackend } = require(${dist('src/backend/select.js')});
+      const { matMulKernelVariant } = require(${dist('src/backend/batched-matmul.js')});
+      const { Rng } = require(${dist('src/util/rng.js')});
+      (async () => {
+        await initBackend('wasm');
+        const rng = new Rng('fma');
+        let worst = 0;
+        for (const [t, m, k, n] of [[2, 5, 7, 9], [2, 11, 130, 17], [1, 64, 600, 40], [3, 4, 8, 8]]) {
+          for (const [ta, tb] of [[false, false], [true, false], [false, true]]) {
+            const a = rng.normalArray(t * m * k), b = rng.normalArray(t * k * n);
+            const got = tf.matMul(tf.tensor(a, ta ? [t, k, m] : [t, m, k]), tf.tensor(b, tb ? [t, n, k] : [t, k, n]), ta, tb).dataSync();
+            for (let q = 0; q < t; q++) for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
+              let exact = 0, scale = 0;
+              for (let p = 0; p < k; p++) {
+                const x = ta ? a[q * m * k + p * m + i] : a[q * m * k + i * k + p];
+                const y = tb ? b[q * k * n + j * k + p] : b[q * k * n + p * n + j];
+                exact += Math.fround(x) * Math.fround(y);
+                scale += Math.abs(Math.fround(x) * Math.fround(y));
+              }
+              worst = Math.max(worst, Math.abs(got[(q * m + i) * n + j] - exact) / (scale * k * 2 ** -24));
+            }
+          }
+        }
+        console.log(JSON.stringify({ variant: matMulKernelVariant(), worst }));
+      })();`;
+    const run = spawnSync(process.execPath, ['--experimental-wasm-relaxed-simd', '-e', script], { encoding: 'utf8' });
+    expect(run.status, run.stderr).to.equal(0);
+    const { variant, worst } = JSON.parse(run.stdout.trim().split('\n').pop() as string) as { variant: string; worst: number };
+    expect(variant).to.equal('fma');
+    // Each of the k multiply-adds rounds once: the error is below k·2⁻²⁴ of Σ|a·b|.
+    expect(worst).to.be.below(1);
   });
 });

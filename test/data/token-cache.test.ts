@@ -10,6 +10,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
+import { execFileSync } from 'child_process';
 import { listTextFiles, readDocuments } from '../../src/data/text-corpus';
 import { TokenCache, tokenCacheFor } from '../../src/data/token-cache';
 import { packTokenBlocks } from '../../src/data/text-batch';
@@ -94,6 +95,17 @@ describe('text corpora and the token cache', () => {
       const left = fs.existsSync(path.join(bad, 'cache')) ? fs.readdirSync(path.join(bad, 'cache')) : [];
       expect(left, name).to.deep.equal([]);
     }
+  });
+
+  it('data2vec tokenize writes the cache once and reuses it, reporting the header', () => {
+    const cli = path.join(__dirname, '..', '..', 'src', 'cli', 'main.js');
+    const file = path.join(dir, 'cli.txt');
+    fs.writeFileSync(file, 'one line\nanother line here\n');
+    const run = () => JSON.parse(execFileSync(process.execPath, [cli, 'tokenize', '--data', file, '--cache-dir', path.join(dir, 'cli-cache'), '--json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim().split('\n').pop()!);
+    const first = run();
+    expect([first.built, first.dtype, first.documents]).to.deep.equal([true, 'uint16', 2]);
+    expect(first.tokens).to.equal(tok.encode('one line').length + tok.encode('another line here').length + 2);
+    expect(run().built).to.equal(false);
   });
 
   it('reads all rows of a 96 MB cache with resident memory growing by far less than the file', () => {

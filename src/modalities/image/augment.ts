@@ -5,6 +5,7 @@
  * raw pixels so it is identical on every backend.
  */
 import { Rng } from '../../util/rng';
+import type { ColourJitter } from './colour-jitter';
 
 export interface AugmentConfig {
   /** Probability of a horizontal flip (0.5 in the reference). */
@@ -13,6 +14,8 @@ export interface AugmentConfig {
   cropScale: [number, number] | null;
   /** Aspect ratio range of the crop ((3/4, 4/3)). */
   cropRatio: [number, number];
+  /** v1's colour jitter (0.4, 0.4, 0.4), applied to colour images read from folders (`image-transform.ts`). */
+  colourJitter?: ColourJitter;
 }
 
 export interface CropBox {

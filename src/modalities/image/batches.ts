@@ -42,26 +42,34 @@ export function sampledImageBatch(
   return imageBatch(ds, idx, config.normalize, config.augment, rng);
 }
 
+/** Where a micro-batch's images come from: in-memory images by default, or a stream with `prepare` (`folder-data.ts`). */
+export type ImageSource = ((update: number, micro: number, rng: Rng) => tf.Tensor4D) & { prepare?: (update: number) => Promise<void> };
+
+/** `draw` with the image source's `prepare`, so the trainer awaits streamed images. */
+function withPrepare<F extends object>(draw: F, images?: ImageSource): F & { prepare?: (update: number) => Promise<void> } {
+  return images?.prepare ? Object.assign(draw, { prepare: images.prepare }) : draw;
+}
+
 /** v1 micro-batches: one augmented view and a block mask per image on the `grid` of patches. */
-export function imageV1Batches(config: ImageBatchConfig & { masking: Required<BlockMask2dOptions> }, ds: ImageDataset, grid: [number, number]): (update: number, micro: number, rng: Rng) => V1Batch {
+export function imageV1Batches(config: ImageBatchConfig & { masking: Required<BlockMask2dOptions> }, ds: ImageDataset, grid: [number, number], images?: ImageSource): (update: number, micro: number, rng: Rng) => V1Batch {
   const [gh, gw] = grid;
   const { batchSize } = config.trainer;
-  return (update, micro, rng) => {
-    const images = sampledImageBatch(ds, update, micro, config, rng);
+  return withPrepare((update: number, micro: number, rng: Rng): V1Batch => {
+    const input = images ? images(update, micro, rng) : sampledImageBatch(ds, update, micro, config, rng);
     const m = blockMask2d({ batch: batchSize, height: gh, width: gw }, rng, config.masking);
     const mask = tf.tensor2d(Float32Array.from(m.data), [batchSize, gh * gw]);
-    return { studentInput: images, teacherInput: images, mask, lossMask: mask };
-  };
+    return { studentInput: input, teacherInput: input, mask, lossMask: mask };
+  }, images);
 }
 
 /** v2 micro-batches: one augmented view per image and `clones` inverse block masks of it. */
-export function imageV2Batches(config: ImageBatchConfig & { masking: InverseBlockMask2dOptions; data2vec: { clones: number } }, ds: ImageDataset, grid: [number, number]): (update: number, micro: number, rng: Rng) => V2Batch {
+export function imageV2Batches(config: ImageBatchConfig & { masking: InverseBlockMask2dOptions; data2vec: { clones: number } }, ds: ImageDataset, grid: [number, number], images?: ImageSource): (update: number, micro: number, rng: Rng) => V2Batch {
   const [gh, gw] = grid;
   const { batchSize } = config.trainer;
   const clones = config.data2vec.clones;
-  return (update, micro, rng) => {
-    const input = sampledImageBatch(ds, update, micro, config, rng);
+  return withPrepare((update: number, micro: number, rng: Rng): V2Batch => {
+    const input = images ? images(update, micro, rng) : sampledImageBatch(ds, update, micro, config, rng);
     const masks = cloneMasks(batchSize, clones, (m, r) => inverseBlockMask2d({ batch: m, height: gh, width: gw }, r, config.masking), rng);
     return { input, mask: makeMaskInfo(masks, clones) };
-  };
+  }, images);
 }

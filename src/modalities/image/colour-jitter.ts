@@ -17,7 +17,7 @@ export interface ColourJitter {
 }
 
 /** ITU-R 601-2 luma of one pixel, as PIL's `convert('L')` (rounded to a byte). */
-const luma = (r: number, g: number, b: number): number => Math.round((r * 299 + g * 587 + b * 114) / 1000);
+const luma = (r: number, g: number, b: number): number => ((r * 299 + g * 587 + b * 114 + 500) / 1000) | 0;
 
 /** Byte lookup table of `v ↦ clamp(round(f·v + (1 − f)·grey))`, PIL's `Image.blend(degenerate, image, f)` for a constant degenerate. */
 function blendTable(f: number, grey: number): Uint8Array {
@@ -58,7 +58,8 @@ export function colourJitterInPlace(rgb: Uint8Array, jitter: ColourJitter, rng: 
       for (let i = 0; i < rgb.length; i += 3) {
         const grey = (1 - f) * luma(rgb[i], rgb[i + 1], rgb[i + 2]);
         for (let k = i; k < i + 3; k++) {
-          const v = Math.round(f * rgb[k] + grey);
+          // (x + 0.5) | 0 rounds as Math.round for x ≥ −0.5; anything lower clamps to 0 either way
+          const v = (f * rgb[k] + grey + 0.5) | 0;
           rgb[k] = v < 0 ? 0 : v > 255 ? 255 : v;
         }
       }

@@ -18,6 +18,8 @@ import { Data2VecV1Config } from '../../data2vec/data2vec-v1';
 import { AugmentConfig } from './augment';
 import { Normalization } from './image-batch';
 import { BaseRunConfig } from '../recipe';
+import { DEFAULT_LOADER, type LoaderConfig } from './folder-data';
+import { IMAGENET_NORMALIZATION } from './image-transform';
 
 export interface ImageV1Config extends BaseRunConfig {
   modality: 'image';
@@ -29,6 +31,8 @@ export interface ImageV1Config extends BaseRunConfig {
   data2vec: Data2VecV1Config;
   /** Batch size for feature extraction. */
   evalBatchSize: number;
+  /** How image folders and shards are streamed (`folder-data.ts`); unused for Fashion-MNIST. */
+  loader?: LoaderConfig;
 }
 
 /** Fashion-MNIST pixel statistics (bundled train split; the full set gives the same to 4 digits). */
@@ -69,6 +73,20 @@ const base = (): ImageV1Config => ({
   evalBatchSize: 500,
 });
 
+/**
+ * `base`: the paper's ViT-B/16 at 224×224×3 (data2vec_vision), for image folders and
+ * shards (`--data DIR`, e.g. ImageNet's train/ + val/): ImageNet mean/std, random-resized-crop
+ * 0.08–1 with bicubic resize, flip and colour jitter 0.4, BEiT block masks on the 14×14 grid.
+ */
+const imagenetBase = (): ImageV1Config => variant(base(), {
+  normalize: { mean: [...IMAGENET_NORMALIZATION.mean], std: [...IMAGENET_NORMALIZATION.std] },
+  augment: { colourJitter: { brightness: 0.4, contrast: 0.4, saturation: 0.4 } },
+  model: { imageSize: [224, 224], channels: 3, patchSize: 16 },
+  masking: scaledBlockMaskParams(14, 14),
+  evalBatchSize: 64,
+  loader: { ...DEFAULT_LOADER },
+});
+
 /** Image data2vec 1.0 presets by name: `base` and what `small` and `tiny` change (counts resolved from `fractions`). */
 export const IMAGE_V1_PRESETS: Record<string, () => ImageV1Config> = {
   tiny: () => resolveRunFractions(variant(base(), {
@@ -86,5 +104,6 @@ export const IMAGE_V1_PRESETS: Record<string, () => ImageV1Config> = {
     fractions: { collapseAfter: 0.1 },
     trainer: { updates: 50_000 },
   })),
-  base: () => resolveRunFractions(base()),
+  'base-28': () => resolveRunFractions(variant(base(), { preset: 'base-28' })),
+  base: () => resolveRunFractions(imagenetBase()),
 };

@@ -29,6 +29,8 @@ import { Data2VecV2Config } from '../../data2vec/data2vec-v2';
 import { AugmentConfig } from './augment';
 import { Normalization } from './image-batch';
 import { BaseRunConfig } from '../recipe';
+import { DEFAULT_LOADER, type LoaderConfig } from './folder-data';
+import { IMAGENET_NORMALIZATION } from './image-transform';
 import { FASHION_MNIST_NORMALIZATION } from './presets-v1';
 
 export interface ImageV2Config extends BaseRunConfig {
@@ -42,6 +44,8 @@ export interface ImageV2Config extends BaseRunConfig {
   data2vec: Data2VecV2Config;
   /** Batch size for feature extraction. */
   evalBatchSize: number;
+  /** How image folders and shards are streamed (`folder-data.ts`); unused for Fashion-MNIST. */
+  loader?: LoaderConfig;
 }
 
 /** The reference inverse block mask with blocks of 2 for the 7×7 grid (see the file header). */
@@ -83,6 +87,19 @@ const base = (): ImageV2Config => ({
   evalBatchSize: 500,
 });
 
+/**
+ * `base`: fairseq `base_images_only_task.yaml` as published, ViT-B/16 at 224×224×3, for
+ * image folders and shards (`--data DIR`): ImageNet mean/std, random-resized-crop 0.2–1
+ * (bicubic) and flip, no colour jitter, inverse block masks of 3×3 on the 14×14 grid.
+ */
+const imagenetBase = (): ImageV2Config => variant(base(), {
+  normalize: { mean: [...IMAGENET_NORMALIZATION.mean], std: [...IMAGENET_NORMALIZATION.std] },
+  model: { imageSize: [224, 224], channels: 3, patchSize: 16 },
+  masking: { ...INVERSE_BLOCK_MASK_2D_DEFAULTS },
+  evalBatchSize: 64,
+  loader: { ...DEFAULT_LOADER },
+});
+
 /** Image data2vec 2.0 presets by name: `base` and what `small` and `tiny` change (counts resolved from `fractions`). */
 export const IMAGE_V2_PRESETS: Record<string, () => ImageV2Config> = {
   tiny: () => resolveRunFractions(variant(base(), {
@@ -100,5 +117,6 @@ export const IMAGE_V2_PRESETS: Record<string, () => ImageV2Config> = {
     model: { dim: 384, heads: 6 },
     decoder: { dim: 384 },
   })),
-  base: () => resolveRunFractions(base()),
+  'base-28': () => resolveRunFractions(variant(base(), { preset: 'base-28' })),
+  base: () => resolveRunFractions(imagenetBase()),
 };

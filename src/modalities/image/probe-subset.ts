@@ -6,6 +6,7 @@
 import { ImageDataset } from '../../data/image-dataset';
 import { Rng } from '../../util/rng';
 import { RecipeData } from '../recipe';
+import { ImageFolderSource, subsetSource } from './folder-data';
 
 /** A seeded subset of `n` images (all when n ≥ ds.n). */
 export function subsetImages(ds: ImageDataset, n: number, seed: number | string): ImageDataset {
@@ -22,7 +23,8 @@ export function subsetImages(ds: ImageDataset, n: number, seed: number | string)
 }
 
 /** Image data with both splits cut to seeded subsets: `train` images (default 2000) and `test` images (default all). */
-export function imageProbeSubset<D extends RecipeData & { train: ImageDataset; test: ImageDataset }>(data: D, sizes: { train?: number; test?: number }, seed: number): D {
+export function imageProbeSubset<D extends RecipeData & { train: ImageDataset; test: ImageDataset; source?: ImageFolderSource }>(data: D, sizes: { train?: number; test?: number }, seed: number): D {
+  if (data.source) return { ...data, source: subsetSource(data.source, sizes.train ?? 2000, sizes.test ?? data.source.test.length, seed) };
   return {
     ...data,
     train: subsetImages(data.train, sizes.train ?? 2000, seed),

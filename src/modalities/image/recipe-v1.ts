@@ -17,19 +17,42 @@ import { imageProbeSubset } from './probe-subset';
 import { IMAGE_V1_PRESETS, ImageV1Config } from './presets-v1';
 import { LabelledFeatures } from '../../eval/features';
 import { meanPooledFeatures } from '../../eval/pooled-features';
+import * as path from 'path';
+import { DEFAULT_LOADER, ImageFolderSource, LoaderConfig, isImageCorpus, openImageCorpus, streamedImageFeatures, streamedImages, streamedSplit, trainTransform } from './folder-data';
 
 export interface ImageData extends RecipeData {
   train: ImageDataset;
   test: ImageDataset;
+  /** Set when `--data` is an image folder or shards: the splits above then hold sizes and labels only, pixels stream from here. */
+  source?: ImageFolderSource;
 }
 
-/** Load Fashion-MNIST as the config says (bundled subset unless `data` names a folder). */
-export function loadImageData(config: { data?: string }): ImageData {
+/** What loading reads from a config: the data path, and for image folders the view and the loader. */
+type ImageLoadConfig = { data?: string; seed?: number; loader?: LoaderConfig; model?: { imageSize: [number, number]; channels: number } };
+
+/**
+ * Load the config's data: Fashion-MNIST (bundled subset, or IDX files in `data`),
+ * or, when `data` is a folder of images or `.tar` shards, a streamed corpus (`folder-data.ts`).
+ */
+export function loadImageData(config: ImageLoadConfig): ImageData {
+  if (config.data && isImageCorpus(config.data)) return loadImageCorpus(config.data, config);
   const { train, test, source } = loadFashionMnist(config.data);
   return {
     train, test, trainSize: train.n, testSize: test.n, numClasses: train.classNames.length,
     describe: `Fashion-MNIST from ${source}: ${train.n} train / ${test.n} test images, ${train.height}x${train.width}x${train.channels}`,
   };
+}
+
+function loadImageCorpus(dir: string, config: ImageLoadConfig): ImageData {
+  const loader = config.loader ?? DEFAULT_LOADER;
+  const source = openImageCorpus(dir, loader, config.seed ?? 0);
+  const [size] = config.model?.imageSize ?? [224, 224];
+  const channels = config.model?.channels === 1 ? 1 : 3;
+  const classes = source.classNames.length > 0 ? source.classNames : ['(unlabelled)'];
+  const train = streamedSplit(`${path.basename(source.root)}/train`, source.train, size, channels, classes);
+  const test = streamedSplit(`${path.basename(source.root)}/test`, source.test, size, channels, classes);
+  const what = source.kind === 'shards' ? `${source.shards.length} .tar shards` : `${train.n} train / ${test.n} test images in ${source.classNames.length} classes (${source.skips.summary()})`;
+  return { train, test, source, trainSize: train.n, testSize: test.n, numClasses: source.classNames.length, describe: `images from ${source.root}: ${what}, streamed at ${size}x${size}x${channels}` };
 }
 
 /** Checks both splits match the encoder's input shape (`model.imageSize`, `model.channels`). */
@@ -44,6 +67,7 @@ export function checkImageShape(config: { preset: string; algo: string; model: {
 
 /** Raw normalised pixels as features (the baseline a linear probe should beat or match). */
 export function rawPixelFeatures(ds: ImageDataset, norm: { mean: number[]; std: number[] }): LabelledFeatures {
+  if (ds.images.length === 0 && ds.n > 0) throw new Error(`--raw is not available for streamed image folders (${ds.name}): their pixels are never held in memory.`);
   const dim = ds.height * ds.width * ds.channels;
   const x = new Float32Array(ds.n * dim);
   for (let i = 0; i < x.length; i++) {
@@ -54,7 +78,16 @@ export function rawPixelFeatures(ds: ImageDataset, norm: { mean: number[]; std: 
 }
 
 /** Mean-pooled final outputs of an image encoder (v1 or v2) over a split, unaugmented. */
-export function imageFeatures(encoder: { forward(x: tf.Tensor4D): { out: tf.Tensor } }, config: { normalize: ImageV1Config['normalize']; evalBatchSize: number }, data: ImageData, split: 'train' | 'test', onProgress?: (done: number, total: number) => void): Promise<LabelledFeatures> {
+export function imageFeatures(
+  encoder: { forward(x: tf.Tensor4D): { out: tf.Tensor } },
+  config: { normalize: ImageV1Config['normalize']; evalBatchSize: number; model: { imageSize: [number, number]; channels: number }; augment: ImageV1Config['augment']; loader?: LoaderConfig },
+  data: ImageData,
+  split: 'train' | 'test',
+  onProgress?: (done: number, total: number) => void,
+): Promise<LabelledFeatures> {
+  if (data.source) {
+    return streamedImageFeatures((x) => encoder.forward(x).out, data.source, split, trainTransform(config), config.normalize, config.evalBatchSize, config.loader ?? DEFAULT_LOADER, onProgress);
+  }
   const ds = split === 'train' ? data.train : data.test;
   return meanPooledFeatures(ds.n, ds.labels, config.evalBatchSize, (idx) => encoder.forward(imageBatch(ds, idx, config.normalize)).out, onProgress);
 }
@@ -67,7 +100,7 @@ export const imageV1Recipe = defineRecipe({
   loadData: loadImageData,
   check: checkImageShape,
   model: v1Model((config: ImageV1Config, rng: Rng) => new ImageEncoderV1(config.model, rng)),
-  batches: (config: ImageV1Config, data: ImageData, model: Data2VecV1<ImageEncoderV1>) => imageV1Batches(config, data.train, model.encoder.grid),
+  batches: (config: ImageV1Config, data: ImageData, model: Data2VecV1<ImageEncoderV1>) => imageV1Batches(config, data.train, model.encoder.grid, streamedImages(config, data.source)),
   features: (encoder, config, data, split, onProgress) => imageFeatures(encoder as ImageEncoderV1, config, data, split, onProgress),
   rawFeatures: (config, data, split) => rawPixelFeatures(split === 'train' ? data.train : data.test, config.normalize),
   probeSubset: imageProbeSubset,

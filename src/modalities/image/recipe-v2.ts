@@ -12,6 +12,7 @@ import { V2Backbone } from '../../data2vec/v2-backbone';
 import { Decoder2d } from '../../nn/decoder-2d';
 import { ImageEncoderV2, imageBackboneV2 } from './encoder-v2';
 import { imageV2Batches } from './batches';
+import { streamedImages } from './folder-data';
 import { imageProbeSubset } from './probe-subset';
 import { IMAGE_V2_PRESETS, ImageV2Config } from './presets-v2';
 import { ImageData, checkImageShape, imageFeatures, loadImageData, rawPixelFeatures } from './recipe-v1';
@@ -33,7 +34,7 @@ export const imageV2Recipe = defineRecipe({
     (config: ImageV2Config, rng: Rng) => imageBackboneV2(config.model, rng),
     (config: ImageV2Config, rng: Rng) => new Decoder2d(config.decoder, config.model.dim, grid(config), rng),
   ),
-  batches: (config: ImageV2Config, data: ImageData, model: Data2VecV2<ImageEncoderV2, Decoder2d>) => imageV2Batches(config, data.train, model.encoder.modality.grid),
+  batches: (config: ImageV2Config, data: ImageData, model: Data2VecV2<ImageEncoderV2, Decoder2d>) => imageV2Batches(config, data.train, model.encoder.modality.grid, streamedImages(config, data.source)),
   features: (encoder, config, data, split, onProgress) => imageFeatures(encoder as V2Backbone<ImageEncoderV2>, config, data, split, onProgress),
   rawFeatures: (config, data, split) => rawPixelFeatures(split === 'train' ? data.train : data.test, config.normalize),
   probeSubset: imageProbeSubset,

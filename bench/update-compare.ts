@@ -1,0 +1,154 @@
+/**
+ * One data2vec 1.0 image pretraining update here (wasm backend) and in PyTorch on
+ * the same shapes (spec Appendix A, image v1; `bench/peer/update_peer.py`): the
+ * `tiny` preset at batch 64, `small` at batch 16 and 64, and one pre-LN block at
+ * ViT-B width (768, 12 heads, 50 tokens, batch 16) forward + backward. Seconds
+ * per update are medians of a few updates after one warm-up; the ratio
+ * (ours / PyTorch samples per second) is what to read on a shared machine.
+ *
+ * The peer runs only when `/usr/bin/python3` imports torch (Debian `python3-torch`;
+ * install `libopenblas0-pthread` too, or torch uses the reference BLAS and looks
+ * ten times slower than it is). It runs with OPENBLAS_CORETYPE and
+ * OPENBLAS_L2_SIZE removed from its environment, and the same thread count.
+ * Results go to bench/results/update-compare-<date>.json with the machine.
+ *
+ *     npm run build && node dist/bench/update-compare.js [--quick] [--threads 1]
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { spawnSync } from 'child_process';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../src/backend/select';
+import { getRecipe } from '../src/modalities/registry';
+import { Trainer } from '../src/train/trainer';
+import { TransformerBlock } from '../src/nn/transformer-block';
+import { Rng } from '../src/util/rng';
+import { median } from '../src/util/median';
+
+/** One timed case; `update` cases are full image v1 updates, `layer` one block forward + backward. */
+interface Case {
+  name: string;
+  kind: 'update' | 'layer';
+  preset?: string;
+  batch: number;
+  dim: number;
+  depth: number;
+  heads: number;
+  tokens?: number;
+}
+
+/** The shapes of the image v1 presets (28×28 grey images, patches of 4, MLP ratio 4). */
+const SHAPES = { image: 28, channels: 1, patch: 4, mlp_ratio: 4 };
+
+const CASES: Case[] = [
+  { name: 'tiny update, batch 64', kind: 'update', preset: 'tiny', batch: 64, dim: 64, depth: 4, heads: 4 },
+  { name: 'small update, batch 16', kind: 'update', preset: 'small', batch: 16, dim: 384, depth: 12, heads: 6 },
+  { name: 'small update, batch 64', kind: 'update', preset: 'small', batch: 64, dim: 384, depth: 12, heads: 6 },
+  { name: 'base-width block, batch 16', kind: 'layer', batch: 16, dim: 768, depth: 1, heads: 12, tokens: 50 },
+];
+
+async function seconds(f: () => unknown, reps: number): Promise<number> {
+  await f(); // warm-up (first update also grows the heap and creates the optimizer state)
+  const times: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    await f();
+    times.push((performance.now() - t0) / 1000);
+  }
+  return median(times);
+}
+
+async function ourSeconds(c: Case, reps: number): Promise<number> {
+  if (c.kind === 'layer') {
+    const rng = new Rng('bench');
+    const block = new TransformerBlock({ dim: c.dim, heads: c.heads, norm: 'pre', layerScale: 0.1 }, rng);
+    const x = tf.tensor(rng.normalArray(c.batch * (c.tokens as number) * c.dim), [c.batch, c.tokens as number, c.dim]);
+    const params = block.namedTrainableParameters().map(([, v]) => v);
+    const s = await seconds(() => {
+      const { value, grads } = tf.variableGrads(() => tf.mean(tf.square(block.forward(x).out)) as tf.Scalar, params);
+      value.dataSync();
+      tf.dispose([value, ...Object.values(grads)]);
+    }, reps);
+    x.dispose();
+    block.dispose();
+    return s;
+  }
+  const recipe = getRecipe('image', 'v1');
+  const config = recipe.config(c.preset as string, { batchSize: c.batch, steps: 1000 });
+  const setup = recipe.build(config, recipe.loadData(config));
+  const trainer = new Trainer(setup.objective, setup.batches, config.trainer);
+  const s = await seconds(() => trainer.step(), reps);
+  trainer.dispose();
+  setup.objective.dispose();
+  return s;
+}
+
+/** The peer's result, or why it did not run. */
+function peer(cases: Case[], threads: number, reps: number): Record<string, unknown> {
+  const python = '/usr/bin/python3';
+  if (!fs.existsSync(python) || spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' }).status !== 0) {
+    return { skipped: `${python} cannot import torch (apt-get install python3-torch libopenblas0-pthread)` };
+  }
+  const env = { ...process.env };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  const spec = {
+    threads,
+    reps,
+    cases: cases.map((c) => ({ ...SHAPES, ...c, top_k: c.preset === 'tiny' ? 2 : 6, layer_scale: 0.1 })),
+  };
+  const script = path.resolve(__dirname, '../../bench/peer/update_peer.py');
+  const run = spawnSync(python, [script, JSON.stringify(spec)], { encoding: 'utf8', env, maxBuffer: 1 << 24 });
+  if (run.status !== 0) return { failed: run.stderr.trim().split('\n').slice(-3).join(' ') };
+  return JSON.parse(run.stdout.trim().split('\n').pop() as string) as Record<string, unknown>;
+}
+
+async function main(): Promise<void> {
+  const quick = process.argv.includes('--quick');
+  const t = process.argv.indexOf('--threads');
+  const threads = t > 0 ? Number(process.argv[t + 1]) : 1;
+  const reps = quick ? 2 : 3;
+  const cases = quick ? CASES.filter((c) => c.batch !== 64 || c.preset === 'tiny') : CASES;
+  await initBackend('wasm');
+  tf.enableProdMode();
+  const ours: Record<string, number> = {};
+  for (const c of cases) {
+    ours[c.name] = await ourSeconds(c, reps);
+    process.stderr.write(`ours ${c.name}: ${ours[c.name].toFixed(3)} s\n`);
+  }
+  const theirs = peer(cases, threads, reps);
+  const peerSeconds = (theirs.seconds ?? {}) as Record<string, number>;
+  const rows = cases.map((c) => {
+    const mine = c.batch / ours[c.name];
+    const other = peerSeconds[c.name] !== undefined ? c.batch / peerSeconds[c.name] : null;
+    return { case: c.name, ours_samples_per_s: mine, peer_samples_per_s: other, ratio: other === null ? null : mine / other };
+  });
+  const result = {
+    date: new Date().toISOString(),
+    machine: { cpu: os.cpus()[0]?.model, cores: os.availableParallelism(), memory_gb: os.totalmem() / 2 ** 30, loadavg: os.loadavg() },
+    node: process.version,
+    ours: { backend: 'wasm', threads: 1 },
+    peer: { ...theirs, seconds: undefined },
+    threads,
+    rows,
+  };
+  const dir = path.resolve(__dirname, '../../bench/results');
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `update-compare-${result.date.slice(0, 10)}.json`);
+  fs.writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
+  for (const r of rows) {
+    // eslint-disable-next-line no-console
+    console.log(
+      `${r.case.padEnd(28)} ours ${r.ours_samples_per_s.toFixed(1).padStart(7)}/s  peer ${r.peer_samples_per_s === null ? '     -' : r.peer_samples_per_s.toFixed(1).padStart(7)}/s  ratio ${r.ratio === null ? '-' : r.ratio.toFixed(2)}`,
+    );
+  }
+  // eslint-disable-next-line no-console
+  console.log(`written ${file}`);
+}
+
+main().catch((err: unknown) => {
+  // eslint-disable-next-line no-console
+  console.error(err);
+  process.exit(1);
+});
