@@ -80,6 +80,9 @@ export * from './eval/minimize-lbfgs';
 export * from './eval/minimize-adam';
 export * from './eval/knn';
 export * from './eval/pooled-features';
+export * from './eval/layer-features';
+export * from './eval/probe-selection';
+export * from './eval/segment-features';
 
 // Data
 export * from './data/batch-order';

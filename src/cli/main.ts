@@ -56,14 +56,21 @@ export function buildProgram(): Command {
     .option('--run <dir>', 'a run folder written by pretrain')
     .option('--random-init', 'the same encoder at random init')
     .option('--raw', 'the raw input (pixels) as features')
+    .addOption(new Option('--layers <which>', 'also probe every block\'s output, one by one').choices(['all']))
+    .option('--segments <n>', 'pool the means of n consecutive time segments (speech) instead of one mean', intFlag('--segments'))
+    .option('--weight-decay <x>', 'fixed L2 strength of the linear probe (default: chosen on a validation fifth of train)', numberFlag('--weight-decay'))
     .option('--json', 'print a JSON summary as the last line')
     .action(async (opts) => {
       await startBackend(opts.backend);
       const r = await probe({
-        run: opts.run, randomInit: opts.randomInit, raw: opts.raw,
+        run: opts.run, randomInit: opts.randomInit, raw: opts.raw, layers: opts.layers, segments: opts.segments,
+        linear: opts.weightDecay !== undefined ? { weightDecay: opts.weightDecay } : undefined,
         modality: opts.modality, algo: opts.algo, preset: opts.preset, overrides: overridesFrom(opts),
       });
-      say(`${r.source} ${r.modality} ${r.algo} ${r.preset}: linear probe ${(100 * r.accuracy).toFixed(2)} %, kNN ${(100 * r.knn_accuracy).toFixed(2)} % (${r.n_train} train / ${r.n_test} test, ${r.dim}-d features)`);
+      for (const l of r.layers ?? []) {
+        say(`  layer ${String(l.layer).padEnd(5)} linear ${(100 * l.accuracy).toFixed(2)} % (train ${(100 * l.train_accuracy).toFixed(2)} %, L2 ${l.weight_decay}), kNN ${(100 * l.knn_accuracy).toFixed(2)} %, spread ${l.spread.toPrecision(3)}`);
+      }
+      say(`${r.source} ${r.modality} ${r.algo} ${r.preset}: linear probe ${(100 * r.accuracy).toFixed(2)} % (L2 ${r.weight_decay}${r.segments > 1 ? `, ${r.segments} time segments` : ''}), kNN ${(100 * r.knn_accuracy).toFixed(2)} % (${r.n_train} train / ${r.n_test} test, ${r.dim}-d features)`);
       if (opts.json) process.stdout.write(JSON.stringify(r) + '\n');
     });
 

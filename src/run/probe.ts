@@ -3,13 +3,19 @@
  * features; the same for the identical encoder at random init"): rebuild the model
  * a run folder describes, load its checkpoint (or keep the random init), extract
  * mean-pooled features of the student encoder on both splits, and score a linear
- * probe and a kNN classifier on the test split.
+ * probe and a kNN classifier on the test split. The probe's L2 strength is chosen
+ * on a validation fifth of train (`probe-selection.ts`) unless one is given. With
+ * `layers: 'all'` every block's end-of-block output is pooled and probed too
+ * (`layer-features.ts`), with the spread of its pooled features.
  */
 import { getRecipe } from '../modalities/registry';
 import { BaseRunConfig, RunOverrides } from '../modalities/recipe';
 import { readRunConfig } from './pretrain';
 import { loadCheckpoint } from '../train/checkpoint';
 import { linearProbe, LinearProbeOptions } from '../eval/linear-probe';
+import { selectedLinearProbe } from '../eval/probe-selection';
+import { allLayersView, pooledSpread, splitLayerFeatures } from '../eval/layer-features';
+import { segmentPooledView } from '../eval/segment-features';
 import { knnClassify } from '../eval/knn';
 import { LabelledFeatures } from '../eval/features';
 
@@ -26,7 +32,28 @@ export interface ProbeOptions {
   overrides?: RunOverrides;
   linear?: LinearProbeOptions;
   knnK?: number;
+  /** `'all'`: also probe every block's output, one by one (`layers` in the summary). */
+  layers?: 'all';
+  /**
+   * Pool the means of this many consecutive time segments instead of one mean
+   * (unpadded inputs only). Default 3 for speech (instance-normed targets leave the
+   * clip-level mean of each channel free, see `segment-features.ts`), 1 otherwise.
+   */
+  segments?: number;
   onProgress?: (stage: string, done: number, total: number) => void;
+}
+
+/** One layer's probe (`probe --layers all`). */
+export interface LayerProbe {
+  /** 1 … depth: that block's end-of-block output; `'final'`: the encoder's output, as the default probe reads. */
+  layer: number | 'final';
+  accuracy: number;
+  train_accuracy: number;
+  knn_accuracy: number;
+  /** The L2 strength chosen on validation for this layer. */
+  weight_decay: number;
+  /** Mean over dimensions of the std across samples of the pooled (unstandardised) features. */
+  spread: number;
 }
 
 export interface ProbeSummary {
@@ -36,6 +63,14 @@ export interface ProbeSummary {
   n_train: number;
   n_test: number;
   dim: number;
+  /** The features read: the encoder's final output, mean-pooled over time (padding excluded). */
+  layer: 'final';
+  /** Consecutive time segments whose means are concatenated (1: one mean over the whole input). */
+  segments: number;
+  /** L2 strength of the reported probe (chosen on a validation fifth of train unless given). */
+  weight_decay: number;
+  /** Per-layer results when `layers: 'all'` was asked. */
+  layers?: LayerProbe[];
   source: 'pretrained' | 'random-init' | 'raw';
   run_dir?: string;
   modality: string;
@@ -57,9 +92,11 @@ export async function probe(options: ProbeOptions): Promise<ProbeSummary> {
     config = getRecipe(options.modality ?? 'image', options.algo ?? 'v1').config(options.preset ?? 'tiny', options.overrides ?? {});
   }
   const recipe = getRecipe(config.modality, config.algo);
+  const segments = options.segments ?? (config.modality === 'audio' ? 3 : 1);
   const data = recipe.loadData(config);
   let train: LabelledFeatures;
   let test: LabelledFeatures;
+  let parts = 0;
   if (options.raw) {
     if (!recipe.rawFeatures) throw new Error(`--raw is not available for ${config.modality}: its raw input has no fixed-size feature vector.`);
     train = recipe.rawFeatures(config, data, 'train');
@@ -68,11 +105,37 @@ export async function probe(options: ProbeOptions): Promise<ProbeSummary> {
     const setup = recipe.build(config, data);
     if (options.run) loadCheckpoint(options.run, { module: setup.objective });
     setup.encoder.eval();
-    train = await recipe.features(setup.encoder, config, data, 'train', (d, t) => options.onProgress?.('features (train)', d, t));
-    test = await recipe.features(setup.encoder, config, data, 'test', (d, t) => options.onProgress?.('features (test)', d, t));
+    const layered = options.layers === 'all' ? allLayersView(setup.encoder) : undefined;
+    const layerEncoder = layered ? layered.view : setup.encoder;
+    const encoder = segments > 1 ? segmentPooledView(layerEncoder, segments) : layerEncoder;
+    train = await recipe.features(encoder, config, data, 'train', (d, t) => options.onProgress?.('features (train)', d, t));
+    test = await recipe.features(encoder, config, data, 'test', (d, t) => options.onProgress?.('features (test)', d, t));
     setup.objective.dispose();
+    parts = layered?.parts() ?? 0;
   }
-  const lin = await linearProbe(train, test, data.numClasses, { seed: config.seed, ...options.linear });
+  const fitLinear = async (tr: LabelledFeatures, te: LabelledFeatures) => options.linear?.weightDecay !== undefined
+    ? { ...(await linearProbe(tr, te, data.numClasses, { seed: config.seed, ...options.linear })), weightDecay: options.linear.weightDecay }
+    : selectedLinearProbe(tr, te, data.numClasses, { seed: config.seed, ...options.linear });
+  let layers: LayerProbe[] | undefined;
+  if (parts > 0) {
+    const trainParts = splitLayerFeatures(train, parts);
+    const testParts = splitLayerFeatures(test, parts);
+    layers = [];
+    for (const [i, tr] of trainParts.entries()) {
+      const lin = await fitLinear(tr, testParts[i]);
+      layers.push({
+        layer: i === parts - 1 ? 'final' : i + 1,
+        accuracy: lin.accuracy,
+        train_accuracy: lin.trainAccuracy,
+        knn_accuracy: (await knnClassify(tr, testParts[i], data.numClasses, { k: options.knnK ?? 20 })).accuracy,
+        weight_decay: lin.weightDecay,
+        spread: pooledSpread(tr),
+      });
+    }
+    train = trainParts[parts - 1];
+    test = testParts[parts - 1];
+  }
+  const lin = await fitLinear(train, test);
   const knn = await knnClassify(train, test, data.numClasses, { k: options.knnK ?? 20 });
   return {
     accuracy: lin.accuracy,
@@ -81,6 +144,10 @@ export async function probe(options: ProbeOptions): Promise<ProbeSummary> {
     n_train: train.n,
     n_test: test.n,
     dim: train.dim,
+    layer: 'final',
+    segments: options.raw ? 1 : segments,
+    weight_decay: lin.weightDecay,
+    layers,
     source: options.raw ? 'raw' : options.run ? 'pretrained' : 'random-init',
     run_dir: options.run,
     modality: config.modality,

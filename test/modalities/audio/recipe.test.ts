@@ -117,11 +117,16 @@ describe('audio recipe: pretrain() and await probe()', () => {
     expect(summary).to.include({ modality: 'audio', algo: 'v1', preset: 'tiny', steps: 2, stopped: false });
     expect(Number.isFinite(summary.loss_last)).to.equal(true);
     expect(fs.existsSync(path.join(out, 'config.json'))).to.equal(true);
-    const trained = await probe({ run: out, knnK: 3 });
-    expect(trained).to.include({ source: 'pretrained', modality: 'audio', n_train: 24, n_test: 10, dim: 32 });
+    const MICRO_DEPTH = Number(MICRO_SET['model.depth']);
+    const trained = await probe({ run: out, knnK: 3, layers: 'all' });
+    // speech is probed on the means of 3 time segments: 3 × 32 features
+    expect(trained).to.include({ source: 'pretrained', modality: 'audio', n_train: 24, n_test: 10, dim: 96, segments: 3 });
     expect(trained.accuracy).to.be.within(0, 1);
+    // one entry per block, then the final output, which is what the default probe reads
+    expect(trained.layers!.map((l) => l.layer)).to.deep.equal([...Array.from({ length: MICRO_DEPTH }, (_, i) => i + 1), 'final']);
+    expect(trained.layers![MICRO_DEPTH].accuracy).to.equal(trained.accuracy);
     const random = await probe({ randomInit: true, modality: 'audio', preset: 'tiny', overrides: { data, set: MICRO_SET }, knnK: 3 });
-    expect(random).to.include({ source: 'random-init', n_train: 24, n_test: 10, dim: 32 });
+    expect(random).to.include({ source: 'random-init', n_train: 24, n_test: 10, dim: 96 });
     await expectRejection(probe({ raw: true, modality: 'audio', preset: 'tiny', overrides: { data } }), '--raw is not available for audio');
     fs.rmSync(out, { recursive: true, force: true });
     fs.rmSync(data, { recursive: true, force: true });
