@@ -182,7 +182,7 @@ describe('tokenizer', () => {
       expect(() => parseTiktokenRanks('IQ== 0\nnot a line\n', 'r.tiktoken')).to.throw(/r\.tiktoken line 2 is not "base64 rank"/);
       expect(() => parseTiktokenRanks('IQ== 0\nIQ== 1\n', 'r.tiktoken')).to.throw(/r\.tiktoken line 2 repeats an earlier token/);
       expect(() => parseTiktokenRanks('\n\n', 'r.tiktoken')).to.throw(/r\.tiktoken holds no ranks/);
-      expect(() => readTiktokenRanksFile('/nonexistent/x.tiktoken')).to.throw(/cannot read the BPE rank file \/nonexistent\/x\.tiktoken \(ENOENT\)/);
+      expect(() => readTiktokenRanksFile('/nonexistent/x.tiktoken')).to.throw(/cannot read the BPE rank file \/nonexistent\/x\.tiktoken: it does not exist \(ENOENT\); check the path\./);
     });
 
     it('the GPT-2 table has 50,256 ranks, the bytes first', () => {
