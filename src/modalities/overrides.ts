@@ -36,6 +36,10 @@ export function applyOverrides<C extends BaseRunConfig>(config: C, o: RunOverrid
   if (o.data !== undefined) c.data = o.data;
   if (o.batchSize !== undefined) c.trainer.batchSize = positiveInteger('--batch-size', o.batchSize);
   if (o.accumulation !== undefined) c.trainer.accumulation = positiveInteger('--accumulation', o.accumulation);
+  if (o.skipNonfinite !== undefined) {
+    if (!Number.isInteger(o.skipNonfinite) || o.skipNonfinite < 0) throw new Error(`--skip-nonfinite must be an integer >= 0, got ${o.skipNonfinite}.`);
+    c.trainer.skipNonfinite = o.skipNonfinite;
+  }
   if (o.steps !== undefined) c.trainer.updates = positiveInteger('--steps', o.steps);
   if (o.set) {
     for (const [key, value] of Object.entries(o.set)) {

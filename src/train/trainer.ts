@@ -14,6 +14,7 @@ import { ScheduleSpec, buildSchedule } from './schedules';
 import { clipGradNorm } from './grad-clip';
 import { Objective } from './objective';
 import { saveCheckpoint, loadCheckpoint } from './checkpoint';
+import { NonfiniteGuard } from './nonfinite-guard';
 import { MetricsLog, MetricsRow } from './metrics-log';
 import { CollapseThresholds, collapseWarning } from './collapse-guard';
 
@@ -38,6 +39,8 @@ export interface TrainerConfig {
   seed: number;
   /** Write a checkpoint every this many updates (0: only at the end). */
   checkpointEvery: number;
+  /** Non-finite updates (loss or gradient norm) to skip before one stops the run; default 0 (`--skip-nonfinite`). */
+  skipNonfinite?: number;
   collapse: CollapseThresholds;
 }
 
@@ -66,6 +69,8 @@ export class Trainer<B> {
   private readonly params: [string, tf.Variable][];
   private readonly nameOf: Map<string, string>;
   private done = 0;
+  private readonly nonfinite: NonfiniteGuard;
+  private lastCheckpoint?: number;
 
   /**
    * @param runDir where checkpoints and metrics.csv go (omit to keep everything in memory)
@@ -84,6 +89,7 @@ export class Trainer<B> {
     const byRule = defaultNoDecay(config.noDecayNames ?? []);
     this.optimizer = new AdamW(this.params, config.optimizer, (name, rank) => !config.decayAll && (moduleNoDecay.has(name) || byRule(name, rank)));
     this.metrics = new MetricsLog(runDir ? `${runDir}/metrics.csv` : undefined);
+    this.nonfinite = new NonfiniteGuard(config.skipNonfinite ?? 0, runDir);
   }
 
   /** Updates completed so far. */
@@ -97,12 +103,15 @@ export class Trainer<B> {
     this.done = info.update;
     this.objective.restore(info.update);
     this.metrics.resume(info.update);
+    this.nonfinite.skipped = this.metrics.rows[this.metrics.rows.length - 1]?.nonfinite_skipped ?? 0;
+    this.lastCheckpoint = info.update;
     return info.update;
   }
 
   /** Write a checkpoint now (atomically). */
   checkpoint(): string | undefined {
     if (!this.runDir) return undefined;
+    this.lastCheckpoint = this.done;
     return saveCheckpoint(this.runDir, { module: this.objective.module, optimizer: this.optimizer, extra: this.objective.extraState() }, this.done, this.runConfig);
   }
 
@@ -113,6 +122,7 @@ export class Trainer<B> {
     const lr = buildSchedule(this.config.schedule)(u);
     const started = Date.now();
     const sums: Record<string, number> = {};
+    const microLosses: number[] = [];
     let acc: Map<string, tf.Tensor> | undefined;
     for (let j = 0; j < accumulation; j++) {
       const batch = this.batches(u, j);
@@ -126,7 +136,11 @@ export class Trainer<B> {
       }, this.params.map(([, v]) => v));
       const scalars: Record<string, tf.Tensor> = { loss: value, ...kept };
       for (const [k, v] of Object.entries(prepared)) if (v.rank === 0) scalars[k] = v;
-      for (const [k, v] of Object.entries(scalars)) sums[k] = (sums[k] ?? 0) + v.dataSync()[0];
+      for (const [k, v] of Object.entries(scalars)) {
+        const x = v.dataSync()[0];
+        sums[k] = (sums[k] ?? 0) + x;
+        if (k === 'loss') microLosses.push(x);
+      }
       tf.dispose([value, ...Object.values(kept), ...Object.values(prepared)]);
       tf.dispose(batch as unknown as tf.TensorContainer);
       if (!acc) {
@@ -150,13 +164,15 @@ export class Trainer<B> {
     }
     const clipped = clipGradNorm(acc!, this.config.clipNorm);
     acc!.forEach((g) => g.dispose());
-    this.optimizer.step(clipped.grads, lr);
+    const skip = this.nonfinite.check({ update: u, seed, microLosses, gradNorm: clipped.norm, lastCheckpoint: this.lastCheckpoint });
+    if (!skip) this.optimizer.step(clipped.grads, lr);
     clipped.grads.forEach((g) => g.dispose());
     this.done = u + 1;
-    const after = this.objective.afterUpdate(this.done);
+    const after = skip ? {} : this.objective.afterUpdate(this.done);
     const seconds = (Date.now() - started) / 1000;
     const row: MetricsRow = { step: this.done, lr, grad_norm: clipped.norm, seconds, samples_per_sec: (this.config.batchSize * accumulation) / Math.max(seconds, 1e-9), ...after };
     for (const [k, v] of Object.entries(sums)) row[k] = v / accumulation;
+    if (this.nonfinite.limit > 0) row.nonfinite_skipped = this.nonfinite.skipped;
     this.metrics.append(row);
     return row;
   }
@@ -172,9 +188,6 @@ export class Trainer<B> {
         break;
       }
       const row = this.step();
-      if (!Number.isFinite(row.loss)) {
-        throw new Error(`update ${row.step}: the loss is ${row.loss}; lower the learning rate or enable gradient clipping (the last finite checkpoint is kept).`);
-      }
       const warning = collapseWarning(this.done, row.target_var ?? Infinity, row.pred_var ?? Infinity, this.config.collapse);
       // Report the start of each collapse episode once, not every update of it.
       if (warning && !collapsing) {
