@@ -12,6 +12,8 @@ export * from './backend/wasm-slice';
 // Utilities
 export * from './util/rng';
 export * from './util/atomic-write';
+export * from './util/io-error';
+export * from './util/stale-temp';
 export * from './util/median';
 
 // Building blocks (spec §1)
@@ -68,6 +70,7 @@ export * from './train/safetensors';
 export * from './train/checkpoint';
 export * from './train/metrics-log';
 export * from './train/trainer';
+export * from './train/nonfinite-guard';
 
 // Evaluation
 export * from './eval/features';
@@ -145,6 +148,7 @@ export * from './modalities/text';
 export * from './modalities/registry';
 export * from './modalities/overrides';
 export * from './run/pretrain';
+export { interruptRunning } from './run/interrupt';
 export * from './run/probe';
 export * from './run/bench';
 export * as tf from '@tensorflow/tfjs';

@@ -14,6 +14,7 @@ import { MetricsRow } from '../train/metrics-log';
 import { writeFileAtomic } from '../util/atomic-write';
 import { makeDir, withFile } from '../util/io-error';
 import { removeStaleTempFiles } from '../util/stale-temp';
+import { registerRun } from './interrupt';
 import { writeRunReport } from '../viz/report';
 import { trainingFigures } from '../viz/figures';
 import { currentBackend } from '../backend/select';
@@ -127,16 +128,22 @@ export async function pretrain(options: PretrainOptions = {}): Promise<PretrainS
       notes: warnings,
     });
   };
-  const result = await trainer.run({
-    signal: options.signal,
-    onWarning: options.onWarning,
-    onUpdate: (row) => {
-      peakTensorBytes = Math.max(peakTensorBytes, tf.memory().numBytes);
-      peakRss = Math.max(peakRss, process.memoryUsage().rss);
-      options.onUpdate?.(row);
-    },
-    onCheckpoint: () => writeReport(trainer.metrics.rows, []),
-  });
+  const run = registerRun(options.signal);
+  let result: Awaited<ReturnType<typeof trainer.run>>;
+  try {
+    result = await trainer.run({
+      signal: run.signal,
+      onWarning: options.onWarning,
+      onUpdate: (row) => {
+        peakTensorBytes = Math.max(peakTensorBytes, tf.memory().numBytes);
+        peakRss = Math.max(peakRss, process.memoryUsage().rss);
+        options.onUpdate?.(row);
+      },
+      onCheckpoint: () => writeReport(trainer.metrics.rows, []),
+    });
+  } finally {
+    run.release();
+  }
   writeReport(result.rows, result.warnings);
   const rows = result.rows;
   const first = rows[0];
