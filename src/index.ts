@@ -94,6 +94,7 @@ export * from './data/text-dataset';
 export * from './data/text-batch';
 
 // Modalities
+export * from './modalities/config-schema';
 export * from './modalities/image/encoder-v1';
 export * from './modalities/image/augment';
 export * from './modalities/image/image-batch';

@@ -6,6 +6,7 @@
  */
 import { BaseRunConfig, RunOverrides } from './recipe';
 import { DERIVED_FIELDS, fractionsOf, resolveRunFractions } from './run-fractions';
+import { validateRunConfig } from './config-schema';
 
 /** The named preset's config, or a one-sentence error listing the presets. */
 export function presetFor<C>(presets: Record<string, () => C>, name: string, modality: string, algo: string): C {
@@ -54,7 +55,7 @@ export function applyOverrides<C extends BaseRunConfig>(config: C, o: RunOverrid
     if (s.kind === 'constant') s.lr = o.lr;
     else s.peakLr = o.lr;
   }
-  return resolveRunFractions(c);
+  return validateRunConfig(resolveRunFractions(c));
 }
 
 /**

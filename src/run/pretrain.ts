@@ -19,6 +19,7 @@ import { writeRunReport } from '../viz/report';
 import { trainingFigures } from '../viz/figures';
 import { currentBackend } from '../backend/select';
 import { applyOverrides } from '../modalities/overrides';
+import { validateRunConfig } from '../modalities/config-schema';
 import { median } from '../util/median';
 
 export interface PretrainOptions {
@@ -78,7 +79,7 @@ export function readRunConfig(runDir: string): BaseRunConfig {
   if (!config || typeof config.modality !== 'string' || typeof config.algo !== 'string') {
     throw new Error(`${file} lacks "modality" and "algo"; it was not written by "data2vec pretrain".`);
   }
-  return config;
+  return validateRunConfig(config, file, 'restore it from the run or start a new run');
 }
 
 /** Pretrain a model and return the run summary (the object `--json` prints). */
