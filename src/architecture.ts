@@ -12,5 +12,6 @@ export const LAYERS = [
   ['data2vec'],
   ['modalities'],
   ['run'],
+  ['hf'],
   ['cli'],
 ] as const;

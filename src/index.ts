@@ -5,6 +5,7 @@
 
 // Backends
 export * from './backend/select';
+export * from './backend/webgpu';
 export * from './backend/wasm-kernels';
 export * from './backend/batched-matmul';
 export * from './backend/wasm-slice';
@@ -41,6 +42,8 @@ export * from './nn/decoder-2d';
 export * from './nn/decoders';
 export * from './nn/gather-tokens';
 export * from './nn/take-rows';
+export * from './nn/host-copy';
+export * from './nn/add-many';
 export * from './nn/token-embedding';
 
 // Masking (spec §2)
@@ -75,6 +78,9 @@ export * from './train/nonfinite-guard';
 // Evaluation
 export * from './eval/features';
 export * from './eval/linear-probe';
+export * from './eval/probe-objective';
+export * from './eval/minimize-lbfgs';
+export * from './eval/minimize-adam';
 export * from './eval/knn';
 export * from './eval/pooled-features';
 
@@ -100,12 +106,15 @@ export * from './modalities/image/augment';
 export * from './modalities/image/image-batch';
 export * from './modalities/image/presets-v1';
 export * from './modalities/image/recipe-v1';
+export * from './modalities/image/batches';
+export * from './modalities/image/probe-subset';
 export * from './modalities/audio/encoder-v1';
 export * from './modalities/audio/feature-extractor';
 export * from './modalities/audio/length-batches';
 export * from './modalities/audio/positional-conv';
 export * from './modalities/audio/presets-v1';
 export * from './modalities/audio/recipe-v1';
+export * from './modalities/audio/batches';
 export * from './modalities/audio/encoder-v2';
 export * from './modalities/audio/masked-alibi-v2';
 export * from './modalities/audio/presets-v2';
@@ -117,6 +126,7 @@ export * from './modalities/text/encoder-v1';
 export * from './modalities/text/masked-batch-v1';
 export * from './modalities/text/presets-v1';
 export * from './modalities/text/recipe-v1';
+export * from './modalities/text/batches';
 export * from './modalities/text/text-data';
 export * from './modalities/text/text-embeddings';
 export * from './modalities/text/text-rows';
@@ -152,4 +162,19 @@ export * from './run/pretrain';
 export { interruptRunning } from './run/interrupt';
 export * from './run/probe';
 export * from './run/bench';
+export * from './run/flops';
+// Hugging Face interop (import-hf, export-hf, encode)
+export * from './hf/import-hf';
+export * from './hf/export-hf';
+export * from './hf/encode-hf';
+export * from './hf/hf-folder';
+export * from './hf/torch-pickle';
+export * from './hf/hf-config';
+export * from './hf/hf-modality';
+export * from './hf/modalities';
+export * from './hf/run-encoder';
+export { visionHf } from './hf/vision';
+export { audioHf } from './hf/audio';
+export { textHf } from './hf/text';
+export type { Layout, TensorMapping } from './hf/layouts';
 export * as tf from '@tensorflow/tfjs';

@@ -2,14 +2,16 @@
  * Backend choice (platform facts, "TensorFlow.js"): `tensorflow` when
  * `@tensorflow/tfjs-node-gpu` or `@tensorflow/tfjs-node` is installed (an optional
  * extra, never a dependency), otherwise `wasm`, with `cpu` as the fallback.
- * `--backend` or the `D2V_BACKEND` environment variable override the choice.
+ * `--backend` or the `D2V_BACKEND` environment variable override the choice;
+ * `webgpu` (Dawn, `./webgpu.ts`) is the GPU route and is never picked by `auto`.
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmKernels } from './wasm-kernels';
+import { WebGpuAdapter, describeAdapter, startWebGpu } from './webgpu';
 
-export type BackendName = 'wasm' | 'cpu' | 'tensorflow';
-export const BACKEND_NAMES: readonly BackendName[] = ['wasm', 'cpu', 'tensorflow'];
+export type BackendName = 'wasm' | 'cpu' | 'tensorflow' | 'webgpu';
+export const BACKEND_NAMES: readonly BackendName[] = ['wasm', 'cpu', 'tensorflow', 'webgpu'];
 
 /**
  * The optional native package that provides the `tensorflow` backend, if installed.
@@ -44,6 +46,8 @@ export interface BackendInfo {
   reason: string;
   simd?: boolean;
   nativePackage?: string;
+  /** The WebGPU adapter (backend `webgpu` only). */
+  adapter?: WebGpuAdapter;
 }
 
 let current: BackendInfo | undefined;
@@ -54,6 +58,20 @@ let current: BackendInfo | undefined;
  */
 export async function initBackend(flag?: string): Promise<BackendInfo> {
   const want = requestedBackend(flag);
+  if (want === 'webgpu') {
+    const adapter = await startWebGpu();
+    let ok = false;
+    let cause = '';
+    try {
+      ok = await tf.setBackend('webgpu');
+      await tf.ready();
+    } catch (e) {
+      cause = ` (${(e as Error).message.split('\n')[0]})`;
+    }
+    if (!ok) throw new Error(`backend "webgpu": the adapter ${describeAdapter(adapter)} was found but the tfjs WebGPU backend failed to start on it${cause}; pick --backend wasm.`);
+    current = { name: 'webgpu', reason: 'requested', adapter };
+    return current;
+  }
   const native = nativePackage();
   if (want === 'tensorflow' || (want === 'auto' && native !== undefined)) {
     if (native === undefined) {
@@ -97,6 +115,7 @@ export function currentBackend(): BackendInfo | undefined {
 
 /** One line for the start of a run: `backend: wasm (auto: default, SIMD)`. */
 export function describeBackend(info: BackendInfo): string {
+  if (info.adapter) return `backend: ${info.name} (${info.reason}, adapter ${describeAdapter(info.adapter)})`;
   const extra = info.simd === undefined ? '' : info.simd ? ', SIMD' : ', no SIMD';
   return `backend: ${info.name} (${info.reason}${extra})`;
 }

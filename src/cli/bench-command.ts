@@ -22,13 +22,13 @@ export function registerBenchCommand(program: Command): void {
     .option('--max-updates <n>', 'stop each algorithm after this many updates', intFlag('--max-updates'))
     .option('--max-seconds <s>', 'stop each algorithm after this many training seconds', numberFlag('--max-seconds'))
     .option('--set <path=value>', 'set a config field of every algorithm, e.g. --set trainer.batchSize=16 (repeatable)', collectSet)
-    .option('--backend <name>', 'wasm, cpu or tensorflow')
+    .option('--backend <name>', 'wasm, cpu, tensorflow or webgpu')
     .option('--out <file>', 'also write the result as JSON to this file')
     .option('--json', 'print the result object as the last line')
     .action(async (opts) => {
       await startBackend(opts.backend);
       const algos = String(opts.compare).split(',').map((s) => s.trim()).filter((s) => s !== '') as Algo[];
-      const result = benchCompare({
+      const result = await benchCompare({
         modality: opts.modality as Modality, preset: opts.preset, algos, threshold: opts.threshold, seed: opts.seed,
         probeEvery: opts.probeEvery, maxUpdates: opts.maxUpdates, maxSeconds: opts.maxSeconds,
         overrides: opts.set ? { set: opts.set as Record<string, string> } : undefined,

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * The `data2vec` command (issue contract): pretrain, probe, masks, quickstart.
+ * The `data2vec` command (issue contract): pretrain, probe, masks, quickstart, bench,
+ * import-hf, export-hf, encode.
  * Human-readable lines go to stderr; with --json the last stdout line is one JSON
  * object. Errors are one sentence, without a stack trace (set D2V_DEBUG=1 for it).
  */
@@ -10,8 +11,11 @@ import { overridesFrom, runPretrain } from './pretrain-runner';
 import { registerMasksCommand } from './masks-command';
 import { registerQuickstartCommand } from './quickstart-command';
 import { registerBenchCommand } from './bench-command';
+import { registerBenchDataCommand } from './bench-data-command';
+import { registerHfCommands } from './hf-commands';
 import { collectSet, intFlag, numberFlag, startBackend } from './flags';
 import { errorMessage } from './error-message';
+import { releaseWebGpu } from '../backend/webgpu';
 
 const say = (line: string) => process.stderr.write(line + '\n');
 
@@ -27,7 +31,7 @@ function addTrainingOptions(cmd: Command): Command {
     .option('--seed <n>', 'random seed', intFlag('--seed'))
     .option('--data <path>', 'data folder or file instead of the bundled set')
     .option('--set <path=value>', 'set any config field, e.g. --set model.dim=128 (repeatable)', collectSet)
-    .option('--backend <name>', 'wasm, cpu or tensorflow (default: D2V_BACKEND, else tensorflow if installed, else wasm)');
+    .option('--backend <name>', 'wasm, cpu, tensorflow or webgpu (default: D2V_BACKEND, else tensorflow if installed, else wasm)');
 }
 
 export function buildProgram(): Command {
@@ -54,7 +58,7 @@ export function buildProgram(): Command {
     .option('--json', 'print a JSON summary as the last line')
     .action(async (opts) => {
       await startBackend(opts.backend);
-      const r = probe({
+      const r = await probe({
         run: opts.run, randomInit: opts.randomInit, raw: opts.raw,
         modality: opts.modality, algo: opts.algo, preset: opts.preset, overrides: overridesFrom(opts),
       });
@@ -65,6 +69,8 @@ export function buildProgram(): Command {
   registerMasksCommand(program);
   registerQuickstartCommand(program);
   registerBenchCommand(program);
+  registerBenchDataCommand(program);
+  registerHfCommands(program);
   return program;
 }
 
@@ -81,6 +87,9 @@ export async function main(argv: string[]): Promise<void> {
     say(`error: ${errorMessage(err)}`);
     if (process.env.D2V_DEBUG) say(err.stack ?? '');
     process.exitCode = 1;
+  } finally {
+    // Dawn keeps Node running while navigator.gpu is reachable.
+    releaseWebGpu();
   }
 }
 

@@ -33,7 +33,7 @@ export function registerQuickstartCommand(program: Command): void {
         ['raw pixels', { raw: true, modality: 'image', algo: 'v1', preset: 'tiny', overrides }],
       ] as const) {
         say(`probing ${name} ...`);
-        results[name] = probe(o);
+        results[name] = await probe(o);
       }
       say('');
       say('features          linear probe   kNN (k=20)');

@@ -22,6 +22,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { SpecialTokens, Tokenizer } from './tokenizer';
+import { int32WithHostCopy } from '../nn/host-copy';
 
 /** A batch of token rows, row-major, right-padded. */
 export interface TokenBatch {
@@ -120,7 +121,7 @@ export function collateSequences(rows: readonly (readonly number[])[], pad: numb
 export function tokenBatchToTensors(batch: TokenBatch): { tokens: tf.Tensor2D; paddingMask: tf.Tensor2D } {
   const shape: [number, number] = [batch.batchSize, batch.seqLen];
   return {
-    tokens: tf.tensor2d(batch.tokens, shape, 'int32'),
+    tokens: int32WithHostCopy<tf.Rank.R2>(batch.tokens, shape),
     paddingMask: tf.tensor2d(Float32Array.from(batch.paddingMask), shape, 'float32'),
   };
 }

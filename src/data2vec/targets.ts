@@ -10,6 +10,7 @@
  * optional padding mask excludes them, and is a no-op when there is no padding.
  */
 import * as tf from '@tensorflow/tfjs';
+import { addMany } from '../nn/add-many';
 import { layerNorm } from '../nn/layer-norm';
 import { BlockOutput } from '../nn/transformer-block';
 
@@ -85,7 +86,7 @@ export function buildTargets(layers: BlockOutput[], config: TargetConfig, padMas
   return tf.tidy(() => {
     const top = layers.slice(layers.length - topK).map((l) => (config.source === 'ffn' ? l.ffn : l.out));
     const normed = top.map((y) => normalizeTarget(y, config.perLayerNorm, eps, padMask));
-    const avg = tf.div(tf.addN(normed), topK);
+    const avg = tf.div(addMany(normed), topK);
     return normalizeTarget(avg, config.finalNorm, eps, padMask);
   });
 }

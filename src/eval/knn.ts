@@ -36,12 +36,12 @@ function l2NormalizeRows(x: tf.Tensor2D): tf.Tensor2D {
  * rows under cosine similarity (see the file header). Returns the test accuracy and
  * the predicted class per test row. Deterministic; leaves no tensors behind.
  */
-export function knnClassify(
+export async function knnClassify(
   train: LabelledFeatures,
   test: LabelledFeatures,
   numClasses: number,
   options: KnnOptions = {},
-): { accuracy: number; predictions: Int32Array } {
+): Promise<{ accuracy: number; predictions: Int32Array }> {
   checkLabelledFeatures('train', train, numClasses);
   checkLabelledFeatures('test', test, numClasses);
   if (test.dim !== train.dim) {
@@ -72,7 +72,7 @@ export function knnClassify(
         const votes = tf.mul(tf.oneHot(tf.gather(trainLabels, indices), numClasses), weights.expandDims(2));
         return tf.argMax(tf.sum(votes, 1), 1);
       });
-      predictions.set(classes.dataSync(), start);
+      predictions.set(await classes.data(), start);
       classes.dispose();
     }
   } finally {

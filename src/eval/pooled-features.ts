@@ -9,13 +9,13 @@ import { LabelledFeatures } from './features';
 /**
  * @param encode returns [B, T, D] token outputs (and optionally a [B, T] padding mask, 1 = pad) for the given sample indices
  */
-export function meanPooledFeatures(
+export async function meanPooledFeatures(
   n: number,
   labels: Int32Array,
   batchSize: number,
   encode: (indices: number[]) => tf.Tensor | { out: tf.Tensor; padMask?: tf.Tensor },
   onProgress?: (done: number, total: number) => void,
-): LabelledFeatures {
+): Promise<LabelledFeatures> {
   let x: Float32Array | undefined;
   let dim = 0;
   for (let start = 0; start < n; start += batchSize) {
@@ -31,7 +31,7 @@ export function meanPooledFeatures(
       dim = pooled.shape[1] as number;
       x = new Float32Array(n * dim);
     }
-    x.set(pooled.dataSync(), start * dim);
+    x.set(await pooled.data(), start * dim);
     pooled.dispose();
     onProgress?.(Math.min(start + batchSize, n), n);
   }

@@ -39,8 +39,9 @@ export interface RecipeParts<C extends BaseRunConfig, D extends RecipeData, M ex
   model(config: Later<C>, init: Rng): M;
   /** Draws micro-batch (update, micro) with `rng`, the generator seeded for that micro-batch. */
   batches(config: Later<C>, data: Later<D>, model: M): (update: number, micro: number, rng: Rng) => B;
-  features(encoder: Module, config: Later<C>, data: Later<D>, split: 'train' | 'test', onProgress?: (done: number, total: number) => void): LabelledFeatures;
+  features(encoder: Module, config: Later<C>, data: Later<D>, split: 'train' | 'test', onProgress?: (done: number, total: number) => void): Promise<LabelledFeatures>;
   rawFeatures?(config: Later<C>, data: Later<D>, split: 'train' | 'test'): LabelledFeatures;
+  probeSubset?(data: Later<D>, sizes: { train?: number; test?: number }, seed: number): Later<D>;
 }
 
 /** A recipe from its parts, with `model` kept for scripts and notebooks that want the network alone. */
@@ -72,6 +73,7 @@ export function defineRecipe<C extends BaseRunConfig, D extends RecipeData, M ex
     },
   };
   if (parts.rawFeatures) recipe.rawFeatures = parts.rawFeatures;
+  if (parts.probeSubset) recipe.probeSubset = parts.probeSubset;
   return recipe;
 }
 

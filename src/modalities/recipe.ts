@@ -70,7 +70,9 @@ export interface Recipe<C extends BaseRunConfig = BaseRunConfig, D extends Recip
   /** Build the model (random init from `config.seed`) and its deterministic batch source. */
   build(config: C, data: D): PretrainSetup;
   /** Mean-pooled frozen features of `encoder` for a split (eval mode, no masking). */
-  features(encoder: Module, config: C, data: D, split: 'train' | 'test', onProgress?: (done: number, total: number) => void): LabelledFeatures;
+  features(encoder: Module, config: C, data: D, split: 'train' | 'test', onProgress?: (done: number, total: number) => void): Promise<LabelledFeatures>;
   /** Features of the raw input (pixels, …) for a baseline probe, if meaningful. */
   rawFeatures?(config: C, data: D, split: 'train' | 'test'): LabelledFeatures;
+  /** The data cut to seeded subsets for a cheap probe during training (`bench`), where the modality has a default size; absent: probe on all of it. */
+  probeSubset?(data: D, sizes: { train?: number; test?: number }, seed: number): D;
 }

@@ -18,8 +18,11 @@
  * Measured on wasm (256 images, 7×7 grid, 64 → 64 channels, 8 groups, k 3; CPU ms
  * forward + backward): this form 62, the previous fixed-shift-matrix form (frames by
  * a [kh·kw·T, T] 0/1 matMul, then a block-diagonal filter) 271.
- * Backends whose data is not in host memory (tensorflow, webgl) run `tf.conv2d`
- * with the block-diagonal dense filter instead, which has every gradient there.
+ * The same form runs on WebGPU (its row copies are `tf.gather`s there): tfjs-webgpu's
+ * grouped-as-dense `Conv2D` and its `Conv2DBackpropFilter` are naive kernels
+ * (platform facts, "GPU through WebGPU"). Only the native `tensorflow` backend,
+ * whose convolutions are cuDNN/oneDNN, runs `tf.conv2d` with the block-diagonal
+ * dense filter instead.
  * Even kernels pad ⌊k/2⌋ before and ⌈k/2⌉ − 1 after (PyTorch's padding k//2
  * followed by `SamePad2d` dropping the last row and column).
  *
@@ -33,7 +36,10 @@ import { Init, initTensor } from './init';
 import { Rng } from '../util/rng';
 import { matMul } from './matmul';
 import { blockDiagonalFilter } from './conv1d';
-import { HOST_BACKENDS, takeRows } from './take-rows';
+import { takeRows } from './take-rows';
+
+/** Backends on which {@link GroupedConv2d} calls `tf.conv2d` (fast native convolutions) rather than the banded form. */
+export const DENSE_CONV_BACKENDS: ReadonlySet<string> = new Set(['tensorflow', 'webgl']);
 
 /** Options of {@link GroupedConv2d}. */
 export interface Conv2dOptions {
@@ -132,12 +138,12 @@ export class GroupedConv2d extends Module {
     if (x.rank !== 4 || x.shape[3] !== inChannels) throw new Error(`conv2d expects [B, H, W, ${inChannels}] input, got [${x.shape}].`);
     const [b, h, w] = x.shape as number[];
     return tf.tidy(() => {
-      const y = HOST_BACKENDS.has(tf.getBackend()) ? this.banded(x, b, h, w) : this.dense(x);
+      const y = DENSE_CONV_BACKENDS.has(tf.getBackend()) ? this.dense(x) : this.banded(x, b, h, w);
       return this.bias ? tf.add(y, this.bias) : y;
     });
   }
 
-  /** The banded form (file header) on backends whose data is in host memory. */
+  /** The banded form (file header): row copies and one batched matMul. */
   private banded(x: tf.Tensor, b: number, h: number, w: number): tf.Tensor {
     const { inChannels, outChannels } = this.options;
     const [kh, kw] = this.kernel;

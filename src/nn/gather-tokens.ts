@@ -10,28 +10,19 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { checkRowIndex, takeRows } from './take-rows';
+import { hostInt32, int32WithHostCopy } from './host-copy';
 
 /** Flat row indices: an int32 tensor or its values. */
 export type RowIndex = tf.Tensor1D | Int32Array;
 
-const hostCopies = new WeakMap<tf.Tensor, Int32Array>();
-
 /** An int32 tensor of row indices whose values {@link hostRowIndex} knows without reading them back. */
 export function rowIndexTensor(values: Int32Array): tf.Tensor1D {
-  const t = tf.tensor1d(values, 'int32');
-  hostCopies.set(t, values);
-  return t;
+  return int32WithHostCopy<tf.Rank.R1>(values, [values.length]);
 }
 
-/** The values of a row index (read from the tensor once, then remembered). */
+/** The values of a row index (see `hostInt32`: remembered, never read back from a device). */
 export function hostRowIndex(index: RowIndex): Int32Array {
-  if (index instanceof Int32Array) return index;
-  let host = hostCopies.get(index);
-  if (!host) {
-    host = Int32Array.from(index.dataSync());
-    hostCopies.set(index, host);
-  }
-  return host;
+  return index instanceof Int32Array ? index : hostInt32(index, 'row index');
 }
 
 /**

@@ -17,6 +17,18 @@ import * as tf from '@tensorflow/tfjs';
 /** Backends on which {@link takeRows} copies in JavaScript (their tensor data lives in host memory). */
 export const HOST_BACKENDS: ReadonlySet<string> = new Set(['wasm', 'cpu']);
 
+/**
+ * The values of a tensor on a host-memory backend (wasm, cpu), where they already
+ * live in this process's memory: a view, not a device read, so it is the one
+ * synchronous access the project allows (the training loop, checkpoints and probes
+ * read with `await t.data()`). Throws on any other backend.
+ */
+export function hostMemoryValues(t: tf.Tensor): Float32Array | Int32Array | Uint8Array {
+  const backend = tf.getBackend();
+  if (!HOST_BACKENDS.has(backend)) throw new Error(`hostMemoryValues: the ${backend} backend keeps tensors in device memory; read them with await t.data().`);
+  return tf.backend().readSync(t.dataId) as Float32Array | Int32Array | Uint8Array;
+}
+
 /** out[k·w … k·w + w) = src[index[k]·w …] (zeros where index[k] < 0). */
 function copyRows(src: Float32Array, index: Int32Array, w: number): Float32Array {
   const out = new Float32Array(index.length * w);
@@ -66,8 +78,8 @@ export function takeRows(x: tf.Tensor, index: Int32Array): tf.Tensor2D {
   }
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const input = args[0] as tf.Tensor;
-    const value = tf.tensor2d(copyRows(input.dataSync() as Float32Array, index, w), [index.length, w]);
-    const gradFunc = (dy: tf.Tensor): tf.Tensor => tf.tensor2d(scatterAddRows(dy.dataSync() as Float32Array, index, w, n), [n, w]);
+    const value = tf.tensor2d(copyRows(hostMemoryValues(input) as Float32Array, index, w), [index.length, w]);
+    const gradFunc = (dy: tf.Tensor): tf.Tensor => tf.tensor2d(scatterAddRows(hostMemoryValues(dy) as Float32Array, index, w, n), [n, w]);
     return { value, gradFunc };
   }) as (input: tf.Tensor) => tf.Tensor2D;
   return op(x);

@@ -22,12 +22,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { Module } from './module';
 import { Rng } from '../util/rng';
+import { hostMemoryValues } from './take-rows';
 
 /** Rows of a `[rows, dim]` table copied in JavaScript (the fast path on wasm). */
 function copyRows(table: tf.Tensor, ids: tf.Tensor): tf.Tensor {
   const [rows, dim] = table.shape;
-  const values = table.dataSync() as Float32Array;
-  const index = ids.dataSync();
+  const values = hostMemoryValues(table) as Float32Array;
+  const index = hostMemoryValues(ids);
   const out = new Float32Array(index.length * dim);
   for (let i = 0; i < index.length; i++) {
     const row = index[i];

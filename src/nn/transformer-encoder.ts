@@ -25,6 +25,12 @@ export interface TransformerEncoderOptions extends Omit<TransformerBlockOptions,
   layerdrop?: number;
 }
 
+/** Inputs of {@link TransformerEncoder.forward}: the attention inputs, plus an optional bias per block. */
+export interface EncoderForwardInputs extends AttentionInputs {
+  /** One logit bias per block (BEiT fine-tuned checkpoints: a relative position bias table per layer); overrides `bias`. */
+  layerBiases?: tf.Tensor[];
+}
+
 export class TransformerEncoder extends Module {
   readonly blocks: TransformerBlock[] = [];
 
@@ -41,15 +47,16 @@ export class TransformerEncoder extends Module {
     this.rng = rng.fork();
   }
 
-  forward(x: tf.Tensor, inputs: AttentionInputs = {}): EncoderOutput {
+  forward(x: tf.Tensor, inputs: EncoderForwardInputs = {}): EncoderOutput {
     const layers: BlockOutput[] = [];
     const layerdrop = this.training ? this.options.layerdrop ?? 0 : 0;
-    for (const block of this.blocks) {
+    const { layerBiases, ...shared } = inputs;
+    for (const [i, block] of this.blocks.entries()) {
       if (layerdrop > 0 && this.rng.next() < layerdrop) {
         layers.push({ out: x, ffn: x });
         continue;
       }
-      const r = block.forward(x, inputs);
+      const r = block.forward(x, layerBiases ? { ...shared, bias: layerBiases[i] } : shared);
       layers.push(r);
       x = r.out;
     }

@@ -11,17 +11,16 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { getRecipe } from '../modalities/registry';
-import { Algo, Modality, RecipeData, RunOverrides } from '../modalities/recipe';
+import { Algo, Modality, RunOverrides } from '../modalities/recipe';
 import { Trainer } from '../train/trainer';
 import { linearProbe } from '../eval/linear-probe';
-import { ImageDataset } from '../data/image-dataset';
-import { Rng } from '../util/rng';
+import { countFlops } from './flops';
 import { median } from '../util/median';
 import { currentBackend } from '../backend/select';
 
 /** Options of {@link benchCompare}. */
 export interface BenchOptions {
-  /** Modality of every algorithm (default 'image'); probe subsets apply to images only. */
+  /** Modality of every algorithm (default 'image'); probe subsets apply where the recipe has `probeSubset` (images). */
   modality?: Modality;
   /** Preset of every algorithm (default 'tiny'). */
   preset?: string;
@@ -37,9 +36,9 @@ export interface BenchOptions {
   maxUpdates?: number;
   /** Stop an algorithm after this many seconds on the training clock (default: no limit). */
   maxSeconds?: number;
-  /** Train images the probe fits on (default 2000 of the train split, a seeded subset; images only). */
+  /** Train samples the probe fits on (images: default 2000 of the train split, a seeded subset). */
   probeTrainSize?: number;
-  /** Test images the probe is scored on (default: the whole test split; images only). */
+  /** Test samples the probe is scored on (images: default the whole test split). */
   probeTestSize?: number;
   /** Extra overrides for every algorithm's config (batch size, lr, data folder, …). */
   overrides?: RunOverrides;
@@ -77,6 +76,10 @@ export interface BenchAlgoResult {
   batch_size: number;
   /** Masked views per image per update (v2 clones; 1 for v1). */
   views_per_sample: number;
+  /** Model FLOPs of one update (matrix products of the student's forward and backward and the teacher's forward; `src/run/flops.ts`), counted on the first update; null without updates. */
+  flops_per_update: number | null;
+  /** Achieved TFLOP/s: flops_per_update / median update time; null without updates. */
+  tflop_per_sec: number | null;
   probes: BenchProbe[];
 }
 
@@ -108,20 +111,6 @@ export function defaultBenchThreshold(modality: Modality = 'image'): number {
   return BENCH_THRESHOLDS[modality];
 }
 
-/** A seeded subset of `n` images (all when n ≥ ds.n). */
-export function subsetImages(ds: ImageDataset, n: number, seed: number | string): ImageDataset {
-  if (n >= ds.n) return ds;
-  const size = ds.height * ds.width * ds.channels;
-  const pick = new Rng(`${seed}:probe-subset`).permutation(ds.n).slice(0, n).sort((a, b) => a - b);
-  const images = new Uint8Array(n * size);
-  const labels = new Int32Array(n);
-  pick.forEach((src, i) => {
-    images.set(ds.images.subarray(src * size, (src + 1) * size), i * size);
-    labels[i] = ds.labels[src];
-  });
-  return { ...ds, name: `${ds.name}[${n}]`, images, labels, n };
-}
-
 /** The command-line flag of each bench option, for error messages. */
 const FLAG: Record<'probeEvery' | 'maxUpdates' | 'probeTrainSize' | 'probeTestSize', string> = {
   probeEvery: '--probe-every', maxUpdates: '--max-updates', probeTrainSize: 'probeTrainSize', probeTestSize: 'probeTestSize',
@@ -144,25 +133,14 @@ function checkOptions(o: BenchOptions): number {
   return t;
 }
 
-type ImageData = RecipeData & { train: ImageDataset; test: ImageDataset };
-
-/** The seeded image subsets the probe runs on. */
-function imageProbeData(data: ImageData, o: BenchOptions, seed: number): ImageData {
-  return {
-    ...data,
-    train: subsetImages(data.train, o.probeTrainSize ?? 2000, seed),
-    test: subsetImages(data.test, o.probeTestSize ?? data.test.n, seed),
-  };
-}
-
 /** Train one algorithm under the bench protocol. */
-function benchOne(algo: Algo, o: BenchOptions, threshold: number): BenchAlgoResult {
+async function benchOne(algo: Algo, o: BenchOptions, threshold: number): Promise<BenchAlgoResult> {
   const seed = o.seed ?? 0;
   const modality = o.modality ?? 'image';
   const recipe = getRecipe(modality, algo);
   const config = recipe.config(o.preset ?? 'tiny', { ...o.overrides, seed });
   const data = recipe.loadData(config);
-  const probeData = modality === 'image' ? imageProbeData(data as ImageData, o, seed) : data;
+  const probeData = recipe.probeSubset ? recipe.probeSubset(data, { train: o.probeTrainSize, test: o.probeTestSize }, seed) : data;
   const setup = recipe.build(config, data);
   const trainer = new Trainer(setup.objective, setup.batches, config.trainer);
   const maxUpdates = Math.min(o.maxUpdates ?? config.trainer.updates, config.trainer.updates);
@@ -172,37 +150,40 @@ function benchOne(algo: Algo, o: BenchOptions, threshold: number): BenchAlgoResu
   let seconds = 0;
   let cpuSeconds = 0;
   let reached: BenchProbe | undefined;
-  const probe = (): BenchProbe => {
+  let flopsPerUpdate: number | null = null;
+  const probe = async (): Promise<BenchProbe> => {
     setup.encoder.eval();
-    const train = recipe.features(setup.encoder, config, probeData, 'train');
-    const test = recipe.features(setup.encoder, config, probeData, 'test');
+    const train = await recipe.features(setup.encoder, config, probeData, 'train');
+    const test = await recipe.features(setup.encoder, config, probeData, 'test');
     setup.encoder.train();
-    const accuracy = linearProbe(train, test, data.numClasses, { seed }).accuracy;
+    const accuracy = (await linearProbe(train, test, data.numClasses, { seed })).accuracy;
     const p = { update: trainer.updatesDone, seconds, cpu_seconds: cpuSeconds, accuracy };
     probes.push(p);
     o.onProbe?.(algo, p);
     return p;
   };
   try {
-    let p = probe();
+    let p = await probe();
     if (p.accuracy >= threshold) reached = p;
     while (!reached && trainer.updatesDone < maxUpdates && (o.maxSeconds === undefined || seconds < o.maxSeconds)) {
       const c0 = process.cpuUsage();
       const t0 = performance.now();
-      trainer.step();
+      // The first update (a warm-up, left out of the median) is also where the FLOPs are counted.
+      if (flopsPerUpdate === null) flopsPerUpdate = (await countFlops(() => trainer.step())).flops;
+      else await trainer.step();
       const ms = performance.now() - t0;
       const c = process.cpuUsage(c0);
       stepMs.push(ms);
       seconds += ms / 1000;
       cpuSeconds += (c.user + c.system) / 1e6;
       if (trainer.updatesDone % probeEvery === 0 || trainer.updatesDone === maxUpdates) {
-        p = probe();
+        p = await probe();
         if (p.accuracy >= threshold) reached = p;
       }
     }
     // a run stopped by the clock between probes gets its last updates probed too
     if (probes[probes.length - 1].update !== trainer.updatesDone) {
-      p = probe();
+      p = await probe();
       if (p.accuracy >= threshold) reached = p;
     }
   } finally {
@@ -225,6 +206,8 @@ function benchOne(algo: Algo, o: BenchOptions, threshold: number): BenchAlgoResu
     train_seconds: seconds,
     batch_size: batch,
     views_per_sample: views,
+    flops_per_update: flopsPerUpdate,
+    tflop_per_sec: steady.length && flopsPerUpdate !== null ? flopsPerUpdate / (stepMedian / 1000) / 1e12 : null,
     probes,
   };
 }
@@ -233,10 +216,10 @@ function benchOne(algo: Algo, o: BenchOptions, threshold: number): BenchAlgoResu
  * Train each algorithm with the same seed, data and probe protocol and report
  * throughput and time to a fixed probe accuracy (the `data2vec bench` command).
  */
-export function benchCompare(options: BenchOptions = {}): BenchResult {
+export async function benchCompare(options: BenchOptions = {}): Promise<BenchResult> {
   const threshold = checkOptions(options);
   const result: BenchResult = { threshold };
-  for (const algo of options.algos ?? ['v1', 'v2']) result[algo] = benchOne(algo, options, threshold);
+  for (const algo of options.algos ?? ['v1', 'v2']) result[algo] = await benchOne(algo, options, threshold);
   return result;
 }
 
@@ -270,6 +253,7 @@ export function formatBench(r: BenchResult): string {
     if (!a) continue;
     lines.push(
       `${algo}: ${fixed(a.samples_per_sec, 1)} samples/s, ${fixed(a.step_ms, 0)} ms/update (batch ${a.batch_size} × ${a.views_per_sample} views), ` +
+        `${a.flops_per_update === null ? 'n/a' : (a.flops_per_update / 1e9).toPrecision(3)} GFLOP/update, ${a.tflop_per_sec === null ? 'n/a' : a.tflop_per_sec.toPrecision(3)} TFLOP/s achieved, ` +
         `time to accuracy ${seconds(a.time_to_accuracy_s)} (cpu ${seconds(a.cpu_time_to_accuracy_s)}, ${a.updates_to_accuracy ?? '-'} updates), ` +
         `accuracy ${a.initial_accuracy.toFixed(3)} at init → best ${a.best_accuracy.toFixed(3)} in ${a.updates} updates`,
     );

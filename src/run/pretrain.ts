@@ -18,6 +18,7 @@ import { registerRun } from './interrupt';
 import { writeRunReport } from '../viz/report';
 import { trainingFigures } from '../viz/figures';
 import { currentBackend } from '../backend/select';
+import { WebGpuAdapter } from '../backend/webgpu';
 import { applyOverrides } from '../modalities/overrides';
 import { validateRunConfig } from '../modalities/config-schema';
 import { median } from '../util/median';
@@ -45,6 +46,8 @@ export interface PretrainSummary {
   preset: string;
   steps: number;
   backend: string;
+  /** The WebGPU adapter and Dawn backend (backend `webgpu` only). */
+  adapter?: WebGpuAdapter;
   loss_first: number;
   loss_last: number;
   target_var_last: number;
@@ -79,6 +82,7 @@ export function readRunConfig(runDir: string): BaseRunConfig {
   if (!config || typeof config.modality !== 'string' || typeof config.algo !== 'string') {
     throw new Error(`${file} lacks "modality" and "algo"; it was not written by "data2vec pretrain".`);
   }
+  delete (config as { runtime?: unknown }).runtime;
   return validateRunConfig(config, file, 'restore it from the run or start a new run');
 }
 
@@ -101,7 +105,9 @@ export async function pretrain(options: PretrainOptions = {}): Promise<PretrainS
   const data = recipe.loadData(config);
   const setup = recipe.build(config, data);
   const backend = currentBackend()?.name ?? tf.getBackend();
-  writeFileAtomic(path.join(runDir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
+  const adapter = currentBackend()?.adapter;
+  // `runtime` records where the run trained; it is not part of the config read back on resume.
+  writeFileAtomic(path.join(runDir, 'config.json'), JSON.stringify({ ...config, runtime: { backend, adapter } }, null, 2) + '\n');
   const trainer = new Trainer(setup.objective, setup.batches, config.trainer, runDir, config);
   const startUpdate = options.resume ? trainer.resumeFrom(runDir) : 0;
   const parameters = setup.objective.countParameters();
@@ -158,6 +164,7 @@ export async function pretrain(options: PretrainOptions = {}): Promise<PretrainS
     preset: config.preset,
     steps: result.updates,
     backend,
+    ...(adapter ? { adapter } : {}),
     loss_first: first?.loss ?? NaN,
     loss_last: last?.loss ?? NaN,
     target_var_last: last?.target_var ?? NaN,

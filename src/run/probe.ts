@@ -45,7 +45,7 @@ export interface ProbeSummary {
 }
 
 /** Linear-probe and kNN accuracy of frozen features, as `data2vec probe` prints them. */
-export function probe(options: ProbeOptions): ProbeSummary {
+export async function probe(options: ProbeOptions): Promise<ProbeSummary> {
   const started = Date.now();
   const modes = [options.run !== undefined, options.randomInit === true, options.raw === true].filter(Boolean).length;
   if (modes !== 1) throw new Error('probe needs exactly one of --run DIR, --random-init or --raw.');
@@ -68,12 +68,12 @@ export function probe(options: ProbeOptions): ProbeSummary {
     const setup = recipe.build(config, data);
     if (options.run) loadCheckpoint(options.run, { module: setup.objective });
     setup.encoder.eval();
-    train = recipe.features(setup.encoder, config, data, 'train', (d, t) => options.onProgress?.('features (train)', d, t));
-    test = recipe.features(setup.encoder, config, data, 'test', (d, t) => options.onProgress?.('features (test)', d, t));
+    train = await recipe.features(setup.encoder, config, data, 'train', (d, t) => options.onProgress?.('features (train)', d, t));
+    test = await recipe.features(setup.encoder, config, data, 'test', (d, t) => options.onProgress?.('features (test)', d, t));
     setup.objective.dispose();
   }
-  const lin = linearProbe(train, test, data.numClasses, { seed: config.seed, ...options.linear });
-  const knn = knnClassify(train, test, data.numClasses, { k: options.knnK ?? 20 });
+  const lin = await linearProbe(train, test, data.numClasses, { seed: config.seed, ...options.linear });
+  const knn = await knnClassify(train, test, data.numClasses, { k: options.knnK ?? 20 });
   return {
     accuracy: lin.accuracy,
     knn_accuracy: knn.accuracy,

@@ -52,11 +52,17 @@ interface ParamState {
   steps: number;
 }
 
-/** Optimizer state as plain tensors: `exp_avg.<param>`, `exp_avg_sq.<param>` (float32) and `step.<param>` (int32 scalar). */
+/**
+ * Optimizer state as plain tensors: `exp_avg.<param>`, `exp_avg_sq.<param>` (float32)
+ * and `step.<param>` (int32 scalar, for files), with the step counts also as host
+ * numbers so that loading never reads a tensor back.
+ */
 export interface AdamWState {
   tensors: Map<string, tf.Tensor>;
   /** Number of `step` calls so far. */
   stepCount: number;
+  /** Per-parameter step counts (`step.<param>` as numbers); a missing entry defaults to `stepCount`. */
+  steps?: Map<string, number>;
 }
 
 /** AdamW over a fixed list of named variables; see the file header for the update rule. */
@@ -161,18 +167,21 @@ export class AdamW {
   /** Copies of the moments and per-parameter step counts (the caller disposes the tensors). */
   stateDict(): AdamWState {
     const tensors = new Map<string, tf.Tensor>();
+    const steps = new Map<string, number>();
     for (const [name, s] of this.states) {
       tensors.set(`exp_avg.${name}`, s.expAvg.clone());
       tensors.set(`exp_avg_sq.${name}`, s.expAvgSq.clone());
       tensors.set(`step.${name}`, tf.scalar(s.steps, 'int32'));
+      steps.set(name, s.steps);
     }
-    return { tensors, stepCount: this.updates };
+    return { tensors, stepCount: this.updates, steps };
   }
 
   /**
    * Restore moments and step counts saved by {@link stateDict}. Every parameter
-   * needs `exp_avg.<name>` and `exp_avg_sq.<name>` of its shape; a missing
-   * `step.<name>` defaults to `stepCount`. Tensors for unknown names are ignored.
+   * needs `exp_avg.<name>` and `exp_avg_sq.<name>` of its shape; its step count is
+   * `steps.get(name)`, defaulting to `stepCount` (the `step.<name>` tensors are not
+   * read). Tensors for unknown names are ignored.
    * The given tensors are copied, not taken over.
    */
   loadStateDict(state: AdamWState): void {
@@ -189,8 +198,7 @@ export class AdamW {
         }
         return t;
       });
-      const stepTensor = state.tensors.get(`step.${name}`);
-      const steps = stepTensor === undefined ? state.stepCount : stepTensor.dataSync()[0];
+      const steps = state.steps?.get(name) ?? state.stepCount;
       if (!(Number.isInteger(steps) && steps >= 0)) throw new Error(`optimizer state "step.${name}" is ${steps}; expected a non-negative integer.`);
       checked.push([s, m, v, steps]);
     }

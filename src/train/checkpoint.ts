@@ -10,7 +10,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { Module } from '../nn/module';
 import { AdamW } from './adamw';
-import { loadSafetensors, saveSafetensors } from './safetensors';
+import { readSafetensors, saveSafetensors } from './safetensors';
 import { makeDir } from '../util/io-error';
 
 export const CHECKPOINT_FILE = 'checkpoint.safetensors';
@@ -28,8 +28,8 @@ export function checkpointPath(runDirOrFile: string): string {
   return runDirOrFile.endsWith('.safetensors') ? runDirOrFile : path.join(runDirOrFile, CHECKPOINT_FILE);
 }
 
-/** Write a checkpoint after `update` updates. */
-export function saveCheckpoint(runDir: string, parts: CheckpointParts, update: number, config: unknown): string {
+/** Write a checkpoint after `update` updates (the tensors are read with one awaited read each, never synchronously). */
+export async function saveCheckpoint(runDir: string, parts: CheckpointParts, update: number, config: unknown): Promise<string> {
   makeDir(runDir.endsWith('.safetensors') ? path.dirname(runDir) : runDir);
   const tensors = new Map<string, tf.Tensor>();
   for (const [n, v] of parts.module.namedParameters('model')) tensors.set(n, v);
@@ -44,7 +44,7 @@ export function saveCheckpoint(runDir: string, parts: CheckpointParts, update: n
   }
   const file = checkpointPath(runDir);
   try {
-    saveSafetensors(file, tensors, {
+    await saveSafetensors(file, tensors, {
       format: CHECKPOINT_FORMAT,
       update: String(update),
       optimizer_steps: String(parts.optimizer?.stepCount ?? 0),
@@ -65,9 +65,7 @@ export interface LoadedCheckpoint {
 export function readCheckpointInfo(runDirOrFile: string): LoadedCheckpoint {
   const file = checkpointPath(runDirOrFile);
   if (!fs.existsSync(file)) throw new Error(`${file} does not exist; pass a run folder written by "data2vec pretrain" (it holds ${CHECKPOINT_FILE}).`);
-  const { tensors, metadata } = loadSafetensors(file);
-  tensors.forEach((t) => t.dispose());
-  return parseMetadata(file, metadata);
+  return parseMetadata(file, readSafetensors(file).metadata);
 }
 
 function parseMetadata(file: string, metadata: Record<string, string>): LoadedCheckpoint {
@@ -81,7 +79,10 @@ function parseMetadata(file: string, metadata: Record<string, string>): LoadedCh
 export function loadCheckpoint(runDirOrFile: string, parts: CheckpointParts): LoadedCheckpoint {
   const file = checkpointPath(runDirOrFile);
   if (!fs.existsSync(file)) throw new Error(`${file} does not exist; pass a run folder written by "data2vec pretrain" (it holds ${CHECKPOINT_FILE}).`);
-  const { tensors, metadata } = loadSafetensors(file);
+  const contents = readSafetensors(file);
+  const { metadata } = contents;
+  const tensors = new Map<string, tf.Tensor>();
+  for (const [n, t] of contents.tensors) tensors.set(n, tf.tensor(t.data, t.shape, t.dtype === 'F32' ? 'float32' : 'int32'));
   try {
     const info = parseMetadata(file, metadata);
     parts.module.loadStateDict(tensors, 'model');
@@ -94,7 +95,9 @@ export function loadCheckpoint(runDirOrFile: string, parts: CheckpointParts): Lo
     if (parts.optimizer) {
       const opt = new Map<string, tf.Tensor>();
       for (const [n, t] of tensors) if (n.startsWith('optimizer.')) opt.set(n.slice('optimizer.'.length), t);
-      parts.optimizer.loadStateDict({ tensors: opt, stepCount: Number(metadata.optimizer_steps ?? info.update) });
+      const steps = new Map<string, number>();
+      for (const [n, t] of contents.tensors) if (n.startsWith('optimizer.step.')) steps.set(n.slice('optimizer.step.'.length), t.data[0]);
+      parts.optimizer.loadStateDict({ tensors: opt, stepCount: Number(metadata.optimizer_steps ?? info.update), steps });
     }
     return info;
   } finally {

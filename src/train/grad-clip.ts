@@ -9,39 +9,57 @@
  * caller can do the same.
  */
 import * as tf from '@tensorflow/tfjs';
+import { addMany } from '../nn/add-many';
 
 /** Result of {@link clipGradNorm}. */
 export interface ClippedGradients {
-  /** New tensor handles (the caller disposes them), scaled if `clipped`. */
+  /** New tensor handles (the caller disposes them), scaled when the norm exceeded `maxNorm`. */
   grads: Map<string, tf.Tensor>;
-  /** Global L2 norm of the gradients before clipping (NaN or Infinity if any gradient is). */
-  norm: number;
-  /** Whether the gradients were scaled down. */
-  clipped: boolean;
+  /**
+   * Global L2 norm of the gradients before clipping, as a scalar on the device
+   * (NaN or Infinity if any gradient is); the caller reads it with the update's
+   * other scalars and disposes it.
+   */
+  norm: tf.Scalar;
 }
 
-/** Global L2 norm over all gradients, one device read for the whole set. */
-export function globalGradNorm(grads: Map<string, tf.Tensor>): number {
-  if (grads.size === 0) return 0;
-  const squares = tf.tidy(() => tf.stack([...grads.values()].map((g) => tf.sum(tf.square(tf.cast(g, 'float32'))))));
-  const perTensor = squares.dataSync();
-  squares.dispose();
-  let total = 0;
-  for (const s of perTensor) total += s;
-  return Math.sqrt(total);
+/** Global L2 norm over all gradients, as a scalar tensor (no read back). */
+export function globalGradNormTensor(grads: Map<string, tf.Tensor>): tf.Scalar {
+  if (grads.size === 0) return tf.scalar(0);
+  return tf.tidy(() => tf.sqrt(addMany([...grads.values()].map((g) => tf.sum(tf.square(tf.cast(g, 'float32')))))) as tf.Scalar);
+}
+
+/** Global L2 norm over all gradients, one awaited read. */
+export async function globalGradNorm(grads: Map<string, tf.Tensor>): Promise<number> {
+  const norm = globalGradNormTensor(grads);
+  try {
+    return (await norm.data())[0];
+  } finally {
+    norm.dispose();
+  }
 }
 
 /**
  * Compute the global L2 norm of `grads`; if `maxNorm > 0` and the norm exceeds
- * it, return copies scaled by `maxNorm / (norm + 1e-6)`. The input tensors are
- * not disposed; the returned ones are new handles either way.
+ * it, return copies scaled by `maxNorm / (norm + 1e-6)`. The decision is taken on
+ * the device (a factor of 1 when the norm is below `maxNorm` or not finite), so
+ * nothing waits for a read back. The input tensors are not disposed; the returned
+ * ones are new handles either way.
  */
 export function clipGradNorm(grads: Map<string, tf.Tensor>, maxNorm: number): ClippedGradients {
   if (!(maxNorm >= 0 && Number.isFinite(maxNorm))) throw new Error(`clipGradNorm: maxNorm must be a finite number >= 0 (0 disables clipping), got ${maxNorm}.`);
-  const norm = globalGradNorm(grads);
-  const coefficient = maxNorm / (norm + 1e-6);
-  const clipped = maxNorm > 0 && Number.isFinite(norm) && coefficient < 1;
+  const norm = globalGradNormTensor(grads);
   const out = new Map<string, tf.Tensor>();
-  for (const [name, g] of grads) out.set(name, clipped ? tf.tidy(() => tf.mul(g, coefficient)) : tf.clone(g));
-  return { grads: out, norm, clipped };
+  if (maxNorm === 0) {
+    for (const [name, g] of grads) out.set(name, tf.clone(g));
+    return { grads: out, norm };
+  }
+  const factor = tf.tidy(() => {
+    const coefficient = tf.div(maxNorm, tf.add(norm, 1e-6));
+    const scale = tf.logicalAnd(tf.isFinite(norm), tf.less(coefficient, 1));
+    return tf.where(scale, coefficient, tf.onesLike(coefficient));
+  });
+  for (const [name, g] of grads) out.set(name, tf.mul(g, factor));
+  factor.dispose();
+  return { grads: out, norm };
 }

@@ -236,13 +236,17 @@ export function parseSafetensors(bytes: Uint8Array, source = 'safetensors data')
   const tensors = new Map<string, SafetensorsReadEntry>();
   for (const t of infos) {
     const raw = bytes.subarray(dataStart + t.begin, dataStart + t.end);
-    tensors.set(t.name, { ...decode(raw, t.dtype, numElements(t.shape), () => fail(`tensor "${t.name}" has an I64 value outside the int32 range`)), shape: t.shape, storedDtype: t.dtype });
+    tensors.set(t.name, { ...decodeTensorBytes(raw, t.dtype, numElements(t.shape), () => fail(`tensor "${t.name}" has an I64 value outside the int32 range`)), shape: t.shape, storedDtype: t.dtype });
   }
   return { tensors, metadata };
 }
 
-/** Convert raw little-endian bytes of a stored dtype to float32 or int32 values. */
-function decode(raw: Uint8Array, dtype: string, count: number, outOfRange: () => never): { data: Float32Array | Int32Array; dtype: 'F32' | 'I32' } {
+/**
+ * Convert raw little-endian bytes of a stored dtype (F32, F16, BF16, F64, I64, I32,
+ * I16, I8, U8, BOOL) to float32 or int32 values; `outOfRange` is called for an I64
+ * value outside the int32 range. Also used for PyTorch storages.
+ */
+export function decodeTensorBytes(raw: Uint8Array, dtype: string, count: number, outOfRange: () => never): { data: Float32Array | Int32Array; dtype: 'F32' | 'I32' } {
   // Copy into a fresh, aligned buffer: offsets in a file need not be aligned.
   const copy = new Uint8Array(raw);
   const v = new DataView(copy.buffer);
@@ -289,11 +293,13 @@ function halfToFloat(h: number): number {
   return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
 }
 
-/** Read values of tfjs tensors into safetensors entries (float32 → F32; int32 and bool → I32). */
-export function tensorsToEntries(tensors: Map<string, tf.Tensor>): Map<string, SafetensorsEntry> {
+/** Read values of tfjs tensors into safetensors entries (float32 → F32; int32 and bool → I32), with awaited reads issued together. */
+export async function tensorsToEntries(tensors: Map<string, tf.Tensor>): Promise<Map<string, SafetensorsEntry>> {
   const out = new Map<string, SafetensorsEntry>();
+  const read = await Promise.all([...tensors.values()].map((t) => t.data()));
+  let i = 0;
   for (const [name, t] of tensors) {
-    const values = t.dataSync();
+    const values = read[i++];
     let data: Float32Array | Int32Array;
     if (t.dtype === 'float32') data = values as Float32Array;
     else if (t.dtype === 'int32') data = values as Int32Array;
@@ -305,8 +311,8 @@ export function tensorsToEntries(tensors: Map<string, tf.Tensor>): Map<string, S
 }
 
 /** Write tfjs tensors to a safetensors file, atomically (see {@link writeSafetensors}). The tensors are not disposed. */
-export function saveSafetensors(path: string, tensors: Map<string, tf.Tensor>, metadata?: Record<string, string>, options?: WriteSafetensorsOptions): void {
-  writeSafetensors(path, tensorsToEntries(tensors), metadata, options);
+export async function saveSafetensors(path: string, tensors: Map<string, tf.Tensor>, metadata?: Record<string, string>, options?: WriteSafetensorsOptions): Promise<void> {
+  writeSafetensors(path, await tensorsToEntries(tensors), metadata, options);
 }
 
 /** Read a safetensors file into tfjs tensors (float32 or int32; the caller disposes them). */

@@ -17,6 +17,7 @@ import { saveCheckpoint, loadCheckpoint } from './checkpoint';
 import { NonfiniteGuard } from './nonfinite-guard';
 import { MetricsLog, MetricsRow } from './metrics-log';
 import { CollapseThresholds, collapseWarning } from './collapse-guard';
+import { guardDeviceMemory } from '../backend/webgpu';
 
 export interface TrainerConfig {
   /** Total optimizer updates of the run. */
@@ -44,8 +45,13 @@ export interface TrainerConfig {
   collapse: CollapseThresholds;
 }
 
-/** Makes the micro-batch for (update, micro); must be deterministic. */
-export type BatchSource<B> = (update: number, micro: number) => B;
+/**
+ * Makes the micro-batch for (update, micro); must be deterministic. A source
+ * that streams from disk (decoded on worker threads) also has `prepare`, which
+ * the trainer awaits before each update so that the batches are ready; the
+ * time spent there and in the calls is the update's `data_wait_ms`.
+ */
+export type BatchSource<B> = ((update: number, micro: number) => B) & { prepare?: (update: number) => Promise<void> };
 
 export interface TrainerHooks {
   onUpdate?: (row: MetricsRow) => void;
@@ -109,23 +115,35 @@ export class Trainer<B> {
   }
 
   /** Write a checkpoint now (atomically). */
-  checkpoint(): string | undefined {
+  async checkpoint(): Promise<string | undefined> {
     if (!this.runDir) return undefined;
     this.lastCheckpoint = this.done;
     return saveCheckpoint(this.runDir, { module: this.objective.module, optimizer: this.optimizer, extra: this.objective.extraState() }, this.done, this.runConfig);
   }
 
-  /** One optimizer update; returns its metrics row. */
-  step(): MetricsRow {
+  /**
+   * One optimizer update; resolves to its metrics row. The update's scalars
+   * (loss, target and prediction variance, ..., of every micro-batch, and the
+   * gradient norm) stay on the device until one read at the end. `waitedMs`:
+   * time already spent waiting for this update's data (`data_wait_ms`). On a GPU,
+   * an update that does not fit in memory fails with the batch size and what to change.
+   */
+  async step(waitedMs = 0): Promise<MetricsRow> {
+    return guardDeviceMemory(() => this.update(waitedMs), this.config.batchSize, this.config.accumulation);
+  }
+
+  private async update(waitedMs: number): Promise<MetricsRow> {
     const u = this.done;
     const { accumulation, seed } = this.config;
     const lr = buildSchedule(this.config.schedule)(u);
     const started = Date.now();
-    const sums: Record<string, number> = {};
-    const microLosses: number[] = [];
+    const scalars: [string, tf.Tensor][] = [];
     let acc: Map<string, tf.Tensor> | undefined;
+    let dataMs = waitedMs;
     for (let j = 0; j < accumulation; j++) {
+      const asked = performance.now();
       const batch = this.batches(u, j);
+      dataMs += performance.now() - asked;
       this.objective.module.reseed(new Rng(`${seed}:stochastic:${u}:${j}`));
       const prepared = this.objective.prepare(batch);
       let kept: Record<string, tf.Scalar> = {};
@@ -134,14 +152,11 @@ export class Trainer<B> {
         kept = Object.fromEntries(Object.entries(out.scalars).map(([k, v]) => [k, tf.keep(v)]));
         return out.loss;
       }, this.params.map(([, v]) => v));
-      const scalars: Record<string, tf.Tensor> = { loss: value, ...kept };
-      for (const [k, v] of Object.entries(prepared)) if (v.rank === 0) scalars[k] = v;
-      for (const [k, v] of Object.entries(scalars)) {
-        const x = v.dataSync()[0];
-        sums[k] = (sums[k] ?? 0) + x;
-        if (k === 'loss') microLosses.push(x);
+      scalars.push(['loss', value], ...Object.entries(kept));
+      for (const [k, v] of Object.entries(prepared)) {
+        if (v.rank === 0) scalars.push([k, v]);
+        else v.dispose();
       }
-      tf.dispose([value, ...Object.values(kept), ...Object.values(prepared)]);
       tf.dispose(batch as unknown as tf.TensorContainer);
       if (!acc) {
         acc = new Map();
@@ -164,13 +179,29 @@ export class Trainer<B> {
     }
     const clipped = clipGradNorm(acc!, this.config.clipNorm);
     acc!.forEach((g) => g.dispose());
-    const skip = this.nonfinite.check({ update: u, seed, microLosses, gradNorm: clipped.norm, lastCheckpoint: this.lastCheckpoint });
+    // The one read of the update: every scalar and the gradient norm together, before the
+    // optimizer step, so that a non-finite update is not applied.
+    const all = tf.tidy(() => tf.stack([...scalars.map(([, v]) => tf.reshape(tf.cast(v, 'float32'), [])), clipped.norm]));
+    tf.dispose([...scalars.map(([, v]) => v), clipped.norm]);
+    const values = await all.data();
+    all.dispose();
+    const sums: Record<string, number> = {};
+    scalars.forEach(([k], i) => (sums[k] = (sums[k] ?? 0) + values[i]));
+    const gradNorm = values[scalars.length];
+    const microLosses = scalars.flatMap(([k], i) => (k === 'loss' ? [values[i]] : []));
+    let skip: boolean;
+    try {
+      skip = this.nonfinite.check({ update: u, seed, microLosses, gradNorm, lastCheckpoint: this.lastCheckpoint });
+    } catch (err) {
+      clipped.grads.forEach((g) => g.dispose());
+      throw err;
+    }
     if (!skip) this.optimizer.step(clipped.grads, lr);
     clipped.grads.forEach((g) => g.dispose());
     this.done = u + 1;
     const after = skip ? {} : this.objective.afterUpdate(this.done);
     const seconds = (Date.now() - started) / 1000;
-    const row: MetricsRow = { step: this.done, lr, grad_norm: clipped.norm, seconds, samples_per_sec: (this.config.batchSize * accumulation) / Math.max(seconds, 1e-9), ...after };
+    const row: MetricsRow = { step: this.done, lr, grad_norm: gradNorm, seconds, samples_per_sec: (this.config.batchSize * accumulation) / Math.max(seconds, 1e-9), data_wait_ms: dataMs, ...after };
     for (const [k, v] of Object.entries(sums)) row[k] = v / accumulation;
     if (this.nonfinite.limit > 0) row.nonfinite_skipped = this.nonfinite.skipped;
     this.metrics.append(row);
@@ -187,7 +218,9 @@ export class Trainer<B> {
         stopped = true;
         break;
       }
-      const row = this.step();
+      const waitStart = performance.now();
+      await this.batches.prepare?.(this.done);
+      const row = await this.step(performance.now() - waitStart);
       const warning = collapseWarning(this.done, row.target_var ?? Infinity, row.pred_var ?? Infinity, this.config.collapse);
       // Report the start of each collapse episode once, not every update of it.
       if (warning && !collapsing) {
@@ -197,12 +230,13 @@ export class Trainer<B> {
       collapsing = warning !== undefined;
       hooks.onUpdate?.(row);
       if (this.config.checkpointEvery > 0 && this.done % this.config.checkpointEvery === 0 && this.done < this.config.updates) {
-        const file = this.checkpoint();
+        const file = await this.checkpoint();
         if (file) hooks.onCheckpoint?.(file, this.done);
       }
+      // Let signals (Ctrl-C) and timers in between updates: reads on wasm and cpu resolve without a turn of the event loop.
       await new Promise((resolve) => setImmediate(resolve));
     }
-    const file = this.checkpoint();
+    const file = await this.checkpoint();
     if (file) hooks.onCheckpoint?.(file, this.done);
     return { rows: this.metrics.rows, updates: this.done, stopped, warnings };
   }

@@ -38,13 +38,13 @@ describe('eval: parity with the PyTorch references', () => {
   const train = split(golden.train);
   const test = split(golden.test);
 
-  it('knnClassify predicts exactly what DINO knn_classifier predicts', () => {
-    const result = knnClassify(train, test, golden.numClasses, { k: golden.k, temperature: golden.temperature });
+  it('knnClassify predicts exactly what DINO knn_classifier predicts', async () => {
+    const result = await knnClassify(train, test, golden.numClasses, { k: golden.k, temperature: golden.temperature });
     expect(Array.from(result.predictions)).to.deep.equal(golden.knnPredictions);
   });
 
-  it('linearProbe reaches the PyTorch float64 minimum: same loss, weights and predictions', () => {
-    const result = linearProbe(train, test, golden.numClasses, { weightDecay: golden.weightDecay, epochs: 500, gradientTolerance: 1e-6 });
+  it('linearProbe reaches the PyTorch float64 minimum: same loss, weights and predictions', async () => {
+    const result = await linearProbe(train, test, golden.numClasses, { weightDecay: golden.weightDecay, epochs: 500, gradientTolerance: 1e-6 });
     expect(result.finalLoss).to.be.closeTo(golden.probeLoss, 1e-6);
     result.weights.forEach((v, i) => expect(v).to.be.closeTo(golden.probeWeights[i], 1e-3));
     // The bias is defined up to a constant shared by all classes; compare differences.

@@ -24,9 +24,9 @@ export interface ShortRun {
 }
 
 /** Build `recipe` with `config` on `data` (loaded when absent), train `steps` updates, dispose everything. */
-export function shortRun<C extends BaseRunConfig, D extends RecipeData>(
+export async function shortRun<C extends BaseRunConfig, D extends RecipeData>(
   recipe: Recipe<C, D>, config: C, steps: number, data: D = recipe.loadData(config),
-): ShortRun {
+): Promise<ShortRun> {
   const tensorsBefore = tf.memory().numTensors;
   const setup = recipe.build(config, data);
   const trainer = new Trainer(setup.objective, setup.batches, config.trainer);
@@ -36,7 +36,7 @@ export function shortRun<C extends BaseRunConfig, D extends RecipeData>(
   let tensorsAtEnd = 0;
   try {
     for (let i = 0; i < steps; i++) {
-      const row = trainer.step();
+      const row = await trainer.step();
       losses.push(row.loss);
       last = row as unknown as Record<string, number>;
       if (i === 1) tensorsAfterSecond = tf.memory().numTensors;

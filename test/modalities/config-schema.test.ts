@@ -73,7 +73,7 @@ describe('run config schema', function () {
     fs.rmSync(dir, { recursive: true });
   });
 
-  it('random and adversarial --set values: refused naming the field, or accepted and one update trains', () => {
+  it('random and adversarial --set values: refused naming the field, or accepted and one update trains', async () => {
     const base = microImageConfig({ steps: 2, batchSize: 4 });
     const paths = leafPaths(base).filter((p) => !['modality', 'algo', 'preset'].includes(p));
     const value = fc.oneof(
@@ -84,8 +84,8 @@ describe('run config schema', function () {
     const data = imageData();
     let accepted = 0;
     let refused = 0;
-    fc.assert(
-      fc.property(fc.constantFrom(...paths), value, (field, raw) => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...paths), value, async (field, raw) => {
         let config;
         let setup;
         try {
@@ -102,7 +102,7 @@ describe('run config schema', function () {
         }
         const trainer = new Trainer(setup.objective, setup.batches, config.trainer);
         try {
-          const row = trainer.step();
+          const row = await trainer.step();
           expect(row.step).to.equal(1);
           accepted++;
         } finally {

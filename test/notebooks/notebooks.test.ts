@@ -33,8 +33,8 @@ const sourceOf = (c: Cell) => (Array.isArray(c.source) ? c.source.join('') : c.s
 const ALLOWED_IMPORTS = new Set(['data2vec-ts', 'tslab', 'danfojs-node', 'fs', 'os', 'path', 'url', 'util', 'perf_hooks']);
 
 describe('notebooks (committed form)', () => {
-  it('the tutorial set is there: quickstart, images, speech, text, masking gallery, teacher and targets, full pretraining, data2vec 2.0', () => {
-    for (const name of ['01-quickstart', '02-images', '03-speech', '04-text', '05-masking-gallery', '06-teacher-and-targets', '07-full-pretraining', '08-data2vec-2']) {
+  it('the tutorial set is there: quickstart, images, speech, text, masking gallery, teacher and targets, full pretraining, data2vec 2.0, pretrained weights', () => {
+    for (const name of ['01-quickstart', '02-images', '03-speech', '04-text', '05-masking-gallery', '06-teacher-and-targets', '07-full-pretraining', '08-data2vec-2', '09-pretrained-weights']) {
       expect(notebookFiles, name).to.include(`${name}.ipynb`);
     }
   });

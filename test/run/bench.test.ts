@@ -4,14 +4,16 @@
  * a deterministic probe subset.
  */
 import { expect } from 'chai';
-import { benchCompare, benchRatios, defaultBenchThreshold, formatBench, subsetImages } from '../../src/run/bench';
+import { expectRejection } from '../helpers/rejects';
+import { benchCompare, benchRatios, defaultBenchThreshold, formatBench } from '../../src/run/bench';
+import { subsetImages } from '../../src/modalities/image/probe-subset';
 import { loadFashionMnist } from '../../src/data/image-dataset';
 
 describe('benchCompare (v1 vs v2 on images)', () => {
-  it('returns {v1, v2, threshold} with throughput, ms per update and time to accuracy (null when not reached)', function () {
+  it('returns {v1, v2, threshold} with throughput, ms per update and time to accuracy (null when not reached)', async function () {
     this.timeout(300_000);
     const common = { preset: 'tiny', seed: 0, probeEvery: 1, maxUpdates: 2, probeTrainSize: 100, probeTestSize: 100, overrides: { batchSize: 4 } };
-    const r = benchCompare({ ...common, algos: ['v1', 'v2'], threshold: 0.999 });
+    const r = await benchCompare({ ...common, algos: ['v1', 'v2'], threshold: 0.999 });
     expect(Object.keys(r).sort()).to.deep.equal(['threshold', 'v1', 'v2']);
     expect(r.threshold).to.equal(0.999);
     for (const algo of ['v1', 'v2'] as const) {
@@ -19,6 +21,8 @@ describe('benchCompare (v1 vs v2 on images)', () => {
       expect(a.samples_per_sec).to.be.greaterThan(0);
       expect(a.step_ms).to.be.greaterThan(0);
       expect(a.samples_per_sec).to.be.closeTo(4 / (a.step_ms! / 1000), 1e-6);
+      expect(a.flops_per_update).to.be.greaterThan(0);
+      expect(a.tflop_per_sec).to.be.closeTo(a.flops_per_update! / (a.step_ms! / 1000) / 1e12, 1e-12);
       expect(a.time_to_accuracy_s).to.equal(null);
       expect(a.updates_to_accuracy).to.equal(null);
       expect(a.updates).to.equal(2);
@@ -33,11 +37,11 @@ describe('benchCompare (v1 vs v2 on images)', () => {
     expect(JSON.parse(JSON.stringify(r))).to.deep.equal(r);
 
     // A threshold at or below the random-init probe is reached at update 0, after 0 s.
-    const low = benchCompare({ ...common, algos: ['v2'], threshold: 0.05 });
+    const low = await benchCompare({ ...common, algos: ['v2'], threshold: 0.05 });
     expect(Object.keys(low).sort()).to.deep.equal(['threshold', 'v2']);
     expect([low.v2!.time_to_accuracy_s, low.v2!.updates_to_accuracy, low.v2!.probes.length]).to.deep.equal([0, 0, 1]);
     // stopped by the clock between probes: the last update is probed too
-    const clock = benchCompare({ ...common, algos: ['v1'], threshold: 0.999, probeEvery: 100, maxUpdates: 5, maxSeconds: 1e-6 });
+    const clock = await benchCompare({ ...common, algos: ['v1'], threshold: 0.999, probeEvery: 100, maxUpdates: 5, maxSeconds: 1e-6 });
     expect(clock.v1!.updates).to.equal(1);
     expect(clock.v1!.probes.map((p) => p.update)).to.deep.equal([0, 1]);
     // no update ran: no throughput to report, rather than NaN
@@ -45,18 +49,18 @@ describe('benchCompare (v1 vs v2 on images)', () => {
     expect(formatBench(low)).to.match(/v2: n\/a samples\/s, n\/a ms\/update/);
   });
 
-  it('rejects bad options with one sentence', () => {
-    expect(() => benchCompare({ threshold: 1.5 })).to.throw(/--threshold is 1.5; give an accuracy between 0 and 1/);
-    expect(() => benchCompare({ probeEvery: 0 })).to.throw(/--probe-every is 0; it must be a positive integer/);
-    expect(() => benchCompare({ maxSeconds: -1 })).to.throw(/--max-seconds is -1; it must be a positive number of seconds/);
-    expect(() => benchCompare({ algos: ['v3' as never] })).to.throw(/--compare lists "v3"; use v1, v2 or v1,v2/);
-    expect(() => benchCompare({ algos: [] })).to.throw(/--compare is empty/);
-    expect(() => benchCompare({ modality: 'video' as never })).to.throw(/--modality video is not one of image, audio, text/);
+  it('rejects bad options with one sentence', async () => {
+    await expectRejection(benchCompare({ threshold: 1.5 }), /--threshold is 1.5; give an accuracy between 0 and 1/);
+    await expectRejection(benchCompare({ probeEvery: 0 }), /--probe-every is 0; it must be a positive integer/);
+    await expectRejection(benchCompare({ maxSeconds: -1 }), /--max-seconds is -1; it must be a positive number of seconds/);
+    await expectRejection(benchCompare({ algos: ['v3' as never] }), /--compare lists "v3"; use v1, v2 or v1,v2/);
+    await expectRejection(benchCompare({ algos: [] }), /--compare is empty/);
+    await expectRejection(benchCompare({ modality: 'video' as never }), /--modality video is not one of image, audio, text/);
   });
 
-  it('runs on speech with the speech default threshold and whole-split probes', function () {
+  it('runs on speech with the speech default threshold and whole-split probes', async function () {
     this.timeout(300_000);
-    const r = benchCompare({ modality: 'audio', preset: 'tiny', algos: ['v2'], seed: 0, probeEvery: 1, maxUpdates: 1, overrides: { batchSize: 2 } });
+    const r = await benchCompare({ modality: 'audio', preset: 'tiny', algos: ['v2'], seed: 0, probeEvery: 1, maxUpdates: 1, overrides: { batchSize: 2 } });
     expect(r.threshold).to.equal(defaultBenchThreshold('audio'));
     expect(r.threshold).to.equal(0.5);
     const a = r.v2!;
@@ -67,7 +71,7 @@ describe('benchCompare (v1 vs v2 on images)', () => {
     expect(a.initial_accuracy).to.equal(a.probes[0].accuracy);
   });
 
-  it('probes on a seeded subset of the train split', () => {
+  it('probes on a seeded subset of the train split', async () => {
     const { train } = loadFashionMnist();
     const a = subsetImages(train, 50, 1);
     const b = subsetImages(train, 50, 1);

@@ -225,6 +225,7 @@ describe('train/adamw: AdamW', () => {
     expect(state.stepCount).to.equal(3);
     expect(state.tensors.get('step.w')!.dataSync()[0]).to.equal(3);
     expect(state.tensors.get('step.b')!.dataSync()[0]).to.equal(2);
+    expect([...state.steps!]).to.deep.equal([['w', 3], ['b', 2]]);
 
     const [wb, bb] = make([Array.from(wa.dataSync()), Array.from(ba.dataSync())]);
     const b = new AdamW([['w', wb], ['b', bb]], options, defaultNoDecay());

@@ -106,13 +106,13 @@ describe('train/safetensors: safetensors IO', () => {
     }
   });
 
-  it('saves and loads tfjs tensors (float32, int32, bool as int32) without leaking', () => {
+  it('saves and loads tfjs tensors (float32, int32, bool as int32) without leaking', async () => {
     const file = path.join(dir, 'tf.safetensors');
     const tensors = new Map<string, tf.Tensor>([
       ['w', tf.tensor2d([[1.5, -2], [3, 4.25]])], ['ids', tf.tensor1d([5, 6, 7], 'int32')], ['keep', tf.tensor1d([true, false, true], 'bool')],
     ]);
     const before = tf.memory().numTensors;
-    saveSafetensors(file, tensors, { stepCount: '12' });
+    await saveSafetensors(file, tensors, { stepCount: '12' });
     expect(tf.memory().numTensors).to.equal(before);
     const loaded = loadSafetensors(file);
     expect(loaded.metadata).to.deep.equal({ stepCount: '12' });

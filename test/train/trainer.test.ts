@@ -83,13 +83,13 @@ describe('Trainer', function () {
     [setup, fresh.setup].forEach((s) => s.objective.dispose());
   });
 
-  it('leaks no tensors across updates', () => {
+  it('leaks no tensors across updates', async () => {
     const { setup, trainer } = makeTrainer({ steps: 6 });
-    trainer.step();
-    trainer.step();
+    await trainer.step();
+    await trainer.step();
     const counts: number[] = [];
     for (let i = 0; i < 4; i++) {
-      trainer.step();
+      await trainer.step();
       counts.push(tf.memory().numTensors);
     }
     expect(new Set(counts).size, `tensor counts ${counts}`).to.equal(1);

@@ -10,7 +10,7 @@ import * as path from 'path';
 import { expect } from 'chai';
 import { fileErrorMessage, makeDir, withFile } from '../../src/util/io-error';
 import { writeFileAtomic } from '../../src/util/atomic-write';
-import { saveSafetensors } from '../../src/train/safetensors';
+import { writeSafetensors } from '../../src/train/safetensors';
 import { writeRunReport } from '../../src/viz/report';
 
 const errno = (code: string) => Object.assign(new Error(`${code}: syscall failed`), { code });
@@ -60,7 +60,7 @@ describe('io-error', () => {
     const file = path.join(dir, 'plain');
     fs.writeFileSync(file, 'x');
     expect(() => makeDir(path.join(file, 'run'))).to.throw(`cannot create the folder ${path.join(file, 'run')}: a part of the path is a file, not a folder (ENOTDIR); ${file} is a file`);
-    expect(() => saveSafetensors(path.join(file, 'c.safetensors'), new Map())).to.throw(/^cannot write the safetensors file .*\(ENOTDIR\); .*any previous file there is unchanged\.$/);
+    expect(() => writeSafetensors(path.join(file, 'c.safetensors'), new Map())).to.throw(/^cannot write the safetensors file .*\(ENOTDIR\); .*any previous file there is unchanged\.$/);
     makeDir(path.join(dir, 'a', 'b', 'c'));
     expect(fs.statSync(path.join(dir, 'a', 'b', 'c')).isDirectory()).to.equal(true);
     makeDir(path.join(dir, 'a', 'b', 'c')); // exists already: no error

@@ -5,8 +5,7 @@ import * as path from 'path';
 import { spawnSync } from 'child_process';
 import { expect } from 'chai';
 import { removeStaleTempFiles, tempFileWriter } from '../../src/util/stale-temp';
-import { saveSafetensors } from '../../src/train/safetensors';
-import * as tf from '@tensorflow/tfjs';
+import { writeSafetensors } from '../../src/train/safetensors';
 import { pretrain } from '../../src/run/pretrain';
 
 /** The id of a process that has exited. */
@@ -41,16 +40,14 @@ describe('stale temporary files', function () {
   it('a checkpoint write killed before its rename leaves a temporary file that the next pretrain start removes and reports', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd2v-stale-run-'));
     // the real writer, stopped between the synced temporary file and the rename (as a kill there would)
-    const t = tf.ones([2]);
     let left = '';
-    expect(() => saveSafetensors(path.join(dir, 'checkpoint.safetensors'), new Map([['w', t]]), undefined, {
+    expect(() => writeSafetensors(path.join(dir, 'checkpoint.safetensors'), new Map([['w', { data: new Float32Array(2), shape: [2] }]]), undefined, {
       beforeRename: (tmp) => {
         left = `${tmp.replace(/\.tmp-\d+$/, '')}.tmp-${deadPid()}`;
         fs.copyFileSync(tmp, left);
         throw new Error('killed');
       },
     })).to.throw(/killed/);
-    t.dispose();
     expect(fs.existsSync(left)).to.equal(true);
     const warnings: string[] = [];
     const summary = await pretrain({

@@ -27,6 +27,7 @@ import { Dropout } from '../../nn/dropout';
 import { TransformerEncoder } from '../../nn/transformer-encoder';
 import { EncoderInputs, EncoderResult, MaskedEncoder } from '../../data2vec/encoder-contract';
 import { Rng } from '../../util/rng';
+import { BlockOutput } from '../../nn/transformer-block';
 import { ConvFeatureExtractor, ConvLayerSpec } from './feature-extractor';
 import { PositionalConv, PositionalConvOptions } from './positional-conv';
 
@@ -82,6 +83,15 @@ export class FeatureProjection extends Module {
   }
 }
 
+/** Every stage of the speech encoder (HF `extract_features`, `hidden_states`). */
+export interface AudioEncoderStates {
+  /** CNN features after the projection's LayerNorm, before the projection [B, T, C] (HF `extract_features`). */
+  extractFeatures?: tf.Tensor;
+  /** The input to the first block (after pos conv, LayerNorm, dropout), then each block's output: depth + 1 tensors [B, T, D]. */
+  hidden: tf.Tensor[];
+  layers: BlockOutput[];
+}
+
 /** What the EMA teacher shares with (copies from) the student in data2vec 1.0 speech (spec §4.2, `ema_layers_only`). */
 export const AUDIO_V1_SHARED_PREFIXES: readonly string[] = Object.freeze([
   'feature_extractor', 'feature_projection', 'masked_spec_embed', 'encoder.pos_conv_embed',
@@ -123,9 +133,14 @@ export class AudioEncoderV1 extends Module implements MaskedEncoder {
     return this.featureExtractor.outputLength(samples);
   }
 
-  /** Projected CNN features [B, T, D] before masking (fairseq `pre_encoder_features`). */
-  localFeatures(waveform: tf.Tensor): tf.Tensor {
-    return this.featureProjection.forward(this.featureExtractor.forward(waveform));
+  /**
+   * Projected CNN features [B, T, D] before masking (fairseq `pre_encoder_features`);
+   * `onExtract` receives the features after the projection's LayerNorm (HF `extract_features`).
+   */
+  localFeatures(waveform: tf.Tensor, onExtract?: (extractFeatures: tf.Tensor) => void): tf.Tensor {
+    const extract = this.featureProjection.layerNorm.forward(this.featureExtractor.forward(waveform));
+    onExtract?.(extract);
+    return this.featureProjection.projection.forward(extract);
   }
 
   /**
@@ -133,6 +148,12 @@ export class AudioEncoderV1 extends Module implements MaskedEncoder {
    * `outputLength(L)`) replaces masked frames by the mask embedding.
    */
   forward(waveform: tf.Tensor, inputs: EncoderInputs = {}): EncoderResult {
+    const s = this.forwardStates(waveform, inputs);
+    return { out: s.hidden[s.hidden.length - 1], layers: s.layers };
+  }
+
+  /** The forward pass with every stage (see {@link AudioEncoderStates}); same inputs as `forward`. */
+  forwardStates(waveform: tf.Tensor, inputs: EncoderInputs = {}): AudioEncoderStates {
     if (inputs.padMask) {
       throw new Error('the speech encoder takes unpadded batches; crop every clip to the shortest one (collateAudio) or encode clips one at a time.');
     }
@@ -143,11 +164,12 @@ export class AudioEncoderV1 extends Module implements MaskedEncoder {
         throw new Error(`the mask has shape [${inputs.mask.shape}] but ${samples} samples give [${b}, ${t}] frames; build it with outputLength(samples) frames per row.`);
       }
     }
-    let x = this.dropoutInput.forward(this.localFeatures(waveform));
+    let extractFeatures: tf.Tensor | undefined;
+    let x = this.dropoutInput.forward(this.localFeatures(waveform, (e) => { extractFeatures = e; }));
     if (inputs.mask) x = this.maskEmb.forward(x, inputs.mask);
     x = tf.add(x, this.posConv.forward(x));
     x = this.dropout.forward(this.layerNorm.forward(x));
     const enc = this.blocks.forward(x);
-    return { out: enc.out, layers: enc.layers };
+    return { extractFeatures, hidden: [x, ...enc.layers.map((l) => l.out)], layers: enc.layers };
   }
 }

@@ -67,12 +67,12 @@ export interface AudioV1Config extends BaseRunConfig {
 }
 
 /** fairseq LibriSpeech settings: clips under 2 s dropped, none dropped for length (an hour is the cap here), batches cropped at 20 s. */
-const SPEECH_CORPUS: AudioDataConfig = { minSamples: 32000, maxSamples: 3600 * 16000, maxSampleSize: 320000, batching: 'by-length' };
+export const LIBRISPEECH_AUDIO: AudioDataConfig = { minSamples: 32000, maxSamples: 3600 * 16000, maxSampleSize: 320000, batching: 'by-length' };
 
 /** `base`: the paper's model and recipe (`base_librispeech.yaml`). */
 const base = (): AudioV1Config => ({
   modality: 'audio', algo: 'v1', preset: 'base', seed: 0,
-  audio: SPEECH_CORPUS,
+  audio: LIBRISPEECH_AUDIO,
   model: {
     convLayers: WAV2VEC2_CONV_LAYERS.map((l) => [...l] as ConvLayerSpec), convBias: false, dim: 768, depth: 12, heads: 12, ffnDim: 4 * 768,
     posConv: { width: 95, depth: 5, groups: 16 },

@@ -35,7 +35,7 @@
  */
 import { AudioEncoderV2Config, AUDIO_V2_SHARED_PREFIXES } from './encoder-v2';
 import { ConvLayerSpec, convLayersWithChannels, WAV2VEC2_CONV_LAYERS } from './feature-extractor';
-import { AudioDataConfig } from './presets-v1';
+import { AudioDataConfig, LIBRISPEECH_AUDIO } from './presets-v1';
 import { BLOCK_MASK_1D_DEFAULTS, BlockMask1dOptions } from '../../masking/block-mask-1d';
 import { ConvDecoderConfig } from '../../nn/decoders';
 import { Data2VecV2Config } from '../../data2vec/data2vec-v2';
@@ -56,13 +56,10 @@ export interface AudioV2Config extends BaseRunConfig {
   data2vec: Data2VecV2Config;
 }
 
-/** fairseq LibriSpeech settings (as the v1 presets): clips under 2 s dropped, batches cropped at 20 s. */
-const SPEECH_CORPUS: AudioDataConfig = { minSamples: 32000, maxSamples: 3600 * 16000, maxSampleSize: 320000, batching: 'by-length' };
-
 /** `base`: fairseq `base_audio_only_task.yaml`. */
 const base = (): AudioV2Config => ({
   modality: 'audio', algo: 'v2', preset: 'base', seed: 0,
-  audio: SPEECH_CORPUS,
+  audio: LIBRISPEECH_AUDIO,
   model: {
     convLayers: WAV2VEC2_CONV_LAYERS.map((l) => [...l] as ConvLayerSpec), dim: 768, heads: 12, mlpRatio: 4, depth: 12, prenetDepth: 0,
     posConv: { width: 95, depth: 5, groups: 16 },

@@ -11,15 +11,14 @@ import * as tf from '@tensorflow/tfjs';
 import { RecipeData } from '../recipe';
 import { defineRecipe, v1Model } from '../define-recipe';
 import { AudioClip, AudioDataset, loadAudioDataset, summarizeSkipped } from '../../data/audio-dataset';
-import { AudioBatch, collateAudio, collateCentreCrop } from '../../data/audio-batch';
+import { collateCentreCrop } from '../../data/audio-batch';
 import { MODEL_SAMPLE_RATE } from '../../data/wav';
-import { spanMask1d } from '../../masking/span-mask-1d';
-import { Data2VecV1, V1Batch } from '../../data2vec/data2vec-v1';
+import { Data2VecV1 } from '../../data2vec/data2vec-v1';
 import { meanPooledFeatures } from '../../eval/pooled-features';
 import { LabelledFeatures } from '../../eval/features';
 import { Rng } from '../../util/rng';
+import { audioV1Batches } from './batches';
 import { AudioEncoderV1 } from './encoder-v1';
-import { audioBatchPlan } from './length-batches';
 import { AUDIO_V1_PRESETS, AudioV1Config } from './presets-v1';
 
 /** Loaded clips and what the probe needs. */
@@ -46,23 +45,13 @@ export function loadAudioData(config: Pick<AudioV1Config, 'data' | 'audio' | 'se
   };
 }
 
-/**
- * Micro-batch (update, micro) of a speech run: the clips the size-ordered plan picks,
- * cropped to the shortest and normalised (`collateAudio`, drawn with `rng`).
- */
-export function audioMicroBatches(config: Pick<AudioV1Config, 'audio' | 'seed' | 'trainer'>, clips: readonly AudioClip[]): (update: number, micro: number, rng: Rng) => AudioBatch {
-  const { batchSize, accumulation } = config.trainer;
-  const plan = audioBatchPlan(clips.map((c) => c.samples.length), batchSize, config.audio.batching, config.seed);
-  return (update, micro, rng) => collateAudio(plan(update * accumulation + micro).map((i) => clips[i]), rng, { maxSampleSize: config.audio.maxSampleSize });
-}
-
 /** Any speech encoder that maps a waveform batch [1, L] to outputs [1, T, D] (v1 and v2). */
 export interface WaveformEncoder {
   forward(waveform: tf.Tensor): { out: tf.Tensor };
 }
 
 /** Mean-pooled final outputs of each clip, encoded whole (no crop below the cap, no padding, no mask). */
-export function audioClipFeatures(encoder: WaveformEncoder, clips: readonly AudioClip[], maxSampleSize: number, onProgress?: (done: number, total: number) => void): LabelledFeatures {
+export function audioClipFeatures(encoder: WaveformEncoder, clips: readonly AudioClip[], maxSampleSize: number, onProgress?: (done: number, total: number) => void): Promise<LabelledFeatures> {
   const labels = Int32Array.from(clips, (c) => c.label);
   return meanPooledFeatures(clips.length, labels, 1, ([i]) => {
     const b = collateCentreCrop([clips[i]], { maxSampleSize });
@@ -77,16 +66,6 @@ export const audioV1Recipe = defineRecipe({
   presets: AUDIO_V1_PRESETS,
   loadData: loadAudioData,
   model: v1Model((config: AudioV1Config, rng: Rng) => new AudioEncoderV1(config.model, rng)),
-  batches(config: AudioV1Config, data: AudioData, model: Data2VecV1<AudioEncoderV1>) {
-    const collate = audioMicroBatches(config, data.dataset.train);
-    return (update, micro, rng): V1Batch => {
-      const batch = collate(update, micro, rng);
-      const frames = model.encoder.outputLength(batch.length);
-      const m = spanMask1d({ batch: batch.batch, length: frames }, rng, config.masking);
-      const waveform = tf.tensor2d(batch.waveforms, [batch.batch, batch.length]);
-      const mask = tf.tensor2d(Float32Array.from(m.data), [batch.batch, frames]);
-      return { studentInput: waveform, teacherInput: waveform, mask, lossMask: mask };
-    };
-  },
+  batches: (config: AudioV1Config, data: AudioData, model: Data2VecV1<AudioEncoderV1>) => audioV1Batches(config, data.dataset.train, model.encoder),
   features: (encoder, config, data, split, onProgress) => audioClipFeatures(encoder as AudioEncoderV1, data.dataset[split], config.audio.maxSampleSize, onProgress),
 });

@@ -13,17 +13,14 @@
  * directly, so every row has exactly the same count (what `make_maskinfo` assumes);
  * the masks are i.i.d. random either way.
  */
-import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../util/rng';
 import { defineRecipe, v2Model } from '../define-recipe';
-import { blockMask1d } from '../../masking/block-mask-1d';
-import { cloneMasks } from '../../masking/multi-mask';
-import { Data2VecV2, V2Batch } from '../../data2vec/data2vec-v2';
-import { makeMaskInfo } from '../../data2vec/v2-mask-info';
+import { Data2VecV2 } from '../../data2vec/data2vec-v2';
 import { V2Backbone } from '../../data2vec/v2-backbone';
 import { Decoder1d } from '../../nn/decoder-1d';
 import { AudioEncoderV2, audioBackboneV2 } from './encoder-v2';
-import { AudioData, audioClipFeatures, audioMicroBatches, loadAudioData } from './recipe-v1';
+import { AudioData, audioClipFeatures, loadAudioData } from './recipe-v1';
+import { audioV2Batches } from './batches';
 import { AUDIO_V2_PRESETS, AudioV2Config } from './presets-v2';
 
 /** `--modality audio --algo v2`: presets tiny, small, base (see `presets-v2.ts`). */
@@ -36,16 +33,7 @@ export const audioV2Recipe = defineRecipe({
     (config: AudioV2Config, rng: Rng) => audioBackboneV2(config.model, rng),
     (config: AudioV2Config, rng: Rng) => new Decoder1d(config.decoder, config.model.dim, rng),
   ),
-  batches(config: AudioV2Config, data: AudioData, model: Data2VecV2<AudioEncoderV2, Decoder1d>) {
-    const collate = audioMicroBatches(config, data.dataset.train);
-    const { clones } = config.data2vec;
-    return (update, micro, rng): V2Batch => {
-      const batch = collate(update, micro, rng);
-      const frames = model.encoder.modality.outputLength(batch.length);
-      const masks = cloneMasks(batch.batch, clones, (m, r) => blockMask1d({ batch: m, length: frames }, r, config.masking), rng);
-      return { input: tf.tensor2d(batch.waveforms, [batch.batch, batch.length]), mask: makeMaskInfo(masks, clones) };
-    };
-  },
+  batches: (config: AudioV2Config, data: AudioData, model: Data2VecV2<AudioEncoderV2, Decoder1d>) => audioV2Batches(config, data.dataset.train, model.encoder.modality),
   features: (encoder, config, data, split, onProgress) => audioClipFeatures(encoder as V2Backbone<AudioEncoderV2>, data.dataset[split], config.audio.maxSampleSize, onProgress),
 });
 

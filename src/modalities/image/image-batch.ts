@@ -4,7 +4,6 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ImageDataset } from '../../data/image-dataset';
-import { batchStart, sampleIndices } from '../../data/batch-order';
 import { Rng } from '../../util/rng';
 import { AugmentConfig, augmentImage } from './augment';
 
@@ -31,18 +30,3 @@ export function imageBatch(ds: ImageDataset, indices: readonly number[], norm: N
   return tf.tensor4d(out, [indices.length, h, w, c]);
 }
 
-/**
- * The augmented training images of micro-batch (update, micro): `trainer.batchSize`
- * images in the run's seeded order (`${seed}:order`), augmented with `rng`.
- */
-export function sampledImageBatch(
-  ds: ImageDataset,
-  update: number,
-  micro: number,
-  config: { seed: number; normalize: Normalization; augment: AugmentConfig; trainer: { batchSize: number; accumulation: number } },
-  rng: Rng,
-): tf.Tensor4D {
-  const { batchSize, accumulation } = config.trainer;
-  const idx = sampleIndices(ds.n, batchStart(update, micro, batchSize, accumulation), batchSize, `${config.seed}:order`);
-  return imageBatch(ds, idx, config.normalize, config.augment, rng);
-}

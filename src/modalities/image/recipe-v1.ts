@@ -9,10 +9,11 @@ import { RecipeData } from '../recipe';
 import { Rng } from '../../util/rng';
 import { defineRecipe, v1Model } from '../define-recipe';
 import { ImageDataset, loadFashionMnist } from '../../data/image-dataset';
-import { blockMask2d } from '../../masking/block-mask-2d';
-import { Data2VecV1, V1Batch } from '../../data2vec/data2vec-v1';
+import { Data2VecV1 } from '../../data2vec/data2vec-v1';
 import { ImageEncoderV1 } from './encoder-v1';
-import { imageBatch, sampledImageBatch } from './image-batch';
+import { imageBatch } from './image-batch';
+import { imageV1Batches } from './batches';
+import { imageProbeSubset } from './probe-subset';
 import { IMAGE_V1_PRESETS, ImageV1Config } from './presets-v1';
 import { LabelledFeatures } from '../../eval/features';
 import { meanPooledFeatures } from '../../eval/pooled-features';
@@ -53,7 +54,7 @@ export function rawPixelFeatures(ds: ImageDataset, norm: { mean: number[]; std: 
 }
 
 /** Mean-pooled final outputs of an image encoder (v1 or v2) over a split, unaugmented. */
-export function imageFeatures(encoder: { forward(x: tf.Tensor4D): { out: tf.Tensor } }, config: { normalize: ImageV1Config['normalize']; evalBatchSize: number }, data: ImageData, split: 'train' | 'test', onProgress?: (done: number, total: number) => void): LabelledFeatures {
+export function imageFeatures(encoder: { forward(x: tf.Tensor4D): { out: tf.Tensor } }, config: { normalize: ImageV1Config['normalize']; evalBatchSize: number }, data: ImageData, split: 'train' | 'test', onProgress?: (done: number, total: number) => void): Promise<LabelledFeatures> {
   const ds = split === 'train' ? data.train : data.test;
   return meanPooledFeatures(ds.n, ds.labels, config.evalBatchSize, (idx) => encoder.forward(imageBatch(ds, idx, config.normalize)).out, onProgress);
 }
@@ -66,16 +67,8 @@ export const imageV1Recipe = defineRecipe({
   loadData: loadImageData,
   check: checkImageShape,
   model: v1Model((config: ImageV1Config, rng: Rng) => new ImageEncoderV1(config.model, rng)),
-  batches(config: ImageV1Config, data: ImageData, model: Data2VecV1<ImageEncoderV1>) {
-    const [gh, gw] = model.encoder.grid;
-    const { batchSize } = config.trainer;
-    return (update, micro, rng): V1Batch => {
-      const images = sampledImageBatch(data.train, update, micro, config, rng);
-      const m = blockMask2d({ batch: batchSize, height: gh, width: gw }, rng, config.masking);
-      const mask = tf.tensor2d(Float32Array.from(m.data), [batchSize, gh * gw]);
-      return { studentInput: images, teacherInput: images, mask, lossMask: mask };
-    };
-  },
+  batches: (config: ImageV1Config, data: ImageData, model: Data2VecV1<ImageEncoderV1>) => imageV1Batches(config, data.train, model.encoder.grid),
   features: (encoder, config, data, split, onProgress) => imageFeatures(encoder as ImageEncoderV1, config, data, split, onProgress),
   rawFeatures: (config, data, split) => rawPixelFeatures(split === 'train' ? data.train : data.test, config.normalize),
+  probeSubset: imageProbeSubset,
 });

@@ -7,14 +7,12 @@
  */
 import { Rng } from '../../util/rng';
 import { defineRecipe, v2Model } from '../define-recipe';
-import { inverseBlockMask2d } from '../../masking/inverse-block-mask-2d';
-import { cloneMasks } from '../../masking/multi-mask';
-import { Data2VecV2, V2Batch } from '../../data2vec/data2vec-v2';
-import { makeMaskInfo } from '../../data2vec/v2-mask-info';
+import { Data2VecV2 } from '../../data2vec/data2vec-v2';
 import { V2Backbone } from '../../data2vec/v2-backbone';
 import { Decoder2d } from '../../nn/decoder-2d';
 import { ImageEncoderV2, imageBackboneV2 } from './encoder-v2';
-import { sampledImageBatch } from './image-batch';
+import { imageV2Batches } from './batches';
+import { imageProbeSubset } from './probe-subset';
 import { IMAGE_V2_PRESETS, ImageV2Config } from './presets-v2';
 import { ImageData, checkImageShape, imageFeatures, loadImageData, rawPixelFeatures } from './recipe-v1';
 
@@ -35,18 +33,10 @@ export const imageV2Recipe = defineRecipe({
     (config: ImageV2Config, rng: Rng) => imageBackboneV2(config.model, rng),
     (config: ImageV2Config, rng: Rng) => new Decoder2d(config.decoder, config.model.dim, grid(config), rng),
   ),
-  batches(config: ImageV2Config, data: ImageData, model: Data2VecV2<ImageEncoderV2, Decoder2d>) {
-    const [gh, gw] = model.encoder.modality.grid;
-    const { batchSize } = config.trainer;
-    const clones = config.data2vec.clones;
-    return (update, micro, rng): V2Batch => {
-      const input = sampledImageBatch(data.train, update, micro, config, rng);
-      const masks = cloneMasks(batchSize, clones, (m, r) => inverseBlockMask2d({ batch: m, height: gh, width: gw }, r, config.masking), rng);
-      return { input, mask: makeMaskInfo(masks, clones) };
-    };
-  },
+  batches: (config: ImageV2Config, data: ImageData, model: Data2VecV2<ImageEncoderV2, Decoder2d>) => imageV2Batches(config, data.train, model.encoder.modality.grid),
   features: (encoder, config, data, split, onProgress) => imageFeatures(encoder as V2Backbone<ImageEncoderV2>, config, data, split, onProgress),
   rawFeatures: (config, data, split) => rawPixelFeatures(split === 'train' ? data.train : data.test, config.normalize),
+  probeSubset: imageProbeSubset,
 });
 
 /** The v2 image model of a config (random init from `config.seed`). */

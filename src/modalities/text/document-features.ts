@@ -15,18 +15,18 @@ import { TextData, requireLabels } from './text-data';
 export type TokenEncoder = (tokens: tf.Tensor2D, paddingMask: tf.Tensor2D) => tf.Tensor;
 
 /** Mean-pooled features of every document of a split (see the file header). */
-export function documentFeatures(
+export async function documentFeatures(
   encode: TokenEncoder,
   data: TextData,
   split: 'train' | 'test',
   options: { maxLength: number; batchSize: number },
   onProgress?: (done: number, total: number) => void,
-): LabelledFeatures {
+): Promise<LabelledFeatures> {
   const labels = requireLabels(data, split);
   const { specials } = data.tokenizer;
   const rows = data[split].ids.map((ids) => wrapDocument(ids, specials, options.maxLength));
   const order = rows.map((_, i) => i).sort((a, b) => rows[a].length - rows[b].length || a - b);
-  const sorted = meanPooledFeatures(rows.length, Int32Array.from(order, (i) => labels[i]), options.batchSize, (idx) => {
+  const sorted = await meanPooledFeatures(rows.length, Int32Array.from(order, (i) => labels[i]), options.batchSize, (idx) => {
     const t = tokenBatchToTensors(collateSequences(idx.map((k) => rows[order[k]]), specials.pad));
     return { out: encode(t.tokens, t.paddingMask), padMask: t.paddingMask };
   }, onProgress);

@@ -8,6 +8,9 @@
  * (`fc_results`), the data2vec target (§3.1). Init is `init_bert_params`: N(0, 0.02)
  * for linear and embedding weights, zero biases, zero padding rows.
  *
+ * HF RoBERTa layout options: a token type table (`typeVocabSize`) and the pooler
+ * (`pooler`: tanh(dense(first token)), HF `pooler.dense`).
+ *
  * The v1 student sees `<mask>` ids in place (spec §2.5): the mask embedding is the
  * vocabulary's last row. `inputs.mask`, if given, writes `<mask>` at those positions.
  */
@@ -17,6 +20,8 @@ import { TransformerEncoder } from '../../nn/transformer-encoder';
 import { EncoderInputs, EncoderResult, MaskedEncoder } from '../../data2vec/encoder-contract';
 import { Rng } from '../../util/rng';
 import { TextEmbeddings } from './text-embeddings';
+import { Linear } from '../../nn/linear';
+import { BlockOutput } from '../../nn/transformer-block';
 
 export interface TextEncoderV1Config {
   /** Number of token ids, specials and `<mask>` included (the tokenizer's `vocabSize`). */
@@ -40,6 +45,20 @@ export interface TextEncoderV1Config {
   layerdrop: number;
   /** LayerNorm eps (1e-5). */
   eps: number;
+  /** Rows of the token type table (HF `type_vocab_size`); absent or 0: none. */
+  typeVocabSize?: number;
+  /** The HF pooler, tanh(dense(first token)); default false. */
+  pooler?: boolean;
+}
+
+/** Every stage's tokens (HF `hidden_states`), the pooled output and the padding mask used. */
+export interface TextEncoderStates {
+  /** The embeddings, then each block's output: depth + 1 tensors [B, T, D]. */
+  hidden: tf.Tensor[];
+  layers: BlockOutput[];
+  /** tanh(dense(first token)) [B, D] when the encoder has the pooler. */
+  pooled?: tf.Tensor;
+  padMask: tf.Tensor;
 }
 
 export class TextEncoderV1 extends Module implements MaskedEncoder {
@@ -47,6 +66,7 @@ export class TextEncoderV1 extends Module implements MaskedEncoder {
   readonly depth: number;
   readonly embeddings: TextEmbeddings;
   readonly encoder: TransformerEncoder;
+  readonly poolerDense: Linear | undefined;
 
   constructor(readonly config: TextEncoderV1Config, rng: Rng) {
     super();
@@ -57,13 +77,14 @@ export class TextEncoderV1 extends Module implements MaskedEncoder {
     this.dim = dim;
     this.depth = depth;
     this.embeddings = this.addChild('embeddings', new TextEmbeddings({
-      vocabSize, dim, padIdx, maxPositions: config.maxPositions, dropout: config.dropout, eps: config.eps,
+      vocabSize, dim, padIdx, maxPositions: config.maxPositions, dropout: config.dropout, eps: config.eps, typeVocabSize: config.typeVocabSize,
     }, rng));
     this.encoder = this.addChild('encoder', new TransformerEncoder({
       depth, dim, heads, mlpRatio: ffnDim / dim, norm: 'post', eps: config.eps, qkvBias: 'all',
       dropout: config.dropout, attnDropout: config.attnDropout, activationDropout: config.activationDropout,
       layerdrop: config.layerdrop, init: { kind: 'normal', std: 0.02 },
     }, rng));
+    if (config.pooler) this.poolerDense = this.addChild('pooler.dense', new Linear(dim, dim, rng, { init: { kind: 'normal', std: 0.02 } }));
   }
 
   /** Id of `<mask>` (the last row of the vocabulary). */
@@ -76,6 +97,12 @@ export class TextEncoderV1 extends Module implements MaskedEncoder {
    * padding mask used (1 = pad): `tokens == <pad>`, joined with `inputs.padMask` if given.
    */
   forward(tokens: tf.Tensor, inputs: EncoderInputs = {}): EncoderResult {
+    const s = this.forwardStates(tokens, inputs);
+    return { out: s.hidden[s.hidden.length - 1], layers: s.layers, padMask: s.padMask };
+  }
+
+  /** The forward pass with every stage's tokens and the pooled output; `typeIds` [B, T] picks token types. */
+  forwardStates(tokens: tf.Tensor, inputs: EncoderInputs = {}, typeIds?: tf.Tensor): TextEncoderStates {
     let ids = tokens.dtype === 'int32' ? tokens : tf.cast(tokens, 'int32');
     if (inputs.mask) {
       const m = tf.cast(inputs.mask, 'int32');
@@ -83,8 +110,10 @@ export class TextEncoderV1 extends Module implements MaskedEncoder {
     }
     let padMask = tf.cast(tf.equal(ids, this.config.padIdx), 'float32');
     if (inputs.padMask) padMask = tf.maximum(padMask, inputs.padMask);
-    const x = this.embeddings.forward(ids, padMask);
+    const x = this.embeddings.forward(ids, padMask, typeIds);
     const enc = this.encoder.forward(x, { keyPadding: padMask });
-    return { out: enc.out, layers: enc.layers, padMask };
+    const [b, , d] = enc.out.shape;
+    const pooled = this.poolerDense ? tf.tanh(this.poolerDense.forward(enc.out.slice([0, 0, 0], [b, 1, d]).reshape([b, d]))) : undefined;
+    return { hidden: [x, ...enc.layers.map((l) => l.out)], layers: enc.layers, pooled, padMask };
   }
 }

@@ -30,6 +30,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Module } from '../../nn/module';
 import { gatherTokens } from '../../nn/gather-tokens';
+import { hostInt32 } from '../../nn/host-copy';
 import { V2BlockConfig, pickV2BlockConfig } from '../../data2vec/v2-context-encoder';
 import { ContextOutput, V2Backbone, V2ModalityEncoder } from '../../data2vec/v2-backbone';
 import { MaskInfo } from '../../data2vec/v2-mask-info';
@@ -120,7 +121,7 @@ export class TextEncoderV2 extends Module implements V2ModalityEncoder {
   localFeatures(tokens: tf.Tensor): tf.Tensor {
     if (tokens.rank !== 2) throw new Error(`the text encoder takes token ids [batch, length], got shape [${tokens.shape}].`);
     const [b, t] = tokens.shape as [number, number];
-    const hostIds = tokens.dataSync();
+    const hostIds = hostInt32(tokens, 'text encoder token ids');
     const pad = new Float32Array(hostIds.length);
     for (let i = 0; i < pad.length; i++) pad[i] = hostIds[i] === this.config.padIdx ? 1 : 0;
     const x = tf.tidy(() => {

@@ -55,7 +55,7 @@ export interface TextV1Config extends BaseRunConfig {
 }
 
 /** Ids of the 4,096-id WordNet BPE, the 8,192-id one, and GPT-2's BPE with the five specials. */
-const VOCAB = { wordnet4k: 4096, wordnet8k: 8192, gpt2: 50261 } as const;
+export const TEXT_VOCAB_SIZES = { wordnet4k: 4096, wordnet8k: 8192, gpt2: 50261 } as const;
 
 const BERT_MASKING: TextMaskingConfig = { ...BERT_MASK_DEFAULTS, lossPositions: 'maskReplaced' };
 const SPAN_MASKING: TextMaskingConfig = { ...SPAN_TEXT_MASK_DEFAULTS, lossPositions: 'maskReplaced' };
@@ -68,7 +68,7 @@ const base = (): TextV1Config => ({
   masking: BERT_MASKING,
   teacherInput: 'unmasked',
   model: {
-    vocabSize: VOCAB.gpt2, padIdx: 1, dim: 768, depth: 12, heads: 12, ffnDim: 4 * 768, maxPositions: 512,
+    vocabSize: TEXT_VOCAB_SIZES.gpt2, padIdx: 1, dim: 768, depth: 12, heads: 12, ffnDim: 4 * 768, maxPositions: 512,
     dropout: 0.1, attnDropout: 0.1, activationDropout: 0, layerdrop: 0, eps: 1e-5,
   },
   data2vec: {
@@ -101,9 +101,9 @@ const cosine = (peakLr: number): ScheduleSpec => ({ kind: 'cosine', peakLr, warm
 /** `tiny`: 240 updates of 64 glosses on the 4,096-id WordNet BPE (see the file header). */
 const tiny = (): TextV1Config => variant(base(), {
   preset: 'tiny',
-  tokenizer: { name: 'wordnet-bpe', vocabSize: VOCAB.wordnet4k },
+  tokenizer: { name: 'wordnet-bpe', vocabSize: TEXT_VOCAB_SIZES.wordnet4k },
   sequences: { packing: 'documents', maxLength: 64 },
-  model: { vocabSize: VOCAB.wordnet4k, dim: 128, depth: 4, heads: 4, ffnDim: 4 * 128, maxPositions: 64 },
+  model: { vocabSize: TEXT_VOCAB_SIZES.wordnet4k, dim: 128, depth: 4, heads: 4, ffnDim: 4 * 128, maxPositions: 64 },
   // K = 10 of 12 in base; the same share (rounded) for other depths
   data2vec: { targets: { topK: 3 }, ema: { tauStart: 0.99, tauEnd: 0.999 } },
   fractions: { warmup: 0.1, emaEnd: 1, checkpointEvery: 50 / 240, collapseAfter: 0.5 },
@@ -117,9 +117,9 @@ export const TEXT_V1_PRESETS: Record<string, () => TextV1Config> = {
   'tiny-released': () => resolveRunFractions(variant(tiny(), { preset: 'tiny-released', masking: SPAN_MASKING, teacherInput: 'selectedOnly' })),
   small: () => resolveRunFractions(variant(base(), {
     preset: 'small',
-    tokenizer: { name: 'wordnet-bpe', vocabSize: VOCAB.wordnet8k },
+    tokenizer: { name: 'wordnet-bpe', vocabSize: TEXT_VOCAB_SIZES.wordnet8k },
     sequences: { packing: 'documents', maxLength: 128 },
-    model: { vocabSize: VOCAB.wordnet8k, dim: 256, depth: 6, heads: 4, ffnDim: 4 * 256, maxPositions: 128 },
+    model: { vocabSize: TEXT_VOCAB_SIZES.wordnet8k, dim: 256, depth: 6, heads: 4, ffnDim: 4 * 256, maxPositions: 128 },
     data2vec: { targets: { topK: 5 } },
     fractions: { warmup: 0.05, hold: undefined, emaEnd: 0.5, collapseAfter: 0.25 },
     trainer: { updates: 20_000, batchSize: 128, accumulation: 1, schedule: cosine(5e-4) },

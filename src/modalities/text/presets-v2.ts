@@ -53,6 +53,7 @@ import { resolveRunFractions } from '../run-fractions';
 import { TextEncoderV2Config } from './encoder-v2';
 import { TokenizerConfig } from './text-data';
 import { SequenceConfig } from './text-rows';
+import { TEXT_VOCAB_SIZES } from './presets-v1';
 
 /** Random masking of data2vec 2.0 text (`mask_prob`, `mask_length: 1`). */
 export interface TextV2MaskingConfig {
@@ -74,9 +75,6 @@ export interface TextV2Config extends BaseRunConfig {
   evalBatchSize: number;
 }
 
-/** Ids of the 4,096-id WordNet BPE, the 8,192-id one, and GPT-2's BPE with the five specials. */
-const VOCAB = { wordnet4k: 4096, wordnet8k: 8192, gpt2: 50261 } as const;
-
 /** The reference text masking (`base_text_only_task.yaml`). */
 export const TEXT_V2_MASKING: Readonly<TextV2MaskingConfig> = Object.freeze({ maskProb: 0.48 });
 
@@ -87,7 +85,7 @@ const base = (): TextV2Config => ({
   sequences: { packing: 'blocks', maxLength: 512 },
   masking: { ...TEXT_V2_MASKING },
   model: {
-    vocabSize: VOCAB.gpt2, padIdx: 1, dim: 768, heads: 12, mlpRatio: 4, depth: 12, maxPositions: 512, eps: 1e-5,
+    vocabSize: TEXT_VOCAB_SIZES.gpt2, padIdx: 1, dim: 768, heads: 12, mlpRatio: 4, depth: 12, maxPositions: 512, eps: 1e-5,
     embedDropout: 0.1, dropout: 0.1, attnDropout: 0.1, activationDropout: 0, postMlpDropout: 0.1, layerdrop: 0,
   },
   decoder: { dim: 768, kernel: 9, layers: 5, groups: 1, residual: false, projectionLayers: 2 },
@@ -122,9 +120,9 @@ const base = (): TextV2Config => ({
 export const TEXT_V2_PRESETS: Record<string, () => TextV2Config> = {
   tiny: () => resolveRunFractions(variant(base(), {
     preset: 'tiny',
-    tokenizer: { name: 'wordnet-bpe', vocabSize: VOCAB.wordnet4k },
+    tokenizer: { name: 'wordnet-bpe', vocabSize: TEXT_VOCAB_SIZES.wordnet4k },
     sequences: { packing: 'documents', maxLength: 64 },
-    model: { vocabSize: VOCAB.wordnet4k, dim: 128, depth: 4, heads: 4, maxPositions: 64 },
+    model: { vocabSize: TEXT_VOCAB_SIZES.wordnet4k, dim: 128, depth: 4, heads: 4, maxPositions: 64 },
     decoder: { dim: 64, layers: 3 },
     data2vec: { targets: { topK: 4 }, ema: { tauStart: 0.99, tauEnd: 0.999 } },
     fractions: { warmup: 0.1, emaEnd: 1, checkpointEvery: 50 / 240, collapseAfter: 0.5 },
@@ -133,9 +131,9 @@ export const TEXT_V2_PRESETS: Record<string, () => TextV2Config> = {
   })),
   small: () => resolveRunFractions(variant(base(), {
     preset: 'small',
-    tokenizer: { name: 'wordnet-bpe', vocabSize: VOCAB.wordnet8k },
+    tokenizer: { name: 'wordnet-bpe', vocabSize: TEXT_VOCAB_SIZES.wordnet8k },
     sequences: { packing: 'documents', maxLength: 128 },
-    model: { vocabSize: VOCAB.wordnet8k, dim: 256, depth: 6, heads: 4, maxPositions: 128 },
+    model: { vocabSize: TEXT_VOCAB_SIZES.wordnet8k, dim: 256, depth: 6, heads: 4, maxPositions: 128 },
     decoder: { dim: 256 },
     data2vec: { targets: { topK: 6 }, ema: { tauStart: 0.999, tauEnd: 0.9999 } },
     fractions: { warmup: 0.05, emaEnd: 0.5, collapseAfter: 0.25 },

@@ -7,13 +7,11 @@
  */
 import { Rng } from '../../util/rng';
 import { defineRecipe, v1Model } from '../define-recipe';
-import { Data2VecV1, V1Batch } from '../../data2vec/data2vec-v1';
 import { LabelledFeatures } from '../../eval/features';
 import { TextEncoderV1 } from './encoder-v1';
 import { documentFeatures } from './document-features';
 import { TextData, checkTextModelAndRows, loadTextData } from './text-data';
-import { paddedPretrainingRows } from './text-rows';
-import { maskTextBatch, maskedTextToV1Batch } from './masked-batch-v1';
+import { textV1Batches } from './batches';
 import { TEXT_V1_PRESETS, TextV1Config } from './presets-v1';
 
 /** Throws one sentence when the config and the loaded tokenizer or sizes disagree. */
@@ -37,7 +35,7 @@ export function textFeatures(
   data: TextData,
   split: 'train' | 'test',
   onProgress?: (done: number, total: number) => void,
-): LabelledFeatures {
+): Promise<LabelledFeatures> {
   const options = { maxLength: config.sequences.maxLength, batchSize: config.evalBatchSize };
   return documentFeatures((tokens) => encoder.forward(tokens).out, data, split, options, onProgress);
 }
@@ -50,9 +48,6 @@ export const textV1Recipe = defineRecipe({
   loadData: loadTextData,
   check: checkTextConfig,
   model: v1Model((config: TextV1Config, rng: Rng) => new TextEncoderV1(config.model, rng)),
-  batches(config: TextV1Config, data: TextData, _model: Data2VecV1<TextEncoderV1>) {
-    const rows = paddedPretrainingRows(config, data);
-    return (update, micro, rng): V1Batch => maskedTextToV1Batch(maskTextBatch(rows(update, micro), data.tokenizer, config.masking, config.teacherInput, rng));
-  },
+  batches: (config: TextV1Config, data: TextData) => textV1Batches(config, data),
   features: (encoder, config, data, split, onProgress) => textFeatures(encoder as TextEncoderV1, config, data, split, onProgress),
 });

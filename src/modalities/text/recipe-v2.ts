@@ -8,17 +8,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { defineRecipe, v2Model } from '../define-recipe';
-import { TokenBatch, tokenBatchToTensors } from '../../data/text-batch';
-import { Data2VecV2, V2Batch } from '../../data2vec/data2vec-v2';
-import { makeMaskInfo } from '../../data2vec/v2-mask-info';
+
 import { V2Backbone } from '../../data2vec/v2-backbone';
 import { Decoder1d } from '../../nn/decoder-1d';
 import { Rng } from '../../util/rng';
 import { TextEncoderV2, textBackboneV2 } from './encoder-v2';
 import { initBertLinears } from '../../nn/init-bert';
 import { TextData, checkTextModelAndRows, loadTextData } from './text-data';
-import { paddedPretrainingRows } from './text-rows';
-import { textRandomMasks } from './random-mask-v2';
+import { textV2Batches } from './batches';
 import { documentFeatures } from './document-features';
 import { TEXT_V2_PRESETS, TextV2Config } from './presets-v2';
 
@@ -28,15 +25,6 @@ export function checkTextV2Config(config: TextV2Config, data: TextData): void {
   if (!(config.masking.maskProb > 0 && config.masking.maskProb < 1)) {
     throw new Error(`masking.maskProb is ${config.masking.maskProb}; it must be between 0 and 1 (0.48 in the reference).`);
   }
-}
-
-/** A v2 text micro-batch from padded rows: `clones` masks per row, and the padding mask when the batch has any padding. */
-export function maskedTextV2Batch(padded: TokenBatch, clones: number, maskProb: number, rng: Rng): V2Batch {
-  const masks = textRandomMasks(padded.paddingMask, { batch: padded.batchSize, seqLen: padded.seqLen }, clones, maskProb, rng);
-  const t = tokenBatchToTensors(padded);
-  const anyPad = padded.paddingMask.some((v) => v > 0);
-  if (!anyPad) t.paddingMask.dispose();
-  return { input: t.tokens, mask: makeMaskInfo(masks, clones), padMask: anyPad ? t.paddingMask : undefined };
 }
 
 /** `--modality text --algo v2`: presets tiny, small, base (see `presets-v2.ts`). */
@@ -55,10 +43,7 @@ export const textV2Recipe = defineRecipe({
       return d;
     },
   ),
-  batches(config: TextV2Config, data: TextData, _model: Data2VecV2<TextEncoderV2, Decoder1d>) {
-    const rows = paddedPretrainingRows(config, data);
-    return (update, micro, rng) => maskedTextV2Batch(rows(update, micro), config.data2vec.clones, config.masking.maskProb, rng);
-  },
+  batches: (config: TextV2Config, data: TextData) => textV2Batches(config, data),
   features(encoder, config, data, split, onProgress) {
     const enc = encoder as V2Backbone<TextEncoderV2>;
     const encode = (tokens: tf.Tensor2D, paddingMask: tf.Tensor2D) => enc.forward(tokens, { padMask: paddingMask }).out;

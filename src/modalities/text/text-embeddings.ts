@@ -14,7 +14,10 @@
  * `make_positions` worth knowing: positions count non-pad tokens, so a sequence with
  * pads in the middle (the reference teacher input of trap 14) gets compacted positions.
  *
- * Parameter names follow HF: `word_embeddings`, `position_embeddings`, `LayerNorm`.
+ * With `typeVocabSize` (HF RoBERTa layout, `type_vocab_size`) a token type table
+ * `token_type_embeddings` is added too (row 0 for every token unless type ids are given).
+ *
+ * Parameter names follow HF: `word_embeddings`, `position_embeddings`, `token_type_embeddings`, `LayerNorm`.
  */
 import * as tf from '@tensorflow/tfjs';
 import { Module } from '../../nn/module';
@@ -43,11 +46,14 @@ export interface TextEmbeddingsConfig {
   dropout: number;
   /** LayerNorm eps (1e-5). */
   eps: number;
+  /** Rows of a token type table (HF `type_vocab_size`, 1 in RoBERTa); absent or 0: none (fairseq). */
+  typeVocabSize?: number;
 }
 
 export class TextEmbeddings extends Module {
   readonly wordEmbeddings: TokenEmbedding;
   readonly positionEmbeddings: TokenEmbedding;
+  readonly tokenTypeEmbeddings: TokenEmbedding | undefined;
   readonly layerNorm: LayerNorm;
   private readonly dropout: Dropout;
 
@@ -56,6 +62,7 @@ export class TextEmbeddings extends Module {
     const { vocabSize, dim, padIdx, maxPositions } = config;
     this.wordEmbeddings = this.addChild('word_embeddings', new TokenEmbedding(vocabSize, dim, rng, { paddingIdx: padIdx }));
     this.positionEmbeddings = this.addChild('position_embeddings', new TokenEmbedding(maxPositions + padIdx + 1, dim, rng, { paddingIdx: padIdx }));
+    if (config.typeVocabSize) this.tokenTypeEmbeddings = this.addChild('token_type_embeddings', new TokenEmbedding(config.typeVocabSize, dim, rng));
     this.layerNorm = this.addChild('LayerNorm', new LayerNorm(dim, { eps: config.eps }));
     this.dropout = this.addChild('dropout', new Dropout(config.dropout, rng.fork()));
   }
@@ -63,14 +70,16 @@ export class TextEmbeddings extends Module {
   /**
    * tokens int32 [B, T] → embeddings [B, T, D] with padded positions zeroed.
    * `padMask` [B, T] (1 = padding) says which positions to zero; default `tokens == pad`.
+   * `typeIds` [B, T] int32 picks token type rows (default 0), when the table exists.
    */
-  forward(tokens: tf.Tensor, padMask?: tf.Tensor): tf.Tensor {
+  forward(tokens: tf.Tensor, padMask?: tf.Tensor, typeIds?: tf.Tensor): tf.Tensor {
     const t = tokens.shape[1] as number;
     if (t > this.config.maxPositions) {
       throw new Error(`a sequence of ${t} tokens is longer than the encoder's ${this.config.maxPositions} positions; truncate it or raise model.maxPositions.`);
     }
     const pad = padMask ?? tf.cast(tf.equal(tokens, this.config.padIdx), 'float32');
-    const summed = tf.add(this.wordEmbeddings.forward(tokens), this.positionEmbeddings.forward(makePositions(tokens, this.config.padIdx)));
+    let summed = tf.add(this.wordEmbeddings.forward(tokens), this.positionEmbeddings.forward(makePositions(tokens, this.config.padIdx)));
+    if (this.tokenTypeEmbeddings) summed = tf.add(summed, this.tokenTypeEmbeddings.forward(typeIds ?? tf.zerosLike(tokens)));
     const x = this.dropout.forward(this.layerNorm.forward(summed));
     return tf.mul(x, tf.sub(1, pad).expandDims(-1));
   }

@@ -17,7 +17,7 @@
  * Batches are pure functions of (seed, update, micro-batch), as the trainer requires.
  */
 import { batchStart, sampleIndices } from '../../data/batch-order';
-import { TokenBatch, collateSequences, packTokenBlocks, wrapDocument } from '../../data/text-batch';
+import { packTokenBlocks, wrapDocument } from '../../data/text-batch';
 import type { SpecialTokens } from '../../data/tokenizer';
 import { Rng } from '../../util/rng';
 
@@ -92,12 +92,3 @@ export function pretrainingRows(
   return (update, micro) => order.batch(update * accumulation + micro).map((i) => rows[i]);
 }
 
-/** Micro-batch (update, micro) of a text run's training split as padded rows (`collateSequences`). */
-export function paddedPretrainingRows(
-  config: { seed: number; sequences: SequenceConfig; trainer: { batchSize: number; accumulation: number } },
-  data: { train: { ids: readonly (readonly number[])[] }; tokenizer: { specials: SpecialTokens } },
-): (update: number, micro: number) => TokenBatch {
-  const { batchSize, accumulation } = config.trainer;
-  const rows = pretrainingRows(data.train.ids, data.tokenizer.specials, config.sequences, { batchSize, accumulation, seed: config.seed });
-  return (update, micro) => collateSequences(rows(update, micro), data.tokenizer.specials.pad);
-}

@@ -97,7 +97,7 @@ describe('audio data2vec 1.0: teacher and targets', () => {
 });
 
 describe('audio data2vec 1.0: EMA with shared feature encoder', () => {
-  it('after EMA steps the CNN, LN, projection, mask embedding and positional conv equal the student; the blocks are averaged', () => {
+  it('after EMA steps the CNN, LN, projection, mask embedding and positional conv equal the student; the blocks are averaged', async () => {
     const config = microAudioConfig({ steps: 3, batchSize: 4 });
     const setup = audioV1Recipe.build(config, bundled());
     const model = setup.objective as unknown as Data2VecV1<AudioEncoderV1>;
@@ -107,7 +107,7 @@ describe('audio data2vec 1.0: EMA with shared feature encoder', () => {
     expect([...shared].sort()).to.deep.equal([...student.keys()].filter(isShared).sort());
     expect([...shared].some((n) => n.startsWith('encoder.layers.'))).to.equal(false);
     const trainer = new Trainer(setup.objective, setup.batches, config.trainer);
-    for (let i = 0; i < 3; i++) trainer.step();
+    for (let i = 0; i < 3; i++) await trainer.step();
     let sharedChecked = 0;
     let averagedDiffer = 0;
     for (const [name, t] of model.teacher.namedParameters()) {
@@ -135,14 +135,14 @@ function microModelLike(config: ReturnType<typeof microAudioConfig>): Data2VecV1
 }
 
 describe('audio data2vec 1.0: a short end-to-end run', () => {
-  it('the loss falls over 30 updates on the bundled digits without collapse', function () {
+  it('the loss falls over 30 updates on the bundled digits without collapse', async function () {
     this.timeout(300_000);
     const config = microAudioConfig({ steps: 30, batchSize: 8, set: { 'trainer.schedule.peakLr': '0.002' } });
     const setup = audioV1Recipe.build(config, bundled());
     const trainer = new Trainer(setup.objective, setup.batches, config.trainer);
     const rows: MetricsRow[] = [];
     const before = tf.memory().numTensors;
-    for (let i = 0; i < 30; i++) rows.push(trainer.step());
+    for (let i = 0; i < 30; i++) rows.push(await trainer.step());
     expect(tf.memory().numTensors).to.equal(before);
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const first = mean(rows.slice(0, 5).map((r) => r.loss));

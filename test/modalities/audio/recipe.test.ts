@@ -2,13 +2,14 @@
  * The speech data2vec 1.0 recipe (spec §2.1): size-ordered batches, the batch
  * source (crop to the shortest clip, span masks with equal counts on the
  * frame grid, determinism), the data description with skipped files, and the
- * `pretrain()` / `probe()` path the CLI uses.
+ * `pretrain()` / `await probe()` path the CLI uses.
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
+import { expectRejection } from '../../helpers/rejects';
 import { Rng } from '../../../src/util/rng';
 import { audioBatchPlan, lengthSortedEpoch } from '../../../src/modalities/audio/length-batches';
 import { audioV1Recipe, loadAudioData } from '../../../src/modalities/audio/recipe-v1';
@@ -23,7 +24,7 @@ import { MICRO_SET, microAudioConfig, writeSubsetManifest } from './micro-audio'
 describe('audio recipe: size-ordered batches', () => {
   const lengths = Array.from({ length: 103 }, (_, i) => 1000 + ((i * 37) % 103) * 10);
 
-  it('each epoch cuts the length order into batches of equal size, drops n mod B clips, and differs by epoch', () => {
+  it('each epoch cuts the length order into batches of equal size, drops n mod B clips, and differs by epoch', async () => {
     const epochA = lengthSortedEpoch(lengths, 10, new Rng('a'));
     expect(epochA.length).to.equal(10);
     const used = epochA.flat();
@@ -39,7 +40,7 @@ describe('audio recipe: size-ordered batches', () => {
     expect(JSON.stringify(lengthSortedEpoch(lengths, 10, new Rng('a')))).to.equal(JSON.stringify(epochA));
   });
 
-  it('a plan maps a global batch position to the same clips every time, epoch after epoch', () => {
+  it('a plan maps a global batch position to the same clips every time, epoch after epoch', async () => {
     const plan = audioBatchPlan(lengths, 10, 'by-length', 7);
     const again = audioBatchPlan(lengths, 10, 'by-length', 7);
     const seen = Array.from({ length: 25 }, (_, p) => plan(p));
@@ -51,14 +52,14 @@ describe('audio recipe: size-ordered batches', () => {
     expect(random(0)).to.not.deep.equal(seen[0]);
   });
 
-  it('says what to do when the split has fewer clips than a batch', () => {
+  it('says what to do when the split has fewer clips than a batch', async () => {
     expect(() => lengthSortedEpoch([1, 2, 3], 4, new Rng(0))).to.throw('the training split has 3 clips, fewer than the batch size 4; lower --batch-size to at most 3.');
     expect(() => audioBatchPlan([1, 2, 3], 4, 'by-length', 0)(0)).to.throw('fewer than the batch size 4');
   });
 });
 
 describe('audio recipe: data and batches', () => {
-  it('describes the bundled set, and names the skipped files when some are bad', () => {
+  it('describes the bundled set, and names the skipped files when some are bad', async () => {
     const config = microAudioConfig();
     const data = loadAudioData(config);
     expect(data.describe).to.match(/^speech clips from .*spoken-digits: 360 train \/ 120 test \(split by manifest\), 10 labels, 0\.22–0\.86 s$/);
@@ -69,7 +70,7 @@ describe('audio recipe: data and batches', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('batches are cropped to the shortest clip, masked on its frame grid with equal counts per row, and reproducible', () => {
+  it('batches are cropped to the shortest clip, masked on its frame grid with equal counts per row, and reproducible', async () => {
     const config = microAudioConfig({ batchSize: 6 });
     const data = loadAudioData(config);
     const setup = audioV1Recipe.build(config, data);
@@ -92,7 +93,7 @@ describe('audio recipe: data and batches', () => {
     setup.objective.dispose();
   });
 
-  it('is registered for the CLI with tiny, small and base presets and applies overrides', () => {
+  it('is registered for the CLI with tiny, small and base presets and applies overrides', async () => {
     const recipe = getRecipe('audio', 'v1');
     expect(recipe).to.equal(audioV1Recipe);
     expect([...recipe.presets]).to.deep.equal(['tiny', 'small', 'base']);
@@ -104,7 +105,7 @@ describe('audio recipe: data and batches', () => {
   });
 });
 
-describe('audio recipe: pretrain() and probe()', () => {
+describe('audio recipe: pretrain() and await probe()', () => {
   it('pretrains a few updates into a run folder, then probes it and the same encoder at random init', async function () {
     this.timeout(300_000);
     const data = writeSubsetManifest({ train: 24, test: 10 });
@@ -116,12 +117,12 @@ describe('audio recipe: pretrain() and probe()', () => {
     expect(summary).to.include({ modality: 'audio', algo: 'v1', preset: 'tiny', steps: 2, stopped: false });
     expect(Number.isFinite(summary.loss_last)).to.equal(true);
     expect(fs.existsSync(path.join(out, 'config.json'))).to.equal(true);
-    const trained = probe({ run: out, knnK: 3 });
+    const trained = await probe({ run: out, knnK: 3 });
     expect(trained).to.include({ source: 'pretrained', modality: 'audio', n_train: 24, n_test: 10, dim: 32 });
     expect(trained.accuracy).to.be.within(0, 1);
-    const random = probe({ randomInit: true, modality: 'audio', preset: 'tiny', overrides: { data, set: MICRO_SET }, knnK: 3 });
+    const random = await probe({ randomInit: true, modality: 'audio', preset: 'tiny', overrides: { data, set: MICRO_SET }, knnK: 3 });
     expect(random).to.include({ source: 'random-init', n_train: 24, n_test: 10, dim: 32 });
-    expect(() => probe({ raw: true, modality: 'audio', preset: 'tiny', overrides: { data } })).to.throw('--raw is not available for audio');
+    await expectRejection(probe({ raw: true, modality: 'audio', preset: 'tiny', overrides: { data } }), '--raw is not available for audio');
     fs.rmSync(out, { recursive: true, force: true });
     fs.rmSync(data, { recursive: true, force: true });
   });

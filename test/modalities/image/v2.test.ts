@@ -54,12 +54,12 @@ describe('image v2 batches (spec §2.4, trap 10–12)', () => {
     setup.objective.dispose();
   });
 
-  it('a short tiny run: the loss falls, targets and predictions do not collapse, no tensors leak', function () {
+  it('a short tiny run: the loss falls, targets and predictions do not collapse, no tensors leak', async function () {
     this.timeout(90_000);
     const c = imageV2Recipe.config('tiny', { batchSize: 8, steps: 30 });
     c.data2vec.clones = 4;
     c.trainer.schedule = { kind: 'constant', lr: 1e-3 };
-    const r = shortRun(imageV2Recipe, c, 30, data);
+    const r = await shortRun(imageV2Recipe, c, 30, data);
     expect(r.lastMean).to.be.lessThan(0.9 * r.firstMean);
     expect(r.last.target_var).to.be.greaterThan(0.1);
     expect(r.last.pred_var).to.be.greaterThan(0.01);

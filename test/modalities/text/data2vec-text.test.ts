@@ -99,7 +99,7 @@ describe('data2vec 1.0 text', () => {
     model.dispose();
   });
 
-  it('after EMA steps the teacher shares the embeddings exactly and averages the blocks', () => {
+  it('after EMA steps the teacher shares the embeddings exactly and averages the blocks', async () => {
     const model = build(3);
     expect(model.ema.sharedNames.sort()).to.deep.equal([
       'embeddings.LayerNorm.bias', 'embeddings.LayerNorm.weight', 'embeddings.position_embeddings.weight', 'embeddings.word_embeddings.weight',
@@ -110,7 +110,7 @@ describe('data2vec 1.0 text', () => {
       schedule: { kind: 'constant', lr: 1e-2 }, clipNorm: 5, seed: 0, checkpointEvery: 0,
       collapse: { minTargetVar: 0, minPredVar: 0, afterUpdates: 1e9 },
     });
-    for (let i = 0; i < 3; i++) trainer.step();
+    for (let i = 0; i < 3; i++) await trainer.step();
     const student = new Map(model.encoder.namedParameters().map(([n, v]) => [n, Array.from(v.dataSync())]));
     for (const [name, v] of model.teacher.namedParameters()) {
       const values = Array.from(v.dataSync());

@@ -1,16 +1,18 @@
 /**
  * The text data2vec 1.0 recipe: preset values against the spec, config checks, a short
- * end-to-end run whose loss falls without collapse, and `pretrain()` / `probe()` from
+ * end-to-end run whose loss falls without collapse, and `pretrain()` / `await probe()` from
  * `src/run/` on a small labelled file.
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { expect } from 'chai';
+import { expectRejection } from '../../helpers/rejects';
 import { textV1Recipe } from '../../../src/modalities/text/recipe-v1';
 import { checkTextConfig } from '../../../src/modalities/text/recipe-v1';
 import { loadWordnetGlosses } from '../../../src/data/text-dataset';
 import { Trainer } from '../../../src/train/trainer';
+import { MetricsRow } from '../../../src/train/metrics-log';
 import { pretrain } from '../../../src/run/pretrain';
 import { probe } from '../../../src/run/probe';
 import { getRecipe } from '../../../src/modalities/registry';
@@ -19,12 +21,12 @@ import { getRecipe } from '../../../src/modalities/registry';
 const SMALL_MODEL = { 'model.dim': '32', 'model.ffnDim': '128', 'model.heads': '2', 'model.depth': '2', 'data2vec.targets.topK': '2' };
 
 describe('text v1 recipe', () => {
-  it('is registered for --modality text --algo v1', () => {
+  it('is registered for --modality text --algo v1', async () => {
     expect(getRecipe('text', 'v1')).to.equal(textV1Recipe);
     expect(textV1Recipe.presets).to.include.members(['tiny', 'tiny-released', 'small', 'base', 'base-released']);
   });
 
-  it('base follows the paper run; base-released the released config and code', () => {
+  it('base follows the paper run; base-released the released config and code', async () => {
     const base = textV1Recipe.config('base');
     expect([base.model.depth, base.model.dim, base.model.ffnDim, base.model.heads, base.model.maxPositions]).to.deep.equal([12, 768, 3072, 12, 512]);
     expect([base.model.dropout, base.model.attnDropout, base.model.eps, base.model.vocabSize]).to.deep.equal([0.1, 0.1, 1e-5, 50261]);
@@ -47,7 +49,7 @@ describe('text v1 recipe', () => {
     expect(released.trainer.schedule).to.deep.include({ kind: 'cosine', peakLr: 2e-4, warmupUpdates: 10_000 });
   });
 
-  it('tiny keeps the method at a small size: wordnet-bpe 4,096, 4 layers, K = 3, BERT masking', () => {
+  it('tiny keeps the method at a small size: wordnet-bpe 4,096, 4 layers, K = 3, BERT masking', async () => {
     const tiny = textV1Recipe.config('tiny');
     expect([tiny.tokenizer.name, tiny.tokenizer.vocabSize, tiny.model.vocabSize]).to.deep.equal(['wordnet-bpe', 4096, 4096]);
     expect(tiny.model.depth).to.equal(4);
@@ -73,7 +75,7 @@ describe('text v1 end to end', () => {
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('config checks name the mismatched field', () => {
+  it('config checks name the mismatched field', async () => {
     const config = textV1Recipe.config('tiny', { data: labelled, set: { 'model.vocabSize': '5000' } });
     const data = textV1Recipe.loadData(config);
     expect(() => checkTextConfig(config, data)).to.throw('model.vocabSize is 5000 but the wordnet-bpe tokenizer has 4096 ids');
@@ -83,13 +85,14 @@ describe('text v1 end to end', () => {
     expect(() => checkTextConfig(teacher, data)).to.throw('teacherInput must be "unmasked" (paper) or "selectedOnly" (released code), got "masked".');
   });
 
-  it('a short run on the bundled glosses: the loss falls and neither targets nor predictions collapse', function () {
+  it('a short run on the bundled glosses: the loss falls and neither targets nor predictions collapse', async function () {
     this.timeout(120_000);
     const config = textV1Recipe.config('tiny', { steps: 40, batchSize: 32, lr: 5e-3, set: SMALL_MODEL });
     const data = textV1Recipe.loadData(config);
     const setup = textV1Recipe.build(config, data);
     const trainer = new Trainer(setup.objective, setup.batches, config.trainer);
-    const rows = Array.from({ length: 40 }, () => trainer.step());
+    const rows: MetricsRow[] = [];
+    for (let i = 0; i < 40; i++) rows.push(await trainer.step());
     const mean = (r: typeof rows) => r.reduce((s, x) => s + x.loss, 0) / r.length;
     expect(mean(rows.slice(-8)), 'late loss').to.be.below(0.7 * mean(rows.slice(0, 8)));
     rows.forEach((r) => expect(Number.isFinite(r.loss)).to.equal(true));
@@ -99,7 +102,7 @@ describe('text v1 end to end', () => {
     setup.objective.dispose();
   });
 
-  it('pretrain() writes a run folder and probe() scores it and the random init on a labelled file', async function () {
+  it('pretrain() writes a run folder and await probe() scores it and the random init on a labelled file', async function () {
     this.timeout(120_000);
     const out = path.join(dir, 'run');
     const overrides = { data: labelled, steps: 4, batchSize: 16, set: SMALL_MODEL };
@@ -108,8 +111,8 @@ describe('text v1 end to end', () => {
     expect(summary.modality).to.equal('text');
     expect(fs.readFileSync(path.join(out, 'metrics.csv'), 'utf8').trim().split('\n')).to.have.length(5);
     expect(JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8')).data).to.equal(labelled);
-    const trained = probe({ run: out });
-    const random = probe({ randomInit: true, modality: 'text', preset: 'tiny', overrides });
+    const trained = await probe({ run: out });
+    const random = await probe({ randomInit: true, modality: 'text', preset: 'tiny', overrides });
     for (const r of [trained, random]) {
       expect([r.n_train, r.n_test, r.dim]).to.deep.equal([320, 80, 32]);
       expect(r.accuracy).to.be.within(0, 1);
@@ -123,7 +126,6 @@ describe('text v1 end to end', () => {
     this.timeout(60_000);
     const plain = path.join(dir, 'plain.txt');
     fs.writeFileSync(plain, loadWordnetGlosses().test.slice(0, 40).map((d) => d.text).join('\n'));
-    expect(() => probe({ randomInit: true, modality: 'text', preset: 'tiny', overrides: { data: plain, batchSize: 8, set: SMALL_MODEL } }))
-      .to.throw(`${plain} has no "label" field on its documents, so there is nothing to probe`);
+    await expectRejection(probe({ randomInit: true, modality: 'text', preset: 'tiny', overrides: { data: plain, batchSize: 8, set: SMALL_MODEL } }), `${plain} has no "label" field on its documents, so there is nothing to probe`);
   });
 });

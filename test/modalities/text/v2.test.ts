@@ -10,7 +10,8 @@ import { expect } from 'chai';
 import { shortRun } from '../../helpers/short-run';
 import { Rng } from '../../../src/util/rng';
 import { getRecipe } from '../../../src/modalities/registry';
-import { textV2Recipe, buildTextV2, checkTextV2Config, maskedTextV2Batch } from '../../../src/modalities/text/recipe-v2';
+import { textV2Recipe, buildTextV2, checkTextV2Config } from '../../../src/modalities/text/recipe-v2';
+import { maskedTextV2Batch } from '../../../src/modalities/text/batches';
 import { TEXT_V2_PRESETS, TextV2Config } from '../../../src/modalities/text/presets-v2';
 import { textMaskCount, textRandomMasks } from '../../../src/modalities/text/random-mask-v2';
 import { randomMask } from '../../../src/masking/random-mask';
@@ -259,12 +260,12 @@ describe('text v2 student: gradients vs finite differences', () => {
 });
 
 describe('text v2 tiny run', () => {
-  it('the loss falls, targets and predictions do not collapse, no tensors leak', function () {
+  it('the loss falls, targets and predictions do not collapse, no tensors leak', async function () {
     this.timeout(90_000);
     const c = textV2Recipe.config('tiny', { batchSize: 8, steps: 30 });
     c.data2vec.clones = 4;
     c.trainer.schedule = { kind: 'constant', lr: 1e-3 };
-    const r = shortRun(textV2Recipe, c, 30);
+    const r = await shortRun(textV2Recipe, c, 30);
     expect(r.lastMean).to.be.lessThan(0.9 * r.firstMean);
     expect(r.last.target_var).to.be.greaterThan(0.1);
     expect(r.last.pred_var).to.be.greaterThan(0.01);

@@ -1,0 +1,150 @@
+#!/usr/bin/env node
+// @ts-check
+/**
+ * GPU host check (run by scripts/gpu-check.sh; needs `npm run build` first, no network):
+ *  1. start the webgpu backend and list the adapter;
+ *  2. run the WebGPU parity tests (dist/test/backend/webgpu.test.js, CI=true) on it;
+ *  3. time data2vec 1.0 and 2.0 `base` image updates at 224×224, patch 16, 3 channels
+ *     (the paper's ViT-B/16 on synthetic images), each at the largest batch of
+ *     BATCHES that fits: the first update is the warm-up and the FLOP count, the
+ *     next ones are timed;
+ *  4. write one JSON file: adapter, parity results, and per algorithm the batch,
+ *     samples/s, model TFLOP/s (src/run/flops.ts), GPU memory held by tfjs, losses.
+ *
+ *   node scripts/gpu-check.js [--quick] [--out FILE] [--updates N] [--seconds S]
+ *
+ * --quick: the same steps at the tiny image preset (28×28) and batches 4, 2, with one
+ * parity test, so that the whole script runs in minutes on a software adapter.
+ */
+'use strict';
+
+const fs = require('fs');
+const path = require('path');
+const { spawnSync } = require('child_process');
+
+const root = path.join(__dirname, '..');
+const dist = (p) => path.join(root, 'dist', p);
+
+function parseArgs(argv) {
+  const o = { quick: false, out: path.join(root, 'runs', 'gpu-check.json'), updates: 5, seconds: 60 };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--quick') o.quick = true;
+    else if (a === '--out') o.out = argv[++i];
+    else if (a === '--updates') o.updates = Number(argv[++i]);
+    else if (a === '--seconds') o.seconds = Number(argv[++i]);
+    else throw new Error(`unknown option ${a}; use --quick, --out FILE, --updates N, --seconds S.`);
+  }
+  if (!(Number.isInteger(o.updates) && o.updates >= 1)) throw new Error(`--updates must be a positive integer, got ${o.updates}.`);
+  return o;
+}
+
+/** Random 8-bit images, as an ImageData the image recipes accept. */
+function syntheticImages(n, size, channels) {
+  const images = new Uint8Array(n * size * size * channels);
+  let s = 12345;
+  for (let i = 0; i < images.length; i++) {
+    s = (s * 1103515245 + 12345) >>> 0;
+    images[i] = s >>> 24;
+  }
+  const ds = { name: `synthetic ${size}x${size}x${channels}`, images, labels: new Int32Array(n), n, height: size, width: size, channels, classNames: ['x'] };
+  return { describe: ds.name, trainSize: n, testSize: n, numClasses: 1, train: ds, test: ds };
+}
+
+/** `base` at 224/16 with 3 channels (or `tiny` as shipped, for --quick), batch `b`. */
+function imageConfig(api, algo, b, quick) {
+  const recipe = api.getRecipe('image', algo);
+  if (quick) return { recipe, config: recipe.config('tiny', { batchSize: b, steps: 100 }), size: 28, channels: 1 };
+  const set = {
+    'model.imageSize': '[224,224]',
+    'model.patchSize': '16',
+    'model.channels': '3',
+    normalize: JSON.stringify({ mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] }),
+  };
+  if (algo === 'v1') set.masking = JSON.stringify(api.scaledBlockMaskParams(14, 14));
+  return { recipe, config: recipe.config('base', { batchSize: b, steps: 100, set }), size: 224, channels: 3 };
+}
+
+async function timeAlgo(api, tf, algo, batches, o) {
+  const tried = [];
+  for (const b of batches) {
+    const { recipe, config, size, channels } = imageConfig(api, algo, b, o.quick);
+    const setup = recipe.build(config, syntheticImages(b, size, channels));
+    const trainer = new api.Trainer(setup.objective, setup.batches, config.trainer);
+    try {
+      const warm = await api.countFlops(() => trainer.step());
+      const losses = [warm.result.loss];
+      const ms = [];
+      const started = Date.now();
+      while (ms.length < o.updates && (Date.now() - started) / 1000 < o.seconds) {
+        const t0 = performance.now();
+        losses.push((await trainer.step()).loss);
+        ms.push(performance.now() - t0);
+      }
+      const median = api.median(ms);
+      const mem = tf.memory();
+      return {
+        preset: config.preset, image: `${size}x${size}x${channels}`, patch: config.model.patchSize,
+        batch_size: b, views_per_sample: config.data2vec.clones ?? 1, tried_batches: [...tried, b],
+        parameters: setup.objective.countParameters(),
+        step_ms: median, samples_per_sec: b / (median / 1000),
+        flops_per_update: warm.flops, tflop_per_sec: warm.flops / (median / 1000) / 1e12, flops_by_kernel: warm.byKernel,
+        gpu_memory_bytes: mem.numBytesAllocatedInGPU ?? null, tensor_bytes: mem.numBytes,
+        timed_updates: ms.length, losses,
+      };
+    } catch (e) {
+      const msg = /** @type {Error} */ (e).message;
+      if (!/^out of GPU memory/.test(msg)) throw e;
+      process.stderr.write(`${algo}: batch ${b} does not fit (${msg.split(':')[0]}); trying ${batches[batches.indexOf(b) + 1] ?? 'nothing smaller'}\n`);
+      tried.push(b);
+    } finally {
+      trainer.dispose();
+      setup.objective.dispose();
+    }
+  }
+  return { error: `no batch of ${batches.join(', ')} fits`, tried_batches: tried };
+}
+
+async function main() {
+  const o = parseArgs(process.argv.slice(2));
+  const started = Date.now();
+  const api = require(dist('src/index.js'));
+  const tf = require('@tensorflow/tfjs');
+  const info = await api.initBackend('webgpu');
+  process.stderr.write(`${api.describeBackend(info)}\n`);
+
+  process.stderr.write('parity tests on this adapter...\n');
+  const report = path.join(path.dirname(o.out), 'gpu-check-parity.json');
+  fs.mkdirSync(path.dirname(o.out), { recursive: true });
+  fs.rmSync(report, { force: true }); // never read a previous run's results
+  const mochaArgs = [require.resolve('mocha/bin/mocha.js'), dist('test/backend/webgpu.test.js'), '--reporter', 'json', '--reporter-option', `output=${report}`];
+  if (o.quick) mochaArgs.push('-g', 'image-v1');
+  const parity = spawnSync(process.execPath, mochaArgs, { cwd: root, env: { ...process.env, CI: 'true' }, encoding: 'utf8' });
+  const stats = fs.existsSync(report) ? JSON.parse(fs.readFileSync(report, 'utf8')).stats : undefined;
+  process.stderr.write(`parity: ${stats ? `${stats.passes} passed, ${stats.failures} failed, ${stats.pending} skipped` : `mocha exited ${parity.status}`}\n`);
+
+  const results = {};
+  for (const algo of ['v1', 'v2']) {
+    const batches = o.quick ? [4, 2] : algo === 'v1' ? [256, 128, 64, 32, 16, 8] : [64, 32, 16, 8, 4, 2];
+    results[algo] = await timeAlgo(api, tf, algo, batches, o);
+    const r = results[algo];
+    process.stderr.write(r.error ? `${algo}: ${r.error}\n` : `${algo}: batch ${r.batch_size}, ${r.samples_per_sec.toFixed(1)} samples/s, ${r.tflop_per_sec.toPrecision(3)} TFLOP/s, losses ${r.losses.map((l) => l.toFixed(4)).join(' ')}\n`);
+  }
+  const out = {
+    date: new Date().toISOString(),
+    quick: o.quick,
+    adapter: info.adapter,
+    parity: stats ? { passes: stats.passes, failures: stats.failures, skipped: stats.pending, exit_code: parity.status } : { exit_code: parity.status },
+    image: results,
+    seconds: (Date.now() - started) / 1000,
+  };
+  fs.writeFileSync(o.out, JSON.stringify(out, null, 2) + '\n');
+  process.stderr.write(`wrote ${o.out} (${out.seconds.toFixed(0)} s)\n`);
+  api.releaseWebGpu();
+  if (parity.status !== 0 || Object.values(results).some((r) => r.error)) process.exitCode = 1;
+}
+
+main().catch((e) => {
+  process.stderr.write(`error: ${e.message}\n`);
+  process.exitCode = 1;
+});

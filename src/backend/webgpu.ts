@@ -1,0 +1,210 @@
+/**
+ * The `webgpu` backend on Dawn (platform facts, "GPU through WebGPU"):
+ * `@tensorflow/tfjs-backend-webgpu` driven by the `webgpu` npm package (Dawn for
+ * Node.js, its native binary inside the npm tarball). Both are optional
+ * dependencies, loaded only here.
+ *
+ * Start-up order matters: the adapter is requested first (so a machine without
+ * one gets a plain sentence, not a tfjs stack), then `navigator.gpu` is set to a
+ * shim that hands that adapter to the backend, and only then is the backend module
+ * loaded (it registers itself only when `navigator.gpu` exists).
+ *
+ * Adapter choice: Dawn's default (Vulkan on Linux, so an NVIDIA or AMD GPU with its
+ * driver's Vulkan ICD); when there is none, Dawn's OpenGL ES backend in
+ * compatibility mode, which on a machine without a GPU is Mesa's llvmpipe software
+ * rasterizer (`EGL_PLATFORM=surfaceless`). `D2V_DAWN_FLAGS` (comma-separated Dawn
+ * toggles, e.g. `backend=vulkan,adapter=H100`) replaces that search with one try.
+ *
+ * In Node, `dataSync`/`arraySync` throw on this backend: everything the project
+ * reads back is read with `await t.data()`.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/** What runs the `webgpu` backend: the adapter, Dawn's backend, and how it was found. */
+export interface WebGpuAdapter {
+  /** Adapter name (Dawn's `device`, else its description). */
+  name: string;
+  /** Dawn's native backend: `vulkan`, `opengles`, `metal`, `d3d12`. */
+  dawnBackend: string;
+  /** Driver description, e.g. `OpenGL ES 3.2 Mesa 22.3.6`. */
+  description: string;
+  /** True for a software rasterizer (llvmpipe, lavapipe, SwiftShader): correct, but not a GPU. */
+  software: boolean;
+  /** `core` or `compatibility` (the feature level the adapter was requested with). */
+  featureLevel: 'core' | 'compatibility';
+}
+
+interface GpuAdapterLike {
+  info?: { vendor?: string; architecture?: string; device?: string; description?: string };
+  requestDevice: (descriptor?: unknown) => Promise<unknown>;
+}
+interface GpuLike {
+  requestAdapter: (options?: { featureLevel?: string; powerPreference?: string }) => Promise<GpuAdapterLike | null>;
+}
+interface DawnModule {
+  create: (flags: string[]) => GpuLike;
+  globals: Record<string, unknown>;
+}
+
+const INSTALL_HINT = 'install them with `npm install webgpu @tensorflow/tfjs-backend-webgpu@4.22.0` (both optional dependencies of data2vec-ts)';
+
+/** One attempt of the adapter search: Dawn toggles and the feature level asked for. */
+interface Attempt {
+  flags: string[];
+  featureLevel: 'core' | 'compatibility';
+}
+
+/** The adapters tried in order (see the file header). */
+export function adapterAttempts(env: NodeJS.ProcessEnv = process.env): Attempt[] {
+  const custom = env.D2V_DAWN_FLAGS?.trim();
+  if (custom) {
+    const flags = custom.split(',').map((s) => s.trim()).filter(Boolean);
+    const gles = flags.some((f) => /^backend=(opengles|opengl)$/.test(f));
+    return [{ flags, featureLevel: gles ? 'compatibility' : 'core' }];
+  }
+  return [
+    { flags: [], featureLevel: 'core' },
+    { flags: ['backend=opengles'], featureLevel: 'compatibility' },
+  ];
+}
+
+/** Dawn's native backend for an attempt: its `backend=` toggle, else the platform's default. */
+export function dawnBackendOf(flags: readonly string[], platform: string = process.platform): string {
+  const set = flags.find((f) => f.startsWith('backend='));
+  if (set) return set.slice('backend='.length);
+  return platform === 'darwin' ? 'metal' : platform === 'win32' ? 'd3d12' : 'vulkan';
+}
+
+/** Load an optional package, or say in one sentence that it is missing. */
+function loadOptional<T>(name: string): T {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require(name) as T;
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'MODULE_NOT_FOUND' || err.code === 'ERR_MODULE_NOT_FOUND') {
+      throw new Error(`backend "webgpu" needs the npm package ${name}, which is not installed; ${INSTALL_HINT}.`);
+    }
+    throw new Error(`backend "webgpu": the npm package ${name} failed to load (${err.message.split('\n')[0]}); reinstall it, or pick --backend wasm.`);
+  }
+}
+
+let navigatorSet = false;
+/** Every Dawn instance created, kept alive to the end: destroying one whose adapter search failed aborts the process. */
+const instances: GpuLike[] = [];
+let adapterInUse: WebGpuAdapter | undefined;
+
+/**
+ * Find an adapter, install the `navigator.gpu` shim and load the tfjs backend.
+ * Throws one sentence when a package is missing or no adapter can be created.
+ * Safe to call again: the second call returns the first adapter.
+ */
+export async function startWebGpu(): Promise<WebGpuAdapter> {
+  if (adapterInUse && tf.findBackend('webgpu')) return adapterInUse;
+  const dawn = loadOptional<DawnModule>('webgpu');
+  // Dawn's EGL on a headless machine needs a platform without a display.
+  process.env.EGL_PLATFORM ??= 'surfaceless';
+  const tried: string[] = [];
+  let found: { adapter: GpuAdapterLike; attempt: Attempt } | undefined;
+  for (const attempt of adapterAttempts()) {
+    let adapter: GpuAdapterLike | null = null;
+    try {
+      const gpu = dawn.create(attempt.flags);
+      instances.push(gpu);
+      adapter = await gpu.requestAdapter({ featureLevel: attempt.featureLevel, powerPreference: 'high-performance' });
+    } catch {
+      adapter = null;
+    }
+    tried.push(`${dawnBackendOf(attempt.flags)}${attempt.featureLevel === 'compatibility' ? ' (compatibility)' : ''}`);
+    if (adapter) {
+      found = { adapter, attempt };
+      break;
+    }
+  }
+  if (!found) {
+    throw new Error(
+      `backend "webgpu" found no WebGPU adapter (tried Dawn ${tried.join(', then ')}); on a GPU host install the Vulkan loader (apt-get install libvulkan1) and the GPU driver's Vulkan ICD (set VK_DRIVER_FILES to its JSON if it is not system-wide), ` +
+        'on a CPU-only host Mesa\'s EGL/GLES (apt-get install libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri), or pick --backend wasm.',
+    );
+  }
+  const { adapter, attempt } = found;
+  const info = adapter.info ?? {};
+  const description = info.description ?? '';
+  const name = info.device || description || [info.vendor, info.architecture].filter(Boolean).join(' ') || 'unnamed adapter';
+  const software = /llvmpipe|lavapipe|swiftshader|software/i.test(`${name} ${description}`);
+  const g = globalThis as Record<string, unknown>;
+  for (const [k, v] of Object.entries(dawn.globals)) if (!(k in g)) g[k] = v;
+  const shim: GpuLike = { requestAdapter: async () => adapter };
+  g.navigator = { ...(g.navigator as object | undefined), gpu: shim };
+  navigatorSet = true;
+  process.once('exit', releaseWebGpu);
+  loadOptional('@tensorflow/tfjs-backend-webgpu');
+  adapterInUse = { name, dawnBackend: dawnBackendOf(attempt.flags), description, software, featureLevel: attempt.featureLevel };
+  return adapterInUse;
+}
+
+/** The adapter `startWebGpu` found, if it ran. */
+export function webGpuAdapter(): WebGpuAdapter | undefined {
+  return adapterInUse;
+}
+
+/**
+ * Drop the `navigator.gpu` reference so that Node can exit (Dawn's instance keeps
+ * the event loop alive while it is reachable). Called at exit; call it yourself
+ * after switching to another backend.
+ */
+export function releaseWebGpu(): void {
+  if (!navigatorSet) return;
+  const nav = (globalThis as Record<string, unknown>).navigator as Record<string, unknown> | undefined;
+  if (nav) delete nav.gpu;
+  navigatorSet = false;
+}
+
+/** `llvmpipe (Dawn opengles, software adapter)` for the start-up line. */
+export function describeAdapter(a: WebGpuAdapter): string {
+  return `${a.name} (Dawn ${a.dawnBackend}${a.software ? ', software adapter, not a GPU' : ''})`;
+}
+
+/** The advice printed when an update does not fit in device memory. */
+export function outOfMemoryMessage(batchSize: number, accumulation: number, detail: string): string {
+  const advice =
+    batchSize > 1
+      ? `use --batch-size ${Math.floor(batchSize / 2)} --accumulation ${accumulation * 2} (the same samples per update) or a smaller preset`
+      : 'use a smaller preset (--preset) or shorter inputs';
+  return `out of GPU memory at batch size ${batchSize} (accumulation ${accumulation}): ${detail}; ${advice}.`;
+}
+
+interface ErrorScopeDevice {
+  pushErrorScope: (filter: 'out-of-memory' | 'validation') => void;
+  popErrorScope: () => Promise<{ message: string } | null>;
+}
+
+/**
+ * Run one update inside WebGPU error scopes when the webgpu backend is active (a
+ * plain call otherwise). Dawn reports an allocation that does not fit, or a buffer
+ * beyond the adapter's size limits, to the scope rather than as an exception; such
+ * an update is turned into one sentence naming the batch size and what to change
+ * (nothing is checkpointed after a failed update).
+ */
+export async function guardDeviceMemory<T>(update: () => Promise<T>, batchSize: number, accumulation: number): Promise<T> {
+  const device = tf.getBackend() === 'webgpu' ? (tf.backend() as unknown as { device?: ErrorScopeDevice }).device : undefined;
+  if (!device) return update();
+  device.pushErrorScope('validation');
+  device.pushErrorScope('out-of-memory');
+  let result: T | undefined;
+  let failure: unknown;
+  try {
+    result = await update();
+  } catch (e) {
+    failure = e;
+  }
+  const oom = await device.popErrorScope();
+  const invalid = await device.popErrorScope();
+  if (oom) throw new Error(outOfMemoryMessage(batchSize, accumulation, oom.message.split('\n')[0]));
+  if (invalid && /size|limit|exceed/i.test(invalid.message)) {
+    throw new Error(outOfMemoryMessage(batchSize, accumulation, `a buffer exceeds the adapter's limits (${invalid.message.split('\n')[0]})`));
+  }
+  if (invalid) throw new Error(`WebGPU rejected a kernel of this update: ${invalid.message.split('\n')[0]}`);
+  if (failure !== undefined) throw failure;
+  return result as T;
+}

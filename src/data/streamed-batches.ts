@@ -1,0 +1,30 @@
+/**
+ * Adapts a streamed corpus (batches made asynchronously, on worker threads, by
+ * global batch position) to the trainer's `BatchSource`: `prepare(update)`
+ * awaits the raw batches of that update's micro-batches (position
+ * `update·accumulation + micro`), and the synchronous call turns each into the
+ * model's tensors. Raw batches are held only between `prepare` and their call.
+ */
+import { BatchSource } from '../train/trainer';
+
+export function streamedBatchSource<R, B>(
+  fetch: (position: number) => Promise<R>,
+  toBatch: (raw: R, update: number, micro: number) => B,
+  accumulation: number,
+): BatchSource<B> {
+  const ready = new Map<number, R>();
+  const source = ((update: number, micro: number): B => {
+    const position = update * accumulation + micro;
+    const raw = ready.get(position);
+    if (raw === undefined) throw new Error(`batch ${position} of a streamed corpus was asked for before prepare(${update}) finished; run the trainer with run(), which awaits it.`);
+    ready.delete(position);
+    return toBatch(raw, update, micro);
+  }) as BatchSource<B>;
+  source.prepare = async (update: number): Promise<void> => {
+    const positions = Array.from({ length: accumulation }, (_, j) => update * accumulation + j);
+    const raws = await Promise.all(positions.map((p) => fetch(p)));
+    ready.clear();
+    positions.forEach((p, j) => ready.set(p, raws[j]));
+  };
+  return source;
+}

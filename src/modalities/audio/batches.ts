@@ -1,0 +1,66 @@
+/**
+ * The speech pretraining micro-batches, v1 and v2 (spec §2.1, §2.2, §2.5, trap 27):
+ * the clips the size-ordered plan picks (`length-batches.ts`), cropped to the
+ * shortest and normalised per utterance (`collateAudio`, with the micro-batch's
+ * generator), then masked on the batch's frame count with the same generator: span
+ * masks for v1 (the teacher sees the unmasked waveform), `clones` 1-D block masks
+ * with exactly the same count for v2.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { AudioClip } from '../../data/audio-dataset';
+import { AudioBatch, collateAudio } from '../../data/audio-batch';
+import { SpanMask1dOptions, spanMask1d } from '../../masking/span-mask-1d';
+import { BlockMask1dOptions, blockMask1d } from '../../masking/block-mask-1d';
+import { cloneMasks } from '../../masking/multi-mask';
+import { V1Batch } from '../../data2vec/data2vec-v1';
+import { V2Batch } from '../../data2vec/data2vec-v2';
+import { makeMaskInfo } from '../../data2vec/v2-mask-info';
+import { Rng } from '../../util/rng';
+import { AudioBatching, audioBatchPlan } from './length-batches';
+
+/** What the speech batches read from a run config. */
+export interface AudioBatchConfig {
+  seed: number;
+  audio: { maxSampleSize: number; batching: AudioBatching };
+  trainer: { batchSize: number; accumulation: number };
+}
+
+/** Anything that maps a waveform length in samples to its frame count (the feature CNN). */
+export interface FrameCounter {
+  outputLength(samples: number): number;
+}
+
+/**
+ * Micro-batch (update, micro) of a speech run: the clips the size-ordered plan picks,
+ * cropped to the shortest and normalised (`collateAudio`, drawn with `rng`).
+ */
+export function audioMicroBatches(config: AudioBatchConfig, clips: readonly AudioClip[]): (update: number, micro: number, rng: Rng) => AudioBatch {
+  const { batchSize, accumulation } = config.trainer;
+  const plan = audioBatchPlan(clips.map((c) => c.samples.length), batchSize, config.audio.batching, config.seed);
+  return (update, micro, rng) => collateAudio(plan(update * accumulation + micro).map((i) => clips[i]), rng, { maxSampleSize: config.audio.maxSampleSize });
+}
+
+/** v1 micro-batches: the collated waveforms and a span mask on their frames. */
+export function audioV1Batches(config: AudioBatchConfig & { masking: Omit<SpanMask1dOptions, 'validLengths'> }, clips: readonly AudioClip[], encoder: FrameCounter): (update: number, micro: number, rng: Rng) => V1Batch {
+  const collate = audioMicroBatches(config, clips);
+  return (update, micro, rng) => {
+    const batch = collate(update, micro, rng);
+    const frames = encoder.outputLength(batch.length);
+    const m = spanMask1d({ batch: batch.batch, length: frames }, rng, config.masking);
+    const waveform = tf.tensor2d(batch.waveforms, [batch.batch, batch.length]);
+    const mask = tf.tensor2d(Float32Array.from(m.data), [batch.batch, frames]);
+    return { studentInput: waveform, teacherInput: waveform, mask, lossMask: mask };
+  };
+}
+
+/** v2 micro-batches: the collated waveforms and `clones` block masks per clip on their frames. */
+export function audioV2Batches(config: AudioBatchConfig & { masking: BlockMask1dOptions; data2vec: { clones: number } }, clips: readonly AudioClip[], encoder: FrameCounter): (update: number, micro: number, rng: Rng) => V2Batch {
+  const collate = audioMicroBatches(config, clips);
+  const { clones } = config.data2vec;
+  return (update, micro, rng) => {
+    const batch = collate(update, micro, rng);
+    const frames = encoder.outputLength(batch.length);
+    const masks = cloneMasks(batch.batch, clones, (m, r) => blockMask1d({ batch: m, length: frames }, r, config.masking), rng);
+    return { input: tf.tensor2d(batch.waveforms, [batch.batch, batch.length]), mask: makeMaskInfo(masks, clones) };
+  };
+}

@@ -1,0 +1,16 @@
+/** Decode one speech file, FLAC or WAV by its extension, to 16 kHz mono samples (spec §1.2); errors are `WavError`s naming the file. */
+import * as fs from 'fs';
+import { decodeFlac } from '../../data/flac';
+import { WavError, decodeWav } from '../../data/wav';
+
+/** Samples of `file` at 16 kHz; other rates are refused unless `resample`. */
+export async function decodeAudioFile(file: string, resample: boolean): Promise<Float32Array> {
+  let bytes: Uint8Array;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch (e) {
+    throw new WavError(file, 'unreadable', `cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); check that it exists and is readable.`);
+  }
+  if (/\.flac$/i.test(file)) return decodeFlac(bytes, file, { resample });
+  return decodeWav(bytes, file, { otherRate: resample ? 'resample' : 'reject', minSamples: 1 }).samples;
+}

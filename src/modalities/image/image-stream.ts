@@ -1,0 +1,114 @@
+/**
+ * Streams pretraining and evaluation batches from image files (issue "real
+ * corpora"; spec §2.4 views): batch position p holds the files of a seeded
+ * permutation (`sampleIndices`), each decoded and augmented with its own seed
+ * `(seed, p, b)`, so a batch is the same whichever worker made it and a resumed
+ * run sees the same data. Decoding runs on a `WorkerPool` (0 workers: libvips's
+ * own threads from the training thread) and a `Prefetcher` keeps `prefetch`
+ * batches in production ahead of training. A file that fails to decode is
+ * counted once in the `SkipLog` and replaced by the next good file of the list.
+ */
+import * as path from 'path';
+import sharp from 'sharp';
+import { sampleIndices } from '../../data/batch-order';
+import { ImageEntry } from '../../data/image-folder';
+import { Prefetcher } from '../../data/prefetch';
+import { SkipLog } from '../../data/skip-log';
+import { SkippingDecoder } from '../../data/skipping-decoder';
+import { WorkerJobError, WorkerPool } from '../../data/worker-pool';
+import { Rng } from '../../util/rng';
+import { ImageDecodeJob } from './image-decode-worker';
+import { ImageDecodeError, ImageTransform, ImageView, transformImage } from './image-transform';
+
+/** A batch of decoded views: `n·size·size·channels` bytes (NHWC) and their labels. */
+export interface ImageBytesBatch {
+  pixels: Uint8Array;
+  labels: Int32Array;
+  n: number;
+  size: number;
+  channels: number;
+  /** Files read, in batch order. */
+  files: string[];
+}
+
+/** Options of `ImageStream`. */
+export interface ImageStreamOptions {
+  transform: ImageTransform;
+  seed: number | string;
+  /** Worker threads decoding (0: decode from this thread through libvips). Default 1. */
+  workers?: number;
+  /** Batches produced ahead of the one being trained on. Default 2. */
+  prefetch?: number;
+  /** Where skipped files are counted (a fresh 1 % log by default). */
+  skips?: SkipLog;
+}
+
+export class ImageStream {
+  private readonly pool?: WorkerPool<ImageDecodeJob, ImageView>;
+  private readonly decoder: SkippingDecoder<ImageView>;
+  private readonly prefetcher: Prefetcher<ImageBytesBatch>;
+  readonly skips: SkipLog;
+  readonly transform: ImageTransform;
+
+  /**
+   * @param entries the files (e.g. `scanImageFolder(dir).train`)
+   * @param batchSize images per batch
+   * @param order `'random'`: a seeded permutation per epoch (training); `'sequential'`: batch p holds entries p·B… (evaluation)
+   */
+  constructor(readonly entries: readonly ImageEntry[], readonly batchSize: number, readonly options: ImageStreamOptions, readonly order: 'random' | 'sequential' = 'random') {
+    if (entries.length === 0) throw new Error('an image stream needs at least one file.');
+    this.transform = options.transform;
+    this.skips = options.skips ?? new SkipLog('files');
+    const isFileError = (e: unknown): e is ImageDecodeError => e instanceof ImageDecodeError || (e instanceof WorkerJobError && e.kind !== 'error');
+    this.decoder = new SkippingDecoder(entries.length, (i) => entries[i].file, this.skips, isFileError);
+    const workers = options.workers ?? 1;
+    if (workers > 0) this.pool = new WorkerPool(path.join(__dirname, 'image-decode-worker.js'), workers);
+    else sharp.concurrency(1);
+    this.prefetcher = new Prefetcher((p) => this.makeBatch(p), options.prefetch ?? 2);
+  }
+
+  /** Milliseconds the last `batch` call waited. */
+  get lastWaitMs(): number {
+    return this.prefetcher.lastWaitMs;
+  }
+
+  /** Entry indices of batch position p (before bad files are replaced); the last sequential batch may be short. */
+  indicesAt(p: number): number[] {
+    const n = this.entries.length;
+    if (this.order === 'sequential') {
+      const start = p * this.batchSize;
+      return Array.from({ length: Math.max(0, Math.min(this.batchSize, n - start)) }, (_, i) => start + i);
+    }
+    return sampleIndices(n, p * this.batchSize, this.batchSize, `${this.options.seed}:order`);
+  }
+
+  private decode(index: number, seed: string): Promise<ImageView> {
+    const file = this.entries[index].file;
+    if (!this.pool) return transformImage(file, this.transform, new Rng(seed), file);
+    return this.pool.run({ file, transform: this.transform, seed });
+  }
+
+  /** Make batch position p (no prefetching). */
+  async makeBatch(p: number): Promise<ImageBytesBatch> {
+    const idx = this.indicesAt(p);
+    const { size, channels } = this.transform;
+    const views = await Promise.all(idx.map((i, b) => this.decoder.decodeOrNext(i, (j) => this.decode(j, `${this.options.seed}:view:${p}:${b}`))));
+    const pixels = new Uint8Array(idx.length * size * size * channels);
+    views.forEach(({ value }, b) => pixels.set(value.pixels, b * value.pixels.length));
+    return {
+      pixels, n: idx.length, size, channels,
+      labels: Int32Array.from(views.map(({ index }) => this.entries[index].label)),
+      files: views.map(({ index }) => this.entries[index].file),
+    };
+  }
+
+  /** Batch position p, prefetching the next ones. */
+  batch(p: number): Promise<ImageBytesBatch> {
+    return this.prefetcher.take(p);
+  }
+
+  /** Stop the workers. */
+  close(): Promise<void> {
+    return this.pool?.close() ?? Promise.resolve();
+  }
+}

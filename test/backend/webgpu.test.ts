@@ -1,0 +1,201 @@
+/**
+ * The `webgpu` backend (platform facts, "GPU through WebGPU") against the reference
+ * backends, on whatever adapter Dawn finds (on a CPU-only machine Mesa's llvmpipe
+ * through OpenGL ES, which is slow but exact enough):
+ * - forward and gradient parity with `cpu`: the loss and the gradient of every
+ *   parameter of each of the six recipes (shrunk to micro size) on one batch, which
+ *   runs every kernel the recipes' updates use (listed once, from a `cpu` profile);
+ * - two updates of each recipe give the losses wasm gives, within 1e-4 relative.
+ * - the command line: a run reports its adapter in the --json summary and config.json
+ *   and exits; no adapter is one error line and exit code 1 with nothing written; an
+ *   update beyond the adapter's buffer limits names the batch size and what to change.
+ * Without an adapter the tests say `skipped: no WebGPU adapter`; under CI=true a
+ * missing adapter is a failure.
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import { expect } from 'chai';
+import { guardDeviceMemory } from '../../src/backend/webgpu';
+import { initBackend } from '../../src/backend/select';
+import { Trainer } from '../../src/train/trainer';
+import { Rng } from '../../src/util/rng';
+import { RecipeData } from '../../src/modalities/recipe';
+import { withBackend } from '../helpers/backends';
+import { MICRO_RECIPES, MICRO_SETS, microRecipe } from '../helpers/micro-recipes';
+
+type RecipeName = (typeof MICRO_RECIPES)[number];
+
+/** Loss and per-parameter gradients of the first micro-batch of update 0. */
+interface Gradients {
+  loss: number;
+  grads: Map<string, Float32Array>;
+  kernels: Set<string>;
+}
+
+const dataCache = new Map<RecipeName, RecipeData>();
+
+function recipeData(name: RecipeName): RecipeData {
+  const { recipe, config } = microRecipe(name);
+  let data = dataCache.get(name);
+  if (!data) {
+    data = recipe.loadData(config);
+    dataCache.set(name, data);
+  }
+  return data;
+}
+
+/** The loss and its gradients on the current backend (profiled for kernel names when `profile`). */
+async function gradients(name: RecipeName, profile: boolean): Promise<Gradients> {
+  const { recipe, config } = microRecipe(name);
+  const setup = recipe.build(config, recipeData(name));
+  const params = setup.objective.module.namedTrainableParameters();
+  const batch = setup.batches(0, 0);
+  setup.objective.module.reseed(new Rng(`${config.seed}:stochastic:0:0`));
+  const prepared = setup.objective.prepare(batch);
+  const run = () => tf.variableGrads(() => setup.objective.loss(batch, prepared).loss, params.map(([, v]) => v));
+  let kernels = new Set<string>();
+  let result: ReturnType<typeof run>;
+  if (profile) {
+    let kept: ReturnType<typeof run> | undefined;
+    const info = await tf.profile(() => {
+      kept = run();
+      return [kept.value, ...Object.values(kept.grads)];
+    });
+    kernels = new Set(info.kernelNames);
+    result = kept!;
+  } else {
+    result = run();
+  }
+  const byVar = new Map(params.map(([n, v]) => [v.name, n]));
+  const names = Object.keys(result.grads);
+  const values = await Promise.all([result.value, ...names.map((n) => result.grads[n])].map((t) => t.data() as Promise<Float32Array>));
+  const grads = new Map(names.map((n, i) => [byVar.get(n)!, values[i + 1]]));
+  tf.dispose([result.value, ...Object.values(result.grads), ...Object.values(prepared), batch as unknown as tf.TensorContainer]);
+  setup.objective.dispose();
+  return { loss: values[0][0], grads, kernels };
+}
+
+/** Losses of `updates` trainer updates on the current backend. */
+async function losses(name: RecipeName, updates: number): Promise<number[]> {
+  const { recipe, config } = microRecipe(name, updates);
+  const setup = recipe.build(config, recipeData(name));
+  const trainer = new Trainer(setup.objective, setup.batches, config.trainer);
+  try {
+    const out: number[] = [];
+    for (let i = 0; i < updates; i++) out.push((await trainer.step()).loss);
+    return out;
+  } finally {
+    trainer.dispose();
+    setup.objective.dispose();
+  }
+}
+
+const norm = (v: Float32Array) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
+const relDiff = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-12);
+
+/** True when a WebGPU adapter starts; under CI=true its absence throws. */
+async function webgpuAvailable(): Promise<boolean> {
+  const previous = tf.getBackend();
+  try {
+    await initBackend('webgpu');
+    return true;
+  } catch (e) {
+    if (process.env.CI === 'true') throw new Error(`CI=true but the webgpu backend did not start: ${(e as Error).message}`);
+    // eslint-disable-next-line no-console
+    console.log(`      skipped: no WebGPU adapter (${(e as Error).message})`);
+    return false;
+  } finally {
+    await initBackend(previous);
+  }
+}
+
+describe('webgpu backend (Dawn)', function () {
+  this.timeout(180_000);
+  let available = false;
+  const kernels = new Set<string>();
+
+  before(async () => {
+    available = await webgpuAvailable();
+  });
+
+  for (const name of MICRO_RECIPES) {
+    it(`${name}: loss and every parameter gradient match cpu; two updates match wasm within 1e-4`, async function () {
+      if (!available) this.skip();
+      const reference = await withBackend('cpu', () => gradients(name, true));
+      reference.kernels.forEach((k) => kernels.add(k));
+      const gpu = await withBackend('webgpu', () => gradients(name, false));
+      expect(relDiff(gpu.loss, reference.loss), `loss ${gpu.loss} vs ${reference.loss}`).to.be.below(1e-4);
+      expect([...gpu.grads.keys()].sort()).to.deep.equal([...reference.grads.keys()].sort());
+      let worst = 0;
+      for (const [param, g] of reference.grads) {
+        const w = gpu.grads.get(param)!;
+        const diff = norm(w.map((v, i) => v - g[i]));
+        const rel = diff / Math.max(norm(g), 1e-6);
+        worst = Math.max(worst, rel);
+        expect(rel, `gradient of ${param}: ‖Δ‖/‖g‖ = ${rel}`).to.be.below(1e-3);
+      }
+      const wasm = await withBackend('wasm', () => losses(name, 2));
+      const webgpu = await withBackend('webgpu', () => losses(name, 2));
+      webgpu.forEach((l, i) => expect(relDiff(l, wasm[i]), `update ${i + 1}: ${l} vs ${wasm[i]}`).to.be.below(1e-4));
+      // eslint-disable-next-line no-console
+      console.log(`      ${name}: worst gradient ‖Δ‖/‖g‖ ${worst.toExponential(1)}, losses ${webgpu.map((l) => l.toPrecision(7))} (wasm ${wasm.map((l) => l.toPrecision(7))})`);
+    });
+  }
+
+  const CLI = path.join(__dirname, '..', '..', 'src', 'cli', 'main.js');
+  const cli = (args: string[], env: Record<string, string> = {}) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+  const MICRO = ['--steps', '1', '--batch-size', '2', ...Object.entries(MICRO_SETS['image-v1']).flatMap(([k, v]) => ['--set', `${k}=${v}`])];
+
+  it('pretrain --backend webgpu --json: the adapter in the summary and config.json, and the process exits', async function () {
+    if (!available) this.skip();
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'd2v-webgpu-'));
+    const r = cli(['pretrain', '--backend', 'webgpu', ...MICRO, '--no-progress', '--json', '--out', out]);
+    expect(r.status, r.stderr).to.equal(0);
+    expect(r.stderr).to.match(/^backend: webgpu \(requested, adapter .+ \(Dawn \w+/m);
+    const summary = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    expect(summary.backend).to.equal('webgpu');
+    expect(summary.adapter.name).to.be.a('string').and.not.equal('');
+    expect(summary.adapter.dawnBackend).to.be.oneOf(['vulkan', 'opengles', 'metal', 'd3d12']);
+    const config = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8'));
+    expect(config.runtime).to.deep.equal({ backend: 'webgpu', adapter: summary.adapter });
+    fs.rmSync(out, { recursive: true, force: true });
+  });
+
+  it('no adapter: one error line naming what to install, exit code 1, no run folder', () => {
+    const out = path.join(os.tmpdir(), `d2v-webgpu-none-${process.pid}`);
+    const r = cli(['pretrain', '--backend', 'webgpu', ...MICRO, '--out', out], { D2V_DAWN_FLAGS: 'backend=opengles,adapter=no-such-adapter' });
+    expect(r.status).to.equal(1);
+    const ours = r.stderr.split('\n').filter((l) => l.startsWith('error:'));
+    expect(ours).to.have.length(1);
+    expect(ours[0]).to.match(/^error: backend "webgpu" (found no WebGPU adapter .*libvulkan1.*or pick --backend wasm\.|needs the npm package)/);
+    expect(r.stderr).to.not.match(/\n\s+at /); // no stack trace
+    expect(fs.existsSync(out)).to.equal(false);
+  });
+
+  it('an update beyond the adapter\'s buffer limits fails with the batch size and the advice', async function () {
+    if (!available) this.skip();
+    await withBackend('webgpu', async () => {
+      const limit = (tf.backend() as unknown as { device: { limits: { maxStorageBufferBindingSize: number } } }).device.limits.maxStorageBufferBindingSize;
+      if (limit > 2 ** 28) this.skip(); // a real GPU: the probe tensor would be gigabytes
+      const floats = limit / 4 + 1024;
+      let message = '';
+      try {
+        await guardDeviceMemory(async () => {
+          const s = tf.tidy(() => tf.sum(tf.add(tf.ones([floats]), 1)));
+          await s.data().finally(() => s.dispose());
+        }, 64, 2);
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      expect(message).to.match(/^out of GPU memory at batch size 64 \(accumulation 2\): .*; use --batch-size 32 --accumulation 4 \(the same samples per update\) or a smaller preset\.$/);
+    });
+  });
+
+  after(() => {
+    // eslint-disable-next-line no-console
+    if (kernels.size) console.log(`      kernels covered (${kernels.size}): ${[...kernels].sort().join(' ')}`);
+  });
+});
