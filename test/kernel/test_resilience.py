@@ -19,6 +19,7 @@ import re
 import shutil
 import struct
 import tempfile
+import threading
 import time
 import unittest
 
@@ -120,8 +121,9 @@ class KernelResilienceTests(unittest.TestCase):
 
     def test_interrupt_without_a_run_ends_the_cell(self):
         def interrupt_soon(msg):
+            # a second later, when the cell is awaiting its timer (not still compiling or running synchronously)
             if msg["msg_type"] == "stream" and "waiting" in msg["content"]["text"]:
-                self.km.interrupt_kernel()
+                threading.Timer(1.0, self.km.interrupt_kernel).start()
 
         reply, _, _ = self.run_cell('console.log("waiting"); await new Promise((r) => setTimeout(r, 120000));', timeout=60, on_output=interrupt_soon)
         self.assertEqual(reply["status"], "error")
