@@ -169,10 +169,12 @@ function startKernel(connectionFile) {
   ensurePackageLink();
   checkBuilt();
   const main = tslabMain();
-  require('./kernel-protocol').patchTslab(main);
+  const protocol = require('./kernel-protocol');
+  protocol.patchTslab(main);
   const { startKernel: start } = require(main);
   // Use this package's tslab, not one found from the notebook's folder.
   start({ configPath: connectionFile, enableFindLocal: false, jsKernel: false, globalVersion: '' });
+  protocol.routeInterrupts();
 }
 
 /**

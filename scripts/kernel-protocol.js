@@ -323,4 +323,25 @@ function patchTslab(tslabMainPath) {
   return true;
 }
 
-module.exports = { TSLAB_VERSION, patchTslab, describeErrors, historyReply, globToRegExp, userStack, expandShorthandProperties };
+/**
+ * Kernel → Interrupt (SIGINT) while a `pretrain` runs: tslab alone rejects the cell at
+ * once and leaves the training running in the background. Here the signal goes to the
+ * runs instead (the library lists them on `globalThis` under this key, see
+ * src/run/interrupt.ts): each stops after its current update and writes its checkpoint,
+ * and the cell ends with the run's summary (`stopped: true`). With no run going, tslab's
+ * own interrupt handles the signal. Call after tslab's `startKernel`.
+ */
+const RUNNING_RUNS = Symbol.for('data2vec-ts.running-runs');
+
+function routeInterrupts() {
+  const tslabHandlers = process.listeners('SIGINT');
+  process.removeAllListeners('SIGINT');
+  process.on('SIGINT', (signal) => {
+    const runs = /** @type {Set<AbortController> | undefined} */ (/** @type {any} */ (globalThis)[RUNNING_RUNS]);
+    const live = runs ? [...runs].filter((c) => !c.signal.aborted) : [];
+    if (live.length > 0) live.forEach((c) => c.abort());
+    else tslabHandlers.forEach((h) => h(signal));
+  });
+}
+
+module.exports = { TSLAB_VERSION, patchTslab, routeInterrupts, describeErrors, historyReply, globToRegExp, userStack, expandShorthandProperties };

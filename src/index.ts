@@ -13,6 +13,8 @@ export * from './backend/wasm-slice';
 // Utilities
 export * from './util/rng';
 export * from './util/atomic-write';
+export * from './util/io-error';
+export * from './util/stale-temp';
 export * from './util/median';
 
 // Building blocks (spec §1)
@@ -71,6 +73,7 @@ export * from './train/safetensors';
 export * from './train/checkpoint';
 export * from './train/metrics-log';
 export * from './train/trainer';
+export * from './train/nonfinite-guard';
 
 // Evaluation
 export * from './eval/features';
@@ -112,6 +115,7 @@ export * from './data/skipping-decoder';
 export * from './data/streamed-batches';
 
 // Modalities
+export * from './modalities/config-schema';
 export * from './modalities/image/encoder-v1';
 export * from './modalities/image/augment';
 export * from './modalities/image/image-batch';
@@ -177,6 +181,7 @@ export * from './modalities/text';
 export * from './modalities/registry';
 export * from './modalities/overrides';
 export * from './run/pretrain';
+export { interruptRunning } from './run/interrupt';
 export * from './run/probe';
 export * from './run/bench';
 

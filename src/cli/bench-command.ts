@@ -6,6 +6,7 @@ import * as fs from 'fs';
 import { Command } from 'commander';
 import { benchCompare, formatBench, BENCH_THRESHOLDS } from '../run/bench';
 import { Algo, Modality } from '../modalities/recipe';
+import { withFile } from '../util/io-error';
 import { collectSet, intFlag, numberFlag, startBackend } from './flags';
 
 export function registerBenchCommand(program: Command): void {
@@ -34,7 +35,7 @@ export function registerBenchCommand(program: Command): void {
         onProbe: (algo, p) => process.stderr.write(`${algo} update ${p.update}: probe ${(100 * p.accuracy).toFixed(1)} % after ${p.seconds.toFixed(1)} s of training\n`),
       });
       process.stderr.write(formatBench(result) + '\n');
-      if (opts.out) fs.writeFileSync(opts.out, JSON.stringify(result, null, 2) + '\n');
+      if (opts.out) withFile('write', opts.out, () => fs.writeFileSync(opts.out, JSON.stringify(result, null, 2) + '\n'), 'pass another --out file');
       if (opts.json) process.stdout.write(JSON.stringify(result) + '\n');
     });
 }

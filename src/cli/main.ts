@@ -43,6 +43,7 @@ export function buildProgram(): Command {
   addTrainingOptions(program.command('pretrain').description('pretrain a model and write a run folder'))
     .option('--out <dir>', 'run folder (default runs/<modality>-<algo>-<preset>-<time>)')
     .option('--resume <dir>', 'continue the run in this folder from its checkpoint')
+    .option('--skip-nonfinite <n>', 'skip up to n updates whose loss or gradient norm is NaN or infinite (default 0: the first one stops the run)', intFlag('--skip-nonfinite'))
     .option('--no-progress', 'no progress bar')
     .option('--json', 'print a JSON summary as the last line')
     .action(async (opts) => {

@@ -17,6 +17,7 @@ export function overridesFrom(opts: Record<string, unknown>): RunOverrides {
     data: opts.data as string | undefined,
     accumulation: opts.accumulation as number | undefined,
     lr: opts.lr as number | undefined,
+    skipNonfinite: opts.skipNonfinite as number | undefined,
     set: opts.set as Record<string, string> | undefined,
   };
 }

@@ -7,6 +7,7 @@
  * are supported, which is what image and label files use.
  */
 import * as fs from 'fs';
+import { fileError, withFile } from '../util/io-error';
 import * as zlib from 'zlib';
 
 /** An n-dimensional array of unsigned bytes read from or written to an IDX file. */
@@ -93,9 +94,7 @@ export function readIdx(file: string): IdxArray {
   try {
     raw = fs.readFileSync(file);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new Error(`IDX file ${file} does not exist; check the path.`);
-    throw new Error(`cannot read IDX file ${file}: ${(e as Error).message}.`);
+    throw fileError(e, 'read the IDX file', file);
   }
   let bytes: Uint8Array = raw;
   if (isGzip(raw)) {
@@ -136,5 +135,5 @@ export function encodeIdx(array: IdxArray): Uint8Array {
  */
 export function writeIdx(file: string, array: IdxArray): void {
   const bytes = encodeIdx(array);
-  fs.writeFileSync(file, file.endsWith('.gz') ? zlib.gzipSync(bytes, { level: 9 }) : bytes);
+  withFile('write the IDX file', file, () => fs.writeFileSync(file, file.endsWith('.gz') ? zlib.gzipSync(bytes, { level: 9 }) : bytes));
 }

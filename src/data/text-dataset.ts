@@ -15,6 +15,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { fileError } from '../util/io-error';
 
 /** One document: its text and, for labelled corpora, its class name. */
 export interface TextDocument {
@@ -42,8 +43,7 @@ export function readTextCorpus(file: string, format: TextFileFormat = 'auto'): T
   try {
     bytes = fs.readFileSync(file);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? String(err);
-    throw new Error(`cannot read the text file ${file} (${code}); check the --data path.`);
+    throw fileError(err, 'read the text file', file, 'check the --data path');
   }
   return parseTextCorpus(bytes, file, format);
 }

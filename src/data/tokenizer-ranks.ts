@@ -10,6 +10,7 @@
  *   `tiktoken.load.load_tiktoken_bpe` also reads.
  */
 import * as fs from 'fs';
+import { fileError } from '../util/io-error';
 
 /** GPT-2's pre-tokenisation pattern (tiktoken `gpt2` / `r50k_base` `pat_str`); also used for the tables trained here. */
 export const GPT2_SPLIT_PATTERN =
@@ -95,7 +96,7 @@ export function readTiktokenRanksFile(file: string, name = file, pattern = GPT2_
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    throw new Error(`cannot read the BPE rank file ${file} (${(err as NodeJS.ErrnoException).code ?? String(err)}); check the path.`);
+    throw fileError(err, 'read the BPE rank file', file);
   }
   return { name, pattern, tokens: parseTiktokenRanks(text, file) };
 }

@@ -27,6 +27,7 @@
  * `WavError`: one sentence naming the file, with a `kind` for summaries.
  */
 import * as fs from 'fs';
+import { fileErrorMessage, withFile } from '../util/io-error';
 import { WaveFile } from 'wavefile';
 
 /** The sample rate of every speech encoder: 16 kHz (spec §1.2). */
@@ -275,8 +276,7 @@ export function readWav(file: string, options: WavReadOptions = {}): DecodedWav 
   try {
     bytes = fs.readFileSync(file);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-    throw new WavError(file, 'unreadable', `cannot read ${file} (${code}); check that the path exists and is a readable file.`);
+    throw new WavError(file, 'unreadable', fileErrorMessage(e, 'read', file, 'check that the path exists and is a readable file'));
   }
   return decodeWav(bytes, file, options);
 }
@@ -295,5 +295,5 @@ export function encodeWav16(samples: ArrayLike<number>, sampleRate = MODEL_SAMPL
 
 /** Write mono samples as a 16-bit PCM WAV file (see `encodeWav16`). */
 export function writeWav16(file: string, samples: ArrayLike<number>, sampleRate = MODEL_SAMPLE_RATE): void {
-  fs.writeFileSync(file, encodeWav16(samples, sampleRate));
+  withFile('write the WAV file', file, () => fs.writeFileSync(file, encodeWav16(samples, sampleRate)));
 }

@@ -6,6 +6,7 @@
  */
 import { BaseRunConfig, RunOverrides } from './recipe';
 import { DERIVED_FIELDS, fractionsOf, resolveRunFractions } from './run-fractions';
+import { validateRunConfig } from './config-schema';
 
 /** The named preset's config, or a one-sentence error listing the presets. */
 export function presetFor<C>(presets: Record<string, () => C>, name: string, modality: string, algo: string): C {
@@ -36,6 +37,10 @@ export function applyOverrides<C extends BaseRunConfig>(config: C, o: RunOverrid
   if (o.data !== undefined) c.data = o.data;
   if (o.batchSize !== undefined) c.trainer.batchSize = positiveInteger('--batch-size', o.batchSize);
   if (o.accumulation !== undefined) c.trainer.accumulation = positiveInteger('--accumulation', o.accumulation);
+  if (o.skipNonfinite !== undefined) {
+    if (!Number.isInteger(o.skipNonfinite) || o.skipNonfinite < 0) throw new Error(`--skip-nonfinite must be an integer >= 0, got ${o.skipNonfinite}.`);
+    c.trainer.skipNonfinite = o.skipNonfinite;
+  }
   if (o.steps !== undefined) c.trainer.updates = positiveInteger('--steps', o.steps);
   if (o.set) {
     for (const [key, value] of Object.entries(o.set)) {
@@ -50,7 +55,7 @@ export function applyOverrides<C extends BaseRunConfig>(config: C, o: RunOverrid
     if (s.kind === 'constant') s.lr = o.lr;
     else s.peakLr = o.lr;
   }
-  return resolveRunFractions(c);
+  return validateRunConfig(resolveRunFractions(c));
 }
 
 /**

@@ -39,6 +39,8 @@ export interface RunOverrides {
   data?: string;
   accumulation?: number;
   lr?: number;
+  /** Non-finite updates to skip before one stops the run (`trainer.skipNonfinite`). */
+  skipNonfinite?: number;
   /** Any config field by dotted path, e.g. `{"model.dim": "128"}`; values are parsed as JSON when they can be. */
   set?: Record<string, string>;
 }

@@ -12,11 +12,15 @@ import { BaseRunConfig, RunOverrides } from '../modalities/recipe';
 import { Trainer } from '../train/trainer';
 import { MetricsRow } from '../train/metrics-log';
 import { writeFileAtomic } from '../util/atomic-write';
+import { makeDir, withFile } from '../util/io-error';
+import { removeStaleTempFiles } from '../util/stale-temp';
+import { registerRun } from './interrupt';
 import { writeRunReport } from '../viz/report';
 import { trainingFigures } from '../viz/figures';
 import { currentBackend } from '../backend/select';
 import { WebGpuAdapter } from '../backend/webgpu';
 import { applyOverrides } from '../modalities/overrides';
+import { validateRunConfig } from '../modalities/config-schema';
 import { median } from '../util/median';
 import { assertUpdateFits, describeUpdateMemory, estimateUpdateMemory } from '../backend/update-memory';
 
@@ -69,9 +73,10 @@ function timestamp(): string {
 export function readRunConfig(runDir: string): BaseRunConfig {
   const file = path.join(runDir, 'config.json');
   if (!fs.existsSync(file)) throw new Error(`${file} does not exist; pass a run folder written by "data2vec pretrain".`);
+  const text = withFile('read', file, () => fs.readFileSync(file, 'utf8'));
   let config: BaseRunConfig;
   try {
-    config = JSON.parse(fs.readFileSync(file, 'utf8')) as BaseRunConfig;
+    config = JSON.parse(text) as BaseRunConfig;
   } catch (e) {
     throw new Error(`${file} is not valid JSON (${(e as Error).message}); restore it from the run or start a new run.`);
   }
@@ -79,7 +84,7 @@ export function readRunConfig(runDir: string): BaseRunConfig {
     throw new Error(`${file} lacks "modality" and "algo"; it was not written by "data2vec pretrain".`);
   }
   delete (config as { runtime?: unknown }).runtime;
-  return config;
+  return validateRunConfig(config, file, 'restore it from the run or start a new run');
 }
 
 /** Pretrain a model and return the run summary (the object `--json` prints). */
@@ -96,7 +101,8 @@ export async function pretrain(options: PretrainOptions = {}): Promise<PretrainS
     runDir = options.out ?? path.join('runs', `${config.modality}-${config.algo}-${config.preset}-${timestamp()}`);
   }
   const recipe = getRecipe(config.modality, config.algo);
-  fs.mkdirSync(runDir, { recursive: true });
+  makeDir(runDir, 'pass another run folder with --out');
+  const staleFiles = removeStaleTempFiles(runDir);
   const data = recipe.loadData(config);
   const setup = recipe.build(config, data);
   const backend = currentBackend()?.name ?? tf.getBackend();
@@ -119,6 +125,8 @@ export async function pretrain(options: PretrainOptions = {}): Promise<PretrainS
   const startUpdate = options.resume ? trainer.resumeFrom(runDir) : 0;
   const parameters = setup.objective.countParameters();
   options.onStart?.({ config, runDir, dataDescription: data.describe, startUpdate, parameters, memory });
+  const startWarnings = staleFiles.map((f) => `removed ${f}, left by a write that was interrupted (the files it was replacing are intact).`);
+  startWarnings.forEach((w) => options.onWarning?.(w));
   let peakTensorBytes = tf.memory().numBytes;
   let peakRss = process.memoryUsage().rss;
   const writeReport = (rows: MetricsRow[], warnings: string[]) => {
@@ -140,16 +148,22 @@ export async function pretrain(options: PretrainOptions = {}): Promise<PretrainS
       notes: warnings,
     });
   };
-  const result = await trainer.run({
-    signal: options.signal,
-    onWarning: options.onWarning,
-    onUpdate: (row) => {
-      peakTensorBytes = Math.max(peakTensorBytes, tf.memory().numBytes);
-      peakRss = Math.max(peakRss, process.memoryUsage().rss);
-      options.onUpdate?.(row);
-    },
-    onCheckpoint: () => writeReport(trainer.metrics.rows, []),
-  });
+  const run = registerRun(options.signal);
+  let result: Awaited<ReturnType<typeof trainer.run>>;
+  try {
+    result = await trainer.run({
+      signal: run.signal,
+      onWarning: options.onWarning,
+      onUpdate: (row) => {
+        peakTensorBytes = Math.max(peakTensorBytes, tf.memory().numBytes);
+        peakRss = Math.max(peakRss, process.memoryUsage().rss);
+        options.onUpdate?.(row);
+      },
+      onCheckpoint: () => writeReport(trainer.metrics.rows, []),
+    });
+  } finally {
+    run.release();
+  }
   writeReport(result.rows, result.warnings);
   const rows = result.rows;
   const first = rows[0];
@@ -176,7 +190,7 @@ export async function pretrain(options: PretrainOptions = {}): Promise<PretrainS
     parameters,
     peak_tensor_mb: peakTensorBytes / 2 ** 20,
     peak_rss_mb: peakRss / 2 ** 20,
-    warnings: result.warnings,
+    warnings: [...startWarnings, ...result.warnings],
     config,
   };
 }

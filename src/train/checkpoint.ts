@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Module } from '../nn/module';
 import { AdamW } from './adamw';
 import { readSafetensors, saveSafetensors } from './safetensors';
+import { makeDir } from '../util/io-error';
 
 export const CHECKPOINT_FILE = 'checkpoint.safetensors';
 export const CHECKPOINT_FORMAT = 'data2vec-ts/checkpoint-1';
@@ -29,7 +30,7 @@ export function checkpointPath(runDirOrFile: string): string {
 
 /** Write a checkpoint after `update` updates (the tensors are read with one awaited read each, never synchronously). */
 export async function saveCheckpoint(runDir: string, parts: CheckpointParts, update: number, config: unknown): Promise<string> {
-  fs.mkdirSync(runDir, { recursive: true });
+  makeDir(runDir.endsWith('.safetensors') ? path.dirname(runDir) : runDir);
   const tensors = new Map<string, tf.Tensor>();
   for (const [n, v] of parts.module.namedParameters('model')) tensors.set(n, v);
   for (const [n, v] of parts.extra ?? []) tensors.set(n, v);

@@ -4,6 +4,7 @@
  * update when a run resumes, so the file always matches the weights.
  */
 import * as fs from 'fs';
+import { withFile } from '../util/io-error';
 
 export type MetricsRow = Record<string, number>;
 
@@ -19,7 +20,8 @@ export class MetricsLog {
   /** Reload rows up to and including `step` from an existing file and rewrite it with just those. */
   resume(step: number): void {
     if (!this.file || !fs.existsSync(this.file)) return;
-    const [head, ...lines] = fs.readFileSync(this.file, 'utf8').split('\n').filter((l) => l.length > 0);
+    const file = this.file;
+    const [head, ...lines] = withFile('read', file, () => fs.readFileSync(file, 'utf8')).split('\n').filter((l) => l.length > 0);
     if (!head) return;
     this.columns = head.split(',');
     for (const line of lines) {
@@ -28,7 +30,7 @@ export class MetricsLog {
       this.columns.forEach((c, i) => (row[c] = values[i]));
       if (row.step <= step) this.rows.push(row);
     }
-    fs.writeFileSync(this.file, [head, ...this.rows.map((r) => this.format(r))].join('\n') + '\n');
+    withFile('write', file, () => fs.writeFileSync(file, [head, ...this.rows.map((r) => this.format(r))].join('\n') + '\n'));
   }
 
   private format(row: MetricsRow): string {
@@ -39,9 +41,10 @@ export class MetricsLog {
     if (!this.columns) {
       const extra = Object.keys(row).filter((k) => !METRIC_COLUMNS.includes(k)).sort();
       this.columns = [...METRIC_COLUMNS, ...extra];
-      if (this.file) fs.writeFileSync(this.file, this.columns.join(',') + '\n');
+      const head = this.columns.join(',') + '\n';
+      if (this.file) withFile('write', this.file, () => fs.writeFileSync(this.file!, head));
     }
     this.rows.push(row);
-    if (this.file) fs.appendFileSync(this.file, this.format(row) + '\n');
+    if (this.file) withFile('write', this.file, () => fs.appendFileSync(this.file!, this.format(row) + '\n'));
   }
 }

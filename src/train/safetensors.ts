@@ -20,6 +20,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as nodePath from 'path';
 import * as tf from '@tensorflow/tfjs';
+import { errnoCode, fileErrorMessage, removeQuietly } from '../util/io-error';
 
 /** A tensor as raw values and a shape (row-major). */
 export interface SafetensorsEntry {
@@ -146,9 +147,9 @@ export function writeSafetensors(
     fs.renameSync(tempPath, path);
   } catch (error) {
     if (fd !== undefined) fs.closeSync(fd);
-    fs.rmSync(tempPath, { force: true });
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new Error(`could not write safetensors file ${path}: ${reason}; any previous file there is unchanged.`, { cause: error });
+    removeQuietly(tempPath);
+    const what = errnoCode(error) ? fileErrorMessage(error, 'write the safetensors file', path).replace(/\.$/, '') : `cannot write the safetensors file ${path}: ${error instanceof Error ? error.message : String(error)}`;
+    throw new Error(`${what}; any previous file there is unchanged.`, { cause: error });
   }
   syncDirectory(nodePath.dirname(nodePath.resolve(path)));
 }
@@ -172,7 +173,7 @@ export function readSafetensors(path: string): SafetensorsContents {
   try {
     bytes = fs.readFileSync(path);
   } catch (error) {
-    throw new Error(`could not read safetensors file ${path}: ${error instanceof Error ? error.message : String(error)}.`, { cause: error });
+    throw new Error(fileErrorMessage(error, 'read the safetensors file', path), { cause: error });
   }
   return parseSafetensors(bytes, path);
 }

@@ -14,6 +14,7 @@ import { ScheduleSpec, buildSchedule } from './schedules';
 import { clipGradNorm } from './grad-clip';
 import { Objective } from './objective';
 import { saveCheckpoint, loadCheckpoint } from './checkpoint';
+import { NonfiniteGuard } from './nonfinite-guard';
 import { MetricsLog, MetricsRow } from './metrics-log';
 import { CollapseThresholds, collapseWarning } from './collapse-guard';
 import { guardDeviceMemory } from '../backend/webgpu';
@@ -39,6 +40,8 @@ export interface TrainerConfig {
   seed: number;
   /** Write a checkpoint every this many updates (0: only at the end). */
   checkpointEvery: number;
+  /** Non-finite updates (loss or gradient norm) to skip before one stops the run; default 0 (`--skip-nonfinite`). */
+  skipNonfinite?: number;
   collapse: CollapseThresholds;
 }
 
@@ -72,6 +75,8 @@ export class Trainer<B> {
   private readonly params: [string, tf.Variable][];
   private readonly nameOf: Map<string, string>;
   private done = 0;
+  private readonly nonfinite: NonfiniteGuard;
+  private lastCheckpoint?: number;
 
   /**
    * @param runDir where checkpoints and metrics.csv go (omit to keep everything in memory)
@@ -90,6 +95,7 @@ export class Trainer<B> {
     const byRule = defaultNoDecay(config.noDecayNames ?? []);
     this.optimizer = new AdamW(this.params, config.optimizer, (name, rank) => !config.decayAll && (moduleNoDecay.has(name) || byRule(name, rank)));
     this.metrics = new MetricsLog(runDir ? `${runDir}/metrics.csv` : undefined);
+    this.nonfinite = new NonfiniteGuard(config.skipNonfinite ?? 0, runDir);
   }
 
   /** Updates completed so far. */
@@ -103,12 +109,15 @@ export class Trainer<B> {
     this.done = info.update;
     this.objective.restore(info.update);
     this.metrics.resume(info.update);
+    this.nonfinite.skipped = this.metrics.rows[this.metrics.rows.length - 1]?.nonfinite_skipped ?? 0;
+    this.lastCheckpoint = info.update;
     return info.update;
   }
 
   /** Write a checkpoint now (atomically). */
   async checkpoint(): Promise<string | undefined> {
     if (!this.runDir) return undefined;
+    this.lastCheckpoint = this.done;
     return saveCheckpoint(this.runDir, { module: this.objective.module, optimizer: this.optimizer, extra: this.objective.extraState() }, this.done, this.runConfig);
   }
 
@@ -170,21 +179,31 @@ export class Trainer<B> {
     }
     const clipped = clipGradNorm(acc!, this.config.clipNorm);
     acc!.forEach((g) => g.dispose());
-    this.optimizer.step(clipped.grads, lr);
-    clipped.grads.forEach((g) => g.dispose());
-    // The one read of the update: every scalar and the gradient norm together.
+    // The one read of the update: every scalar and the gradient norm together, before the
+    // optimizer step, so that a non-finite update is not applied.
     const all = tf.tidy(() => tf.stack([...scalars.map(([, v]) => tf.reshape(tf.cast(v, 'float32'), [])), clipped.norm]));
     tf.dispose([...scalars.map(([, v]) => v), clipped.norm]);
     const values = await all.data();
     all.dispose();
     const sums: Record<string, number> = {};
     scalars.forEach(([k], i) => (sums[k] = (sums[k] ?? 0) + values[i]));
-    this.done = u + 1;
-    const after = this.objective.afterUpdate(this.done);
-    const seconds = (Date.now() - started) / 1000;
     const gradNorm = values[scalars.length];
+    const microLosses = scalars.flatMap(([k], i) => (k === 'loss' ? [values[i]] : []));
+    let skip: boolean;
+    try {
+      skip = this.nonfinite.check({ update: u, seed, microLosses, gradNorm, lastCheckpoint: this.lastCheckpoint });
+    } catch (err) {
+      clipped.grads.forEach((g) => g.dispose());
+      throw err;
+    }
+    if (!skip) this.optimizer.step(clipped.grads, lr);
+    clipped.grads.forEach((g) => g.dispose());
+    this.done = u + 1;
+    const after = skip ? {} : this.objective.afterUpdate(this.done);
+    const seconds = (Date.now() - started) / 1000;
     const row: MetricsRow = { step: this.done, lr, grad_norm: gradNorm, seconds, samples_per_sec: (this.config.batchSize * accumulation) / Math.max(seconds, 1e-9), data_wait_ms: dataMs, ...after };
     for (const [k, v] of Object.entries(sums)) row[k] = v / accumulation;
+    if (this.nonfinite.limit > 0) row.nonfinite_skipped = this.nonfinite.skipped;
     this.metrics.append(row);
     return row;
   }
@@ -202,9 +221,6 @@ export class Trainer<B> {
       const waitStart = performance.now();
       await this.batches.prepare?.(this.done);
       const row = await this.step(performance.now() - waitStart);
-      if (!Number.isFinite(row.loss)) {
-        throw new Error(`update ${row.step}: the loss is ${row.loss}; lower the learning rate or enable gradient clipping (the last finite checkpoint is kept).`);
-      }
       const warning = collapseWarning(this.done, row.target_var ?? Infinity, row.pred_var ?? Infinity, this.config.collapse);
       // Report the start of each collapse episode once, not every update of it.
       if (warning && !collapsing) {

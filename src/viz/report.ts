@@ -6,6 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { makeDir, removeQuietly, withFile } from '../util/io-error';
 import { plotlyScriptTag } from './plotly-bundle';
 import type { PlotlyFigure } from './figures';
 
@@ -134,13 +135,14 @@ export function writeRunReport(file: string, input: RunReportInput): number {
   const dir = path.dirname(path.resolve(file));
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
   try {
-    fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(tmp, html, 'utf8');
-    fs.renameSync(tmp, file);
+    makeDir(dir);
+    withFile('write the run report', file, () => {
+      fs.writeFileSync(tmp, html, 'utf8');
+      fs.renameSync(tmp, file);
+    });
   } catch (err) {
-    fs.rmSync(tmp, { force: true });
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new Error(`Cannot write the run report to '${file}' (${reason}); choose a writable file path.`);
+    removeQuietly(tmp);
+    throw err;
   }
   return Buffer.byteLength(html, 'utf8');
 }

@@ -68,7 +68,7 @@ describe('data/idx', () => {
 
     it('missing file', () => {
       const file = path.join(tmp, 'nope-idx1-ubyte');
-      expect(() => readIdx(file)).to.throw(`IDX file ${file} does not exist`);
+      expect(() => readIdx(file)).to.throw(`cannot read the IDX file ${file}: it does not exist (ENOENT); check the path.`);
     });
 
     it('truncated data (fewer bytes than the header promises)', () => {

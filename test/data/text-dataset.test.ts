@@ -91,7 +91,7 @@ describe('text-dataset', () => {
 
     it('names a missing file', () => {
       const p = path.join(dir, 'missing.txt');
-      expect(() => readTextCorpus(p)).to.throw(`cannot read the text file ${p} (ENOENT); check the --data path.`);
+      expect(() => readTextCorpus(p)).to.throw(`cannot read the text file ${p}: it does not exist (ENOENT); check the --data path.`);
     });
   });
 

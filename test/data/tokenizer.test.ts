@@ -20,6 +20,7 @@ import {
   type BpeRanks,
 } from '../../src/data/tokenizer-ranks';
 import { trainByteLevelBpe } from '../../src/data/tokenizer-train';
+import { HEAP_MERGE_FROM } from '../../src/data/tokenizer-bpe';
 import { gpt2Tokenizer, loadTokenizer, trainTokenizer, wordnetBpeTokenizer, WORDNET_BPE_FILE } from '../../src/data/tokenizer-presets';
 import { loadWordnetGlosses, wordnetGlossesDir } from '../../src/data/text-dataset';
 import { Rng } from '../../src/util/rng';
@@ -90,6 +91,38 @@ describe('tokenizer', () => {
         }),
         { numRuns: 200 },
       );
+    });
+  });
+
+  describe('pathological text', () => {
+    /** Runs without whitespace, long enough that the merge queue (not the scan) encodes them. */
+    const longRun = fc.string({ unit: fc.constantFrom('a', 'b', 'e', 'r', 't', 'x', 'é', '日', '😀', '!', '.', '-', '1', '0'), minLength: HEAP_MERGE_FROM, maxLength: 700 });
+
+    it('long pieces (queue merge) give js-tiktoken gpt2 ids and wordnet-bpe reference ids', () => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const reference = new Tiktoken(require('js-tiktoken/ranks/gpt2'));
+      const ranks = readTiktokenRanksFile(path.join(wordnetGlossesDir(), WORDNET_BPE_FILE));
+      const wordnetReference = referenceEncoder({ ...ranks, tokens: ranks.tokens.slice(0, wordnet.numBpeTokens) });
+      fc.assert(
+        fc.property(longRun, (s) => {
+          expect(gpt2.encode(s)).to.deep.equal(reference.encode(s, [], []).map((r) => r + FIRST_BPE_ID));
+          expect(wordnet.encode(s)).to.deep.equal(wordnetReference.encode(s).map((r) => r + FIRST_BPE_ID));
+        }),
+        { numRuns: 25 },
+      );
+      // one word of the same letter: every merge ties on rank, so the leftmost must win each time
+      const same = 'a'.repeat(3001);
+      expect(gpt2.encode(same)).to.deep.equal(reference.encode(same, [], []).map((r) => r + FIRST_BPE_ID));
+    });
+
+    it('a megabyte without whitespace (one word, punctuation, mixed scripts) encodes and round-trips without stalling', function () {
+      // The scan over all pairs took 22 s for 32 kB of "abab…" (quadratic); the queue takes about 3 s for 1 MB on a loaded 2-core machine.
+      this.timeout(60000);
+      for (const text of ['ab'.repeat(500_000), '-'.repeat(100_000), 'x日é😀'.repeat(20_000)]) {
+        const ids = gpt2.encode(text);
+        expect(ids.length).to.be.below(Buffer.byteLength(text) + 1);
+        expect(gpt2.decode(ids)).to.equal(text);
+      }
     });
   });
 
@@ -182,7 +215,7 @@ describe('tokenizer', () => {
       expect(() => parseTiktokenRanks('IQ== 0\nnot a line\n', 'r.tiktoken')).to.throw(/r\.tiktoken line 2 is not "base64 rank"/);
       expect(() => parseTiktokenRanks('IQ== 0\nIQ== 1\n', 'r.tiktoken')).to.throw(/r\.tiktoken line 2 repeats an earlier token/);
       expect(() => parseTiktokenRanks('\n\n', 'r.tiktoken')).to.throw(/r\.tiktoken holds no ranks/);
-      expect(() => readTiktokenRanksFile('/nonexistent/x.tiktoken')).to.throw(/cannot read the BPE rank file \/nonexistent\/x\.tiktoken \(ENOENT\)/);
+      expect(() => readTiktokenRanksFile('/nonexistent/x.tiktoken')).to.throw(/cannot read the BPE rank file \/nonexistent\/x\.tiktoken: it does not exist \(ENOENT\); check the path\./);
     });
 
     it('the GPT-2 table has 50,256 ranks, the bytes first', () => {

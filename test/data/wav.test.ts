@@ -227,7 +227,7 @@ describe('data/wav', () => {
     it('unreadable: a path that does not exist', () => {
       const file = path.join(tmp, 'missing.wav');
       const e = caught(() => readWav(file));
-      expect([e.kind, e.message]).to.deep.equal(['unreadable', `cannot read ${file} (ENOENT); check that the path exists and is a readable file.`]);
+      expect([e.kind, e.message]).to.deep.equal(['unreadable', `cannot read ${file}: it does not exist (ENOENT); check that the path exists and is a readable file.`]);
     });
   });
 

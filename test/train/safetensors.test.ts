@@ -136,7 +136,7 @@ describe('train/safetensors: safetensors IO', () => {
         expect(fs.existsSync(temp)).to.equal(true);
         throw new Error('disk full (simulated)');
       },
-    })).to.throw(`could not write safetensors file ${file}: disk full (simulated); any previous file there is unchanged.`);
+    })).to.throw(`cannot write the safetensors file ${file}: disk full (simulated); any previous file there is unchanged.`);
     expect(tempSeen).to.equal(`${file}.tmp-${process.pid}`);
     expect(fs.readFileSync(file).equals(old)).to.equal(true);
     expect(fs.readdirSync(dir)).to.deep.equal(['checkpoint.safetensors']);
@@ -221,6 +221,6 @@ describe('train/safetensors: safetensors IO', () => {
     huge.writeBigUInt64LE(10n ** 12n);
     fs.writeFileSync(file, huge);
     expect(() => readSafetensors(file)).to.throw('the header length field says 1000000000000 bytes, more than the 100 MB limit');
-    expect(() => readSafetensors(path.join(dir, 'missing.safetensors'))).to.throw(`could not read safetensors file ${path.join(dir, 'missing.safetensors')}: ENOENT`);
+    expect(() => readSafetensors(path.join(dir, 'missing.safetensors'))).to.throw(`cannot read the safetensors file ${path.join(dir, 'missing.safetensors')}: it does not exist (ENOENT); check the path.`);
   });
 });

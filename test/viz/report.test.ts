@@ -74,7 +74,7 @@ describe('viz/report', () => {
     try {
       const target = path.join(dir, 'taken');
       fs.mkdirSync(path.join(target, 'inside'), { recursive: true });
-      expect(() => writeRunReport(target, sampleReport())).to.throw(`Cannot write the run report to '${target}'`);
+      expect(() => writeRunReport(target, sampleReport())).to.throw(`cannot write the run report ${target}: it is a folder, not a file (EISDIR); give the path of a file.`);
       expect(fs.readdirSync(dir)).to.deep.equal(['taken']);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

@@ -61,7 +61,7 @@ export function checkImageShape(config: { preset: string; algo: string; model: {
   const [h, w] = config.model.imageSize;
   for (const ds of [data.train, data.test]) {
     if (ds.height !== h || ds.width !== w || ds.channels !== config.model.channels) {
-      throw new Error(`${ds.name} images are ${ds.height}x${ds.width}x${ds.channels} but the ${config.algo} ${config.preset} preset expects ${h}x${w}x${config.model.channels}.`);
+      throw new Error(`${ds.name} images are ${ds.height}x${ds.width}x${ds.channels} but the ${config.algo} ${config.preset} preset expects ${h}x${w}x${config.model.channels} (model.imageSize, model.channels); give matching data with --data or set those fields to the data's shape.`);
     }
   }
 }
