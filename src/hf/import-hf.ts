@@ -12,7 +12,9 @@
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { getRecipe } from '../modalities/registry';
-import { Data2VecV1 } from '../data2vec/data2vec-v1';
+import { Data2VecV1, Data2VecV1Config } from '../data2vec/data2vec-v1';
+import { BaseRunConfig } from '../modalities/recipe';
+import { scaledBlockMaskParams } from '../masking/block-mask-2d';
 import { MaskedEncoder } from '../data2vec/encoder-contract';
 import { Trainer } from '../train/trainer';
 import { writeFileAtomic } from '../util/atomic-write';
@@ -70,6 +72,27 @@ export function loadHfTensors(encoder: Module, mappings: TensorMapping[], tensor
   }
 }
 
+/**
+ * The training sections of the tiny preset fitted to the imported model's sizes, so a
+ * `pretrain --resume` of the run is a valid config: targets from at most every block
+ * (spec §3.2), for images BEiT block masking scaled to the model's patch grid (§2.3),
+ * for text rows no longer than the model's positions.
+ */
+function trainingSectionsFor(
+  base: BaseRunConfig & { data2vec: Data2VecV1Config; masking?: unknown; sequences?: { maxLength: number } },
+  model: { depth: number; imageSize?: [number, number]; patchSize?: number; maxPositions?: number },
+): Record<string, unknown> {
+  const targets = { ...base.data2vec.targets, topK: Math.min(base.data2vec.targets.topK, model.depth) };
+  const sections: Record<string, unknown> = { data2vec: { ...base.data2vec, targets } };
+  if (model.imageSize && model.patchSize && base.masking) {
+    sections.masking = scaledBlockMaskParams(model.imageSize[0] / model.patchSize, model.imageSize[1] / model.patchSize);
+  }
+  if (model.maxPositions !== undefined && base.sequences) {
+    sections.sequences = { ...base.sequences, maxLength: Math.min(base.sequences.maxLength, model.maxPositions) };
+  }
+  return sections;
+}
+
 /** Import the HF data2vec folder `dir` into a new run folder `out`; see the file header. */
 export async function importHf(dir: string, out: string): Promise<ImportHfSummary> {
   checkOutputFolder(out, '--out');
@@ -78,7 +101,7 @@ export async function importHf(dir: string, out: string): Promise<ImportHfSummar
   const hf = hfModalityForModelType(folder.config.model_type, path.join(dir, 'config.json'));
   const model = hf.fromHf(folder.config, path.join(dir, 'config.json'));
   const base = getRecipe(hf.modality, 'v1').config('tiny');
-  const config = { ...base, preset: `hf:${path.basename(path.resolve(dir))}`, model, hf: folder.config };
+  const config = { ...base, ...trainingSectionsFor(base, model), preset: `hf:${path.basename(path.resolve(dir))}`, model, hf: folder.config };
   const objective = new Data2VecV1((rng) => hf.build(model, rng) as MaskedEncoder, base.data2vec, new Rng(`${config.seed}:init`));
   try {
     loadHfTensors(objective.encoder, hf.mappings(model, folder.config), folder.tensors, source, hf.buffers?.(model, folder.config));

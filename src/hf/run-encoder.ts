@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import * as tf from '@tensorflow/tfjs';
-import { readRunConfig } from '../run/pretrain';
+import { readRunConfig, readRunIdentity } from '../run/pretrain';
 import { checkpointPath, CHECKPOINT_FORMAT } from '../train/checkpoint';
 import { loadSafetensors } from '../train/safetensors';
 import { Module } from '../nn/module';
@@ -25,10 +25,11 @@ export interface RunEncoder {
 
 /** Build the student encoder of `run` and load its weights (eval mode). */
 export function loadRunEncoder(run: string): RunEncoder {
-  const config = readRunConfig(run) as ReturnType<typeof readRunConfig> & { model?: unknown; hf?: HfConfig };
-  if (config.algo !== 'v1') {
-    throw new Error(`${run} is a data2vec 2.0 ${config.modality} run; Hugging Face transformers has no class for the data2vec 2.0 encoders (fixed sin-cos positions, ALiBi or convolutional position stacks without the 1.0 layout), so only data2vec 1.0 runs are exported and encoded.`);
+  const identity = readRunIdentity(run);
+  if (identity.algo !== 'v1') {
+    throw new Error(`${run} is a data2vec 2.0 ${identity.modality} run; Hugging Face transformers has no class for the data2vec 2.0 encoders (fixed sin-cos positions, ALiBi or convolutional position stacks without the 1.0 layout), so only data2vec 1.0 runs are exported and encoded.`);
   }
+  const config = readRunConfig(run) as ReturnType<typeof readRunConfig> & { model?: unknown; hf?: HfConfig };
   const hf = hfModalityFor(config.modality);
   const file = checkpointPath(run);
   if (!fs.existsSync(file)) throw new Error(`${file} does not exist; pass a run folder written by "data2vec pretrain" or "data2vec import-hf".`);

@@ -144,7 +144,6 @@ export const runConfigSchema = z
       if (m.mlpRatio !== undefined && Math.round(m.dim * m.mlpRatio) < 1) fail(['model', 'mlpRatio'], `must give a feed-forward width model.dim × model.mlpRatio of at least 1 (model.dim ${m.dim})`);
       if (m.posConv && m.dim % m.posConv.groups !== 0) fail(['model', 'posConv', 'groups'], `must divide model.dim (${m.dim})`);
       if (c.data2vec && c.data2vec.targets.topK > m.depth) fail(['data2vec', 'targets', 'topK'], `must be within model.depth (${m.depth})`);
-      if (c.tokenizer?.vocabSize !== undefined && m.vocabSize !== undefined && m.vocabSize !== c.tokenizer.vocabSize) fail(['model', 'vocabSize'], `must equal tokenizer.vocabSize (${c.tokenizer.vocabSize})`);
       if (c.sequences && m.maxPositions !== undefined && c.sequences.maxLength > m.maxPositions) fail(['sequences', 'maxLength'], `must be within model.maxPositions (${m.maxPositions})`);
     }
     const beta = c.data2vec?.loss.beta;

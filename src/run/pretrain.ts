@@ -71,6 +71,14 @@ function timestamp(): string {
 
 /** Read and validate a run folder's config.json. */
 export function readRunConfig(runDir: string): BaseRunConfig {
+  return validateRunConfig(readRunIdentity(runDir), path.join(runDir, 'config.json'), 'restore it from the run or start a new run');
+}
+
+/**
+ * A run folder's config.json parsed, with only its modality and algorithm checked: for
+ * callers that refuse a kind of run before anything else in the file matters.
+ */
+export function readRunIdentity(runDir: string): BaseRunConfig {
   const file = path.join(runDir, 'config.json');
   if (!fs.existsSync(file)) throw new Error(`${file} does not exist; pass a run folder written by "data2vec pretrain".`);
   const text = withFile('read', file, () => fs.readFileSync(file, 'utf8'));
@@ -84,7 +92,7 @@ export function readRunConfig(runDir: string): BaseRunConfig {
     throw new Error(`${file} lacks "modality" and "algo"; it was not written by "data2vec pretrain".`);
   }
   delete (config as { runtime?: unknown }).runtime;
-  return validateRunConfig(config, file, 'restore it from the run or start a new run');
+  return config;
 }
 
 /** Pretrain a model and return the run summary (the object `--json` prints). */

@@ -6,12 +6,7 @@
  * streamed source trains exactly as the synchronous one while recording the wait.
  */
 import { expect } from 'chai';
-import * as v8 from 'v8';
-import * as vm from 'vm';
-
-v8.setFlagsFromString('--expose-gc');
-/** The collector, exposed without restarting node with --expose-gc. */
-const collectGarbage = vm.runInNewContext('gc') as () => void;
+import { collectGarbage } from '../helpers/collect-garbage';
 import { Prefetcher } from '../../src/data/prefetch';
 import { streamedBatchSource } from '../../src/data/streamed-batches';
 import { imageV1Recipe } from '../../src/modalities/image/recipe-v1';
@@ -55,7 +50,6 @@ describe('prefetch queue and streamed batches', () => {
     for (let k = 0; k < 48; k++) {
       const item = await q.take(k);
       sum += item[itemBytes - 1];
-      // Collect before measuring, so the figure is what is still referenced, not what a lazy collector has not freed yet.
       collectGarbage();
       peak = Math.max(peak, process.memoryUsage().rss);
     }

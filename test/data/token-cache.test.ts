@@ -15,6 +15,7 @@ import { listTextFiles, readDocuments } from '../../src/data/text-corpus';
 import { TokenCache, tokenCacheFor } from '../../src/data/token-cache';
 import { packTokenBlocks } from '../../src/data/text-batch';
 import { gpt2Tokenizer } from '../../src/data/tokenizer-presets';
+import { collectGarbage } from '../helpers/collect-garbage';
 
 async function collect(file: string): Promise<string[]> {
   const out: string[] = [];
@@ -118,7 +119,7 @@ describe('text corpora and the token cache', () => {
     fs.closeSync(fd);
     fs.writeFileSync(`${prefix}.json`, JSON.stringify({ format: 'data2vec-ts token cache', version: 1, dtype: 'uint16', tokens, documents: 1, tokenizer: 'gpt2', vocabSize: 50261, sources: [] }));
     const cache = TokenCache.open(prefix);
-    global.gc?.();
+    collectGarbage();
     const before = process.memoryUsage().rss;
     let peak = before;
     let checksum = 0;
@@ -126,7 +127,10 @@ describe('text corpora and the token cache', () => {
     for (let i = 0; i < rows; i++) {
       const row = cache.row(i, 512, 0);
       checksum += row[1];
-      if (i % 4096 === 0) peak = Math.max(peak, process.memoryUsage().rss);
+      if (i % 4096 === 0) {
+        collectGarbage();
+        peak = Math.max(peak, process.memoryUsage().rss);
+      }
     }
     cache.close();
     expect(rows).to.equal(Math.floor(tokens / 511));

@@ -102,7 +102,8 @@ export const IMAGE_V1_PRESETS: Record<string, () => ImageV1Config> = {
     preset: 'small',
     model: { dim: 384, heads: 6, layerScale: 0.1, dropPath: 0.1, attnDropout: 0 },
     fractions: { collapseAfter: 0.1 },
-    trainer: { updates: 50_000 },
+    // 256 images per update as 4 micro-batches of 64, so an update fits the 4 GiB wasm heap (one batch of 256 does not; spec §6 batch, trap 6: one EMA step per update).
+    trainer: { updates: 50_000, batchSize: 64, accumulation: 4 },
   })),
   'base-28': () => resolveRunFractions(variant(base(), { preset: 'base-28' })),
   base: () => resolveRunFractions(imagenetBase()),
