@@ -63,7 +63,7 @@ export function registerFinetuneCommand(program: Command): void {
     .option('--max-test <n>', 'evaluate on a seeded subset of n held-out samples', intFlag('--max-test'))
     .option('--seed <n>', 'seed of the head, batch order and augmentation', intFlag('--seed'))
     .option('--out <dir>', 'run folder (default runs/finetune-<modality>-<algo>-<preset>-<source>-<time>)')
-    .option('--backend <name>', 'wasm, cpu or tensorflow')
+    .option('--backend <name>', 'wasm, cpu, webgpu or tensorflow')
     .option('--no-progress', 'no progress bar')
     .option('--json', 'print a JSON summary as the last line')
     .action(async (opts) => {

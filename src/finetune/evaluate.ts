@@ -9,7 +9,7 @@ import { accuracy } from '../eval/features';
 import { Classifier } from './classifier';
 
 /** Predicted class of every sample in `indices`, and the accuracy against the split's labels. */
-export function classifierAccuracy(model: Classifier, split: LabelledSplit, indices: readonly number[]): { accuracy: number; predictions: Int32Array } {
+export async function classifierAccuracy(model: Classifier, split: LabelledSplit, indices: readonly number[]): Promise<{ accuracy: number; predictions: Int32Array }> {
   const wasTraining = model.training;
   model.eval();
   const predictions = new Int32Array(indices.length);
@@ -20,7 +20,7 @@ export function classifierAccuracy(model: Classifier, split: LabelledSplit, indi
         const batch = split.batch(idx);
         return tf.argMax(model.forward(split, batch), -1);
       });
-      predictions.set(pred.dataSync() as Int32Array, start);
+      predictions.set((await pred.data()) as Int32Array, start);
       pred.dispose();
     }
   } finally {

@@ -181,10 +181,10 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneSummar
   const scales = layerDecayScales(names, settings.layerDecay);
   for (const n of names) if (settings.frozenPrefixes.some((p) => n.startsWith(p))) scales.set(n, 0);
   const evaluations: { update: number; accuracy: number }[] = [];
-  const evaluateAt = (update: number): Record<string, number> => {
+  const evaluateAt = async (update: number): Promise<Record<string, number>> => {
     const row: Record<string, number> = { epoch: (update * settings.batchSize) / trainIdx.length, test_accuracy: NaN };
     if (update % settings.evalEvery === 0 || update === settings.updates) {
-      row.test_accuracy = classifierAccuracy(model, testSplit, testIdx).accuracy;
+      row.test_accuracy = (await classifierAccuracy(model, testSplit, testIdx)).accuracy;
       evaluations.push({ update, accuracy: row.test_accuracy });
       options.onEvaluate?.(update, row.test_accuracy);
     }

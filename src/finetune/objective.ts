@@ -26,7 +26,7 @@ export class ClassificationObjective implements Objective<FinetuneBatch> {
   constructor(
     readonly module: Classifier,
     private readonly split: LabelledSplit,
-    private readonly afterUpdateHook: (update: number) => Record<string, number>,
+    private readonly afterUpdateHook: (update: number) => Promise<Record<string, number>>,
   ) {}
 
   /** While the encoder is frozen, its pooled outputs are computed here, outside the gradient tape. */
@@ -41,7 +41,7 @@ export class ClassificationObjective implements Objective<FinetuneBatch> {
     return { loss, scalars: { train_accuracy: agree } };
   }
 
-  afterUpdate(update: number): Record<string, number> {
+  afterUpdate(update: number): Promise<Record<string, number>> {
     return this.afterUpdateHook(update);
   }
 

@@ -25,7 +25,7 @@ export interface ExportHfSummary {
 }
 
 /** The HF config and tensors (HF names and layouts) of a run's encoder. */
-export function hfStateOfRun(run: string): { config: HfConfig; tensors: Map<string, SafetensorsEntry>; zeros: string[]; className: string } {
+export async function hfStateOfRun(run: string): Promise<{ config: HfConfig; tensors: Map<string, SafetensorsEntry>; zeros: string[]; className: string }> {
   const { encoder, model, hf, hfConfig } = loadRunEncoder(run);
   try {
     const config = hf.toHf(model, hfConfig);
@@ -35,7 +35,7 @@ export function hfStateOfRun(run: string): { config: HfConfig; tensors: Map<stri
       const p = params.get(m.ours);
       if (p === undefined) throw new Error(`${run}: the encoder has no parameter "${m.ours}" for HF tensor "${m.hf}".`);
       const t = tf.tidy(() => m.layout.toHf(p));
-      tensors.set(m.hf, { data: t.dataSync() as Float32Array, shape: [...t.shape] });
+      tensors.set(m.hf, { data: (await t.data()) as Float32Array, shape: [...t.shape] });
       t.dispose();
     }
     const zeros = hf.zeros?.(model, config) ?? [];
@@ -49,7 +49,7 @@ export function hfStateOfRun(run: string): { config: HfConfig; tensors: Map<stri
 /** Export the encoder of `run` to the new folder `out`; see the file header. */
 export async function exportHf(run: string, out: string): Promise<ExportHfSummary> {
   checkOutputFolder(out, '--out');
-  const { config, tensors, zeros, className } = hfStateOfRun(run);
+  const { config, tensors, zeros, className } = await hfStateOfRun(run);
   await writeFolderAtomically(out, '--out', (tmp) => {
     writeFileAtomic(path.join(tmp, 'config.json'), JSON.stringify(config, null, 2) + '\n');
     writeSafetensors(path.join(tmp, 'model.safetensors'), tensors, { format: 'pt' });

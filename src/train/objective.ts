@@ -20,7 +20,7 @@ export interface Objective<B> {
   /** The loss for a micro-batch, run inside the gradient tape. */
   loss(batch: B, prepared: Record<string, tf.Tensor>): LossOutputs;
   /** Called once after optimizer update number `update` (1, 2, …); returns scalars to log (e.g. ema_decay). */
-  afterUpdate(update: number): Record<string, number>;
+  afterUpdate(update: number): Record<string, number> | Promise<Record<string, number>>;
   /** Non-trained state to checkpoint (e.g. the teacher's weights), by name. */
   extraState(): [string, tf.Variable][];
   /** Restore bookkeeping after loading a checkpoint written after `update` updates. */

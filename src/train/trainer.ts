@@ -199,7 +199,7 @@ export class Trainer<B> {
     if (!skip) this.optimizer.step(clipped.grads, lr);
     clipped.grads.forEach((g) => g.dispose());
     this.done = u + 1;
-    const after = skip ? {} : this.objective.afterUpdate(this.done);
+    const after = skip ? {} : await this.objective.afterUpdate(this.done);
     const seconds = (Date.now() - started) / 1000;
     const row: MetricsRow = { step: this.done, lr, grad_norm: gradNorm, seconds, samples_per_sec: (this.config.batchSize * accumulation) / Math.max(seconds, 1e-9), data_wait_ms: dataMs, ...after };
     for (const [k, v] of Object.entries(sums)) row[k] = v / accumulation;

@@ -21,7 +21,7 @@ describe('frozen encoder during fine-tuning', function () {
     const setup = recipe.build(config, data);
     const split = recipe.labelledSplit!(config, data, 'train');
     const model = new Classifier(setup.encoder, config.model.dim as number, 10, new Rng(1));
-    const objective = new ClassificationObjective(model, split, () => ({}));
+    const objective = new ClassificationObjective(model, split, async () => ({}));
     const batches = (update: number): FinetuneBatch => {
       const idx = Array.from({ length: 8 }, (_, i) => 8 * update + i);
       return { input: split.batch(idx), targets: smoothedTargets(Int32Array.from(idx, (i) => split.labels[i]), 10, 0.1), frozenEncoder: update === 0 };
