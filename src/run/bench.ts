@@ -1,20 +1,20 @@
 /**
  * The v1 / v2 benchmark (issue "data2vec 2.0: … measure the speed-up"; spec §7.2: P2
- * reports data2vec 2.0 reaching v1-level accuracy in several times less pretraining
+ * reports data2vec 2.0 reaching a given accuracy in several times less pretraining
  * time). Each algorithm trains its preset on the same data with the same seed; the
- * training clock counts optimizer updates only. Every `probeEvery` updates the clock
- * stops and a fixed, cheap probe runs: a linear probe (L-BFGS logistic regression,
- * `linearProbe`) on frozen mean-pooled features of a fixed subset of the train split,
- * scored on the whole test split. The result per algorithm: images per second, median
- * ms per update, and the training seconds until the probe first reaches `threshold`
- * (null when it never does within `maxUpdates` / `maxSeconds`).
+ * training clock counts optimizer updates only, never the probes. The clock stops for
+ * the same probe at update 0 and every `probeEverySeconds` training seconds
+ * (`probed-training.ts`: a linear probe on frozen mean-pooled features, its L2
+ * strength chosen on a validation fifth of the train subset, scored on the test
+ * split). The result per algorithm: samples per second, median ms per update, and the
+ * training seconds until the probe curve first crosses `threshold`, interpolated
+ * between the two probes around the crossing (`accuracy-curve.ts`; null when it
+ * never does within `maxUpdates` / `maxSeconds`).
  */
 import * as tf from '@tensorflow/tfjs';
-import { getRecipe } from '../modalities/registry';
 import { Algo, Modality, RunOverrides } from '../modalities/recipe';
-import { Trainer } from '../train/trainer';
-import { linearProbe } from '../eval/linear-probe';
-import { countFlops } from './flops';
+import { trainWithProbes } from './probed-training';
+import { CurvePoint, bestPoint, firstCrossing } from './accuracy-curve';
 import { median } from '../util/median';
 import { currentBackend } from '../backend/select';
 
@@ -30,7 +30,9 @@ export interface BenchOptions {
   threshold?: number;
   /** Seed of every run and of the probe subset (default 0). */
   seed?: number;
-  /** Probe every this many updates (default 25). */
+  /** Probe each time the training clock passes a multiple of this many seconds (default {@link DEFAULT_PROBE_EVERY_SECONDS}). */
+  probeEverySeconds?: number;
+  /** Probe every this many updates instead of on the training clock. */
   probeEvery?: number;
   /** Stop an algorithm after this many updates (at most, and by default, its preset's update count). */
   maxUpdates?: number;
@@ -46,15 +48,8 @@ export interface BenchOptions {
   onProbe?: (algo: Algo, p: BenchProbe) => void;
 }
 
-/** One probe during training. */
-export interface BenchProbe {
-  update: number;
-  /** Training clock (wall seconds of updates only) when the probe ran. */
-  seconds: number;
-  /** Process CPU seconds of the updates only. */
-  cpu_seconds: number;
-  accuracy: number;
-}
+/** One probe during training (update, training seconds, CPU seconds, accuracy, chosen L2). */
+export type BenchProbe = CurvePoint;
 
 /** What one algorithm achieved. */
 export interface BenchAlgoResult {
@@ -62,17 +57,19 @@ export interface BenchAlgoResult {
   samples_per_sec: number | null;
   /** Median wall milliseconds per optimizer update (the first update, a warm-up, excluded); null without updates. */
   step_ms: number | null;
-  /** Training seconds until the probe first reached the threshold; null if it never did. */
+  /** Training seconds until the probe curve first crossed the threshold (interpolated between probes); 0 when the random-init probe already reached it; null if it never did. */
   time_to_accuracy_s: number | null;
   /** The same on the process CPU clock (less sensitive to other load on the machine). */
   cpu_time_to_accuracy_s: number | null;
-  /** Updates until the probe first reached the threshold; null if it never did. */
+  /** Updates done at the first probe at or above the threshold; null if none was. */
   updates_to_accuracy: number | null;
   /** Probe accuracy at random init (update 0). */
   initial_accuracy: number;
   best_accuracy: number;
   updates: number;
   train_seconds: number;
+  /** Wall seconds spent probing, outside the training clock. */
+  probe_seconds: number;
   batch_size: number;
   /** Masked views per image per update (v2 clones; 1 for v1). */
   views_per_sample: number;
@@ -127,88 +124,41 @@ function checkOptions(o: BenchOptions): number {
     if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw new Error(`${FLAG[key]} is ${v}; it must be a positive integer.`);
   }
   if (o.maxSeconds !== undefined && !(o.maxSeconds > 0)) throw new Error(`--max-seconds is ${o.maxSeconds}; it must be a positive number of seconds.`);
+  if (o.probeEverySeconds !== undefined && !(o.probeEverySeconds > 0)) throw new Error(`--probe-every-seconds is ${o.probeEverySeconds}; it must be a positive number of seconds.`);
   const algos = o.algos ?? ['v1', 'v2'];
   if (algos.length === 0) throw new Error('--compare is empty; name at least one of v1, v2.');
   for (const a of algos) if (a !== 'v1' && a !== 'v2') throw new Error(`--compare lists "${a}"; use v1, v2 or v1,v2.`);
   return t;
 }
 
-/** Train one algorithm under the bench protocol. */
+/** Train one algorithm under the bench protocol (`probed-training.ts`). */
 async function benchOne(algo: Algo, o: BenchOptions, threshold: number): Promise<BenchAlgoResult> {
-  const seed = o.seed ?? 0;
-  const modality = o.modality ?? 'image';
-  const recipe = getRecipe(modality, algo);
-  const config = recipe.config(o.preset ?? 'tiny', { ...o.overrides, seed });
-  const data = recipe.loadData(config);
-  const probeData = recipe.probeSubset ? recipe.probeSubset(data, { train: o.probeTrainSize, test: o.probeTestSize }, seed) : data;
-  const setup = recipe.build(config, data);
-  const trainer = new Trainer(setup.objective, setup.batches, config.trainer);
-  const maxUpdates = Math.min(o.maxUpdates ?? config.trainer.updates, config.trainer.updates);
-  const probeEvery = o.probeEvery ?? 25;
-  const probes: BenchProbe[] = [];
-  const stepMs: number[] = [];
-  let seconds = 0;
-  let cpuSeconds = 0;
-  let reached: BenchProbe | undefined;
-  let flopsPerUpdate: number | null = null;
-  const probe = async (): Promise<BenchProbe> => {
-    setup.encoder.eval();
-    const train = await recipe.features(setup.encoder, config, probeData, 'train');
-    const test = await recipe.features(setup.encoder, config, probeData, 'test');
-    setup.encoder.train();
-    const accuracy = (await linearProbe(train, test, data.numClasses, { seed })).accuracy;
-    const p = { update: trainer.updatesDone, seconds, cpu_seconds: cpuSeconds, accuracy };
-    probes.push(p);
-    o.onProbe?.(algo, p);
-    return p;
-  };
-  try {
-    let p = await probe();
-    if (p.accuracy >= threshold) reached = p;
-    while (!reached && trainer.updatesDone < maxUpdates && (o.maxSeconds === undefined || seconds < o.maxSeconds)) {
-      const c0 = process.cpuUsage();
-      const t0 = performance.now();
-      // The first update (a warm-up, left out of the median) is also where the FLOPs are counted.
-      if (flopsPerUpdate === null) flopsPerUpdate = (await countFlops(() => trainer.step())).flops;
-      else await trainer.step();
-      const ms = performance.now() - t0;
-      const c = process.cpuUsage(c0);
-      stepMs.push(ms);
-      seconds += ms / 1000;
-      cpuSeconds += (c.user + c.system) / 1e6;
-      if (trainer.updatesDone % probeEvery === 0 || trainer.updatesDone === maxUpdates) {
-        p = await probe();
-        if (p.accuracy >= threshold) reached = p;
-      }
-    }
-    // a run stopped by the clock between probes gets its last updates probed too
-    if (probes[probes.length - 1].update !== trainer.updatesDone) {
-      p = await probe();
-      if (p.accuracy >= threshold) reached = p;
-    }
-  } finally {
-    trainer.dispose();
-    setup.objective.dispose();
-  }
-  const steady = stepMs.length > 1 ? stepMs.slice(1) : stepMs;
+  const run = await trainWithProbes({
+    modality: o.modality ?? 'image', algo, preset: o.preset, seed: o.seed, overrides: o.overrides,
+    probeEverySeconds: o.probeEverySeconds, probeEveryUpdates: o.probeEvery, maxUpdates: o.maxUpdates, maxSeconds: o.maxSeconds,
+    probeTrainSize: o.probeTrainSize, probeTestSize: o.probeTestSize,
+    stopWhen: (p) => p.accuracy >= threshold,
+    onProbe: (p) => o.onProbe?.(algo, p),
+  });
+  const steady = run.step_ms.length > 1 ? run.step_ms.slice(1) : run.step_ms;
   const stepMedian = median(steady);
-  const batch = config.trainer.batchSize * config.trainer.accumulation;
-  const views = (config as { data2vec?: { clones?: number } }).data2vec?.clones ?? 1;
+  const crossing = firstCrossing(run.probes, threshold);
   return {
-    samples_per_sec: steady.length ? batch / (stepMedian / 1000) : null,
+    samples_per_sec: steady.length ? run.batch_size / (stepMedian / 1000) : null,
     step_ms: steady.length ? stepMedian : null,
-    time_to_accuracy_s: reached ? reached.seconds : null,
-    cpu_time_to_accuracy_s: reached ? reached.cpu_seconds : null,
-    updates_to_accuracy: reached ? reached.update : null,
-    initial_accuracy: probes[0].accuracy,
-    best_accuracy: Math.max(...probes.map((q) => q.accuracy)),
-    updates: trainer.updatesDone,
-    train_seconds: seconds,
-    batch_size: batch,
-    views_per_sample: views,
-    flops_per_update: flopsPerUpdate,
-    tflop_per_sec: steady.length && flopsPerUpdate !== null ? flopsPerUpdate / (stepMedian / 1000) / 1e12 : null,
-    probes,
+    time_to_accuracy_s: crossing ? crossing.seconds : null,
+    cpu_time_to_accuracy_s: crossing ? crossing.cpu_seconds : null,
+    updates_to_accuracy: crossing ? run.probes[crossing.probe].update : null,
+    initial_accuracy: run.probes[0].accuracy,
+    best_accuracy: bestPoint(run.probes).accuracy,
+    updates: run.updates,
+    train_seconds: run.train_seconds,
+    probe_seconds: run.probe_seconds,
+    batch_size: run.batch_size,
+    views_per_sample: run.views_per_sample,
+    flops_per_update: run.flops_per_update,
+    tflop_per_sec: steady.length && run.flops_per_update !== null ? run.flops_per_update / (stepMedian / 1000) / 1e12 : null,
+    probes: run.probes,
   };
 }
 

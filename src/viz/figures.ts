@@ -8,7 +8,7 @@
 /** One line trace as plotly reads it; missing or non-finite values are `null` (a gap). */
 export interface LineTrace {
   type: 'scatter';
-  mode: 'lines';
+  mode: 'lines' | 'lines+markers';
   name: string;
   x: number[];
   y: Array<number | null>;

@@ -1,0 +1,175 @@
+/**
+ * Pretraining with probes on the training clock (spec §7.2; the protocol of
+ * `bench` and of the learning curves): one (modality, algorithm) run whose clock
+ * counts optimizer updates only. The clock stops for a probe at update 0 and then
+ * every time it passes the next multiple of `probeEverySeconds` (or every
+ * `probeEveryUpdates` updates when that is given instead), and after the last
+ * update. The probe is the project's linear-probe protocol: frozen mean-pooled
+ * features of the student encoder (speech: the means of 3 time segments, as
+ * `data2vec probe` reads them), standardised, logistic regression with the L2
+ * strength chosen on a stratified validation fifth of the train split
+ * (`probe-selection.ts`), scored once on the test split (images: a seeded subset of
+ * train, by default 2,000 images, and all test images).
+ */
+import { getRecipe } from '../modalities/registry';
+import { Algo, BaseRunConfig, Modality, RecipeData, RunOverrides } from '../modalities/recipe';
+import { Module } from '../nn/module';
+import { Trainer } from '../train/trainer';
+import { selectedLinearProbe } from '../eval/probe-selection';
+import { segmentPooledView } from '../eval/segment-features';
+import { countFlops } from './flops';
+import { CurvePoint } from './accuracy-curve';
+
+/** Time segments whose means the probe reads, per modality (speech: 3, as `data2vec probe` defaults to). */
+export function benchProbeSegments(modality: Modality): number {
+  return modality === 'audio' ? 3 : 1;
+}
+
+/** Options of {@link trainWithProbes}. */
+export interface ProbedTrainingOptions {
+  modality: Modality;
+  algo: Algo;
+  /** Preset (default 'tiny'). */
+  preset?: string;
+  /** Seed of the run and of the probe subset (default 0). */
+  seed?: number;
+  /** Overrides of the preset (update count, batch size, lr, `--set` fields). */
+  overrides?: RunOverrides;
+  /** Probe each time the training clock passes a multiple of this many seconds (default 20). */
+  probeEverySeconds?: number;
+  /** Probe every this many updates instead of on the clock. */
+  probeEveryUpdates?: number;
+  /** Stop after this many updates (at most, and by default, the config's update count). */
+  maxUpdates?: number;
+  /** Stop once the training clock reaches this many seconds (default: no limit). */
+  maxSeconds?: number;
+  /** Train images the probe fits on (images: default 2,000, a seeded subset). */
+  probeTrainSize?: number;
+  /** Test images the probe is scored on (images: default all). */
+  probeTestSize?: number;
+  /** Stop after a probe for which this returns true. */
+  stopWhen?: (p: CurvePoint) => boolean;
+  /** Called after each probe. */
+  onProbe?: (p: CurvePoint) => void;
+}
+
+/** What {@link trainWithProbes} measured. */
+export interface ProbedTraining {
+  config: BaseRunConfig;
+  probes: CurvePoint[];
+  /** Wall milliseconds of each update, in order. */
+  step_ms: number[];
+  /** Model FLOPs of one update, counted on the first; null without updates. */
+  flops_per_update: number | null;
+  updates: number;
+  train_seconds: number;
+  /** Samples per update (batch × accumulation). */
+  batch_size: number;
+  /** Masked views per sample per update (v2 clones; 1 for v1). */
+  views_per_sample: number;
+  /** Wall seconds spent probing (not on the training clock). */
+  probe_seconds: number;
+}
+
+/** Linear-probe accuracy of `encoder`'s frozen features on `data` under the bench protocol (see the file header). */
+export async function probeAccuracy(modality: Modality, algo: Algo, encoder: Module, config: BaseRunConfig, data: RecipeData, seed: number): Promise<{ accuracy: number; weight_decay: number }> {
+  const recipe = getRecipe(modality, algo);
+  const segments = benchProbeSegments(modality);
+  const view = segments > 1 ? segmentPooledView(encoder, segments) : encoder;
+  encoder.eval();
+  try {
+    const train = await recipe.features(view, config, data, 'train');
+    const test = await recipe.features(view, config, data, 'test');
+    const fit = await selectedLinearProbe(train, test, data.numClasses, { seed });
+    return { accuracy: fit.accuracy, weight_decay: fit.weightDecay };
+  } finally {
+    encoder.train();
+  }
+}
+
+/** Raw-input linear-probe accuracy (pixels) on the same probe data, or null where the modality has no fixed-size raw features. */
+export async function rawProbeAccuracy(modality: Modality, options: { preset?: string; seed?: number; probeTrainSize?: number; probeTestSize?: number; overrides?: RunOverrides } = {}): Promise<{ accuracy: number; weight_decay: number } | null> {
+  const recipe = getRecipe(modality, 'v1');
+  if (!recipe.rawFeatures) return null;
+  const seed = options.seed ?? 0;
+  const config = recipe.config(options.preset ?? 'tiny', { ...options.overrides, seed });
+  const full = recipe.loadData(config);
+  const data = recipe.probeSubset ? recipe.probeSubset(full, { train: options.probeTrainSize, test: options.probeTestSize }, seed) : full;
+  const fit = await selectedLinearProbe(recipe.rawFeatures(config, data, 'train'), recipe.rawFeatures(config, data, 'test'), data.numClasses, { seed });
+  return { accuracy: fit.accuracy, weight_decay: fit.weightDecay };
+}
+
+function checkPositive(name: string, v: number | undefined, integer: boolean): void {
+  if (v === undefined) return;
+  if (!(v > 0 && (!integer || Number.isInteger(v)))) throw new Error(`${name} is ${v}; it must be a positive ${integer ? 'integer' : 'number of seconds'}.`);
+}
+
+/** Pretrain one algorithm, probing on the training clock (see the file header). */
+export async function trainWithProbes(o: ProbedTrainingOptions): Promise<ProbedTraining> {
+  checkPositive('--probe-every-seconds', o.probeEverySeconds, false);
+  checkPositive('--probe-every', o.probeEveryUpdates, true);
+  checkPositive('--max-updates', o.maxUpdates, true);
+  checkPositive('--max-seconds', o.maxSeconds, false);
+  const seed = o.seed ?? 0;
+  const recipe = getRecipe(o.modality, o.algo);
+  const config = recipe.config(o.preset ?? 'tiny', { ...o.overrides, seed });
+  const full = recipe.loadData(config);
+  const probeData = recipe.probeSubset ? recipe.probeSubset(full, { train: o.probeTrainSize, test: o.probeTestSize }, seed) : full;
+  const setup = recipe.build(config, full);
+  const trainer = new Trainer(setup.objective, setup.batches, config.trainer);
+  const maxUpdates = Math.min(o.maxUpdates ?? config.trainer.updates, config.trainer.updates);
+  const every = o.probeEverySeconds ?? 20;
+  const probes: CurvePoint[] = [];
+  const stepMs: number[] = [];
+  let seconds = 0;
+  let cpuSeconds = 0;
+  let probeSeconds = 0;
+  let nextMark = every;
+  let flopsPerUpdate: number | null = null;
+  let stop = false;
+  const probe = async (): Promise<void> => {
+    const t0 = performance.now();
+    const r = await probeAccuracy(o.modality, o.algo, setup.encoder, config, probeData, seed);
+    probeSeconds += (performance.now() - t0) / 1000;
+    const p: CurvePoint = { update: trainer.updatesDone, seconds, cpu_seconds: cpuSeconds, accuracy: r.accuracy, weight_decay: r.weight_decay };
+    probes.push(p);
+    o.onProbe?.(p);
+    if (o.stopWhen?.(p)) stop = true;
+  };
+  try {
+    await probe();
+    while (!stop && trainer.updatesDone < maxUpdates && (o.maxSeconds === undefined || seconds < o.maxSeconds)) {
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      // The first update is also where the FLOPs are counted.
+      if (flopsPerUpdate === null) flopsPerUpdate = (await countFlops(() => trainer.step())).flops;
+      else await trainer.step();
+      const ms = performance.now() - t0;
+      const c = process.cpuUsage(c0);
+      stepMs.push(ms);
+      seconds += ms / 1000;
+      cpuSeconds += (c.user + c.system) / 1e6;
+      const due = o.probeEveryUpdates !== undefined ? trainer.updatesDone % o.probeEveryUpdates === 0 : seconds >= nextMark;
+      if (due || trainer.updatesDone === maxUpdates) {
+        while (nextMark <= seconds) nextMark += every;
+        await probe();
+      }
+    }
+    // a run stopped by the clock between probes gets its last updates probed too
+    if (!stop && probes[probes.length - 1].update !== trainer.updatesDone) await probe();
+  } finally {
+    trainer.dispose();
+    setup.objective.dispose();
+  }
+  return {
+    config,
+    probes,
+    step_ms: stepMs,
+    flops_per_update: flopsPerUpdate,
+    updates: trainer.updatesDone,
+    train_seconds: seconds,
+    batch_size: config.trainer.batchSize * (config.trainer.accumulation ?? 1),
+    views_per_sample: (config as { data2vec?: { clones?: number } }).data2vec?.clones ?? 1,
+    probe_seconds: probeSeconds,
+  };
+}
