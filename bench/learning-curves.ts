@@ -12,6 +12,8 @@
  * update, and the run then stops at the budget or at the end of its schedule,
  * whichever comes first. The JSON is rewritten after every finished run.
  *
+ * `--from a.json,b.json` trains nothing and merges finished files into one page.
+ *
  *     npm run bench:curves -- --minutes 5 --modalities image
  */
 import * as fs from 'fs';
@@ -95,8 +97,19 @@ async function main(): Promise<void> {
     .option('--out-dir <dir>', 'folder of the results', 'bench/results')
     .option('--name <name>', 'file name stem (default learning-curves-<date>)')
     .option('--backend <name>', 'wasm, cpu, tensorflow or webgpu')
+    .option('--from <files>', 'train nothing: merge these comma-separated curves files into one page and PNG (each modality keeps its budget)')
     .parse(process.argv);
   const o = program.opts();
+  if (o.from !== undefined) {
+    const stem = path.join(o.outDir, o.name ?? `learning-curves-${new Date().toISOString().slice(0, 10)}`);
+    const files = String(o.from).split(',').map((f) => checkLearningCurves(JSON.parse(fs.readFileSync(f.trim(), 'utf8')), f.trim()));
+    const merged: LearningCurvesFile = { ...files[0], command: files.map((f) => f.command).join(' && '), date: files.map((f) => f.date).join(', '), machine: [...new Set(files.map((f) => f.machine))].join('; '), modalities: Object.fromEntries(files.flatMap((f) => Object.entries(f.modalities).map(([k, m]) => [k, { ...m, budget_seconds: m.budget_seconds ?? f.budget_seconds }]))) };
+    fs.writeFileSync(`${stem}.json`, JSON.stringify(checkLearningCurves(merged), null, 1) + '\n');
+    writeLearningCurves(`${stem}.html`, merged);
+    const why = await renderPng(path.resolve(`${stem}.html`), `${stem}.png`);
+    process.stderr.write(why ? `no PNG: ${why}\n` : `wrote ${stem}.json, ${stem}.html and ${stem}.png\n`);
+    return;
+  }
   const minutes = Number(o.minutes);
   if (!(minutes > 0)) throw new Error(`--minutes is ${o.minutes}; give a positive number of training minutes.`);
   const budget = minutes * 60;

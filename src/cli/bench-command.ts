@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import { Command } from 'commander';
-import { benchCompare, formatBench, BENCH_THRESHOLDS } from '../run/bench';
+import { benchCompare, formatBench, BENCH_THRESHOLDS, DEFAULT_PROBE_EVERY_SECONDS } from '../run/bench';
 import { Algo, Modality } from '../modalities/recipe';
 import { withFile } from '../util/io-error';
 import { collectSet, intFlag, numberFlag, startBackend } from './flags';
@@ -18,7 +18,8 @@ export function registerBenchCommand(program: Command): void {
     .option('--compare <algos>', 'comma-separated algorithms', 'v1,v2')
     .option('--threshold <acc>', `linear-probe test accuracy to reach (default ${Object.entries(BENCH_THRESHOLDS).map(([m, t]) => `${m} ${t}`).join(', ')})`, numberFlag('--threshold'))
     .option('--seed <n>', 'seed of every run', intFlag('--seed'))
-    .option('--probe-every <n>', 'probe every this many updates', intFlag('--probe-every'))
+    .option('--probe-every-seconds <s>', `probe each time the training clock passes a multiple of this many seconds (default ${DEFAULT_PROBE_EVERY_SECONDS})`, numberFlag('--probe-every-seconds'))
+    .option('--probe-every <n>', 'probe every this many updates instead of on the training clock', intFlag('--probe-every'))
     .option('--max-updates <n>', 'stop each algorithm after this many updates', intFlag('--max-updates'))
     .option('--max-seconds <s>', 'stop each algorithm after this many training seconds', numberFlag('--max-seconds'))
     .option('--set <path=value>', 'set a config field of every algorithm, e.g. --set trainer.batchSize=16 (repeatable)', collectSet)
@@ -30,7 +31,7 @@ export function registerBenchCommand(program: Command): void {
       const algos = String(opts.compare).split(',').map((s) => s.trim()).filter((s) => s !== '') as Algo[];
       const result = await benchCompare({
         modality: opts.modality as Modality, preset: opts.preset, algos, threshold: opts.threshold, seed: opts.seed,
-        probeEvery: opts.probeEvery, maxUpdates: opts.maxUpdates, maxSeconds: opts.maxSeconds,
+        probeEverySeconds: opts.probeEverySeconds, probeEvery: opts.probeEvery, maxUpdates: opts.maxUpdates, maxSeconds: opts.maxSeconds,
         overrides: opts.set ? { set: opts.set as Record<string, string> } : undefined,
         onProbe: (algo, p) => process.stderr.write(`${algo} update ${p.update}: probe ${(100 * p.accuracy).toFixed(1)} % after ${p.seconds.toFixed(1)} s of training\n`),
       });

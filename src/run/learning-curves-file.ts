@@ -34,6 +34,8 @@ const run = z.object({
 });
 
 const modality = z.object({
+  /** Training budget of this modality's runs when it differs from the file's (files merged from several invocations). */
+  budget_seconds: z.number().positive().optional(),
   /** What the probe read and how it was fitted. */
   probe: z.string(),
   raw_input: z.object({ accuracy, weight_decay: z.number().positive() }).nullable(),

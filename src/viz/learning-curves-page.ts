@@ -19,7 +19,7 @@ function flat(name: string, value: number, x1: number, color: string, dash: 'das
 export function learningCurveFigures(file: LearningCurvesFile): PlotlyFigure[] {
   return Object.entries(file.modalities).map(([modality, m]) => {
     const runs = Object.entries(m.runs);
-    const x1 = Math.max(file.budget_seconds, ...runs.map(([, r]) => r.train_seconds));
+    const x1 = Math.max(m.budget_seconds ?? file.budget_seconds, ...runs.map(([, r]) => r.train_seconds));
     const data: LineTrace[] = [];
     for (const [algo, r] of runs) {
       data.push({ type: 'scatter', mode: 'lines+markers', name: `data2vec ${algo === 'v1' ? '1.0' : '2.0'} (${algo})`, x: r.probes.map((p) => p.seconds), y: r.probes.map((p) => p.accuracy), line: { color: COLOURS[algo] } });

@@ -5,7 +5,7 @@
  */
 import { expect } from 'chai';
 import { expectRejection } from '../helpers/rejects';
-import { benchCompare, benchRatios, defaultBenchThreshold, formatBench } from '../../src/run/bench';
+import { BenchAlgoResult, benchCompare, benchNotes, benchRatios, defaultBenchThreshold, formatBench } from '../../src/run/bench';
 import { subsetImages } from '../../src/modalities/image/probe-subset';
 import { loadFashionMnist } from '../../src/data/image-dataset';
 
@@ -14,8 +14,15 @@ describe('benchCompare (v1 vs v2 on images)', () => {
     this.timeout(300_000);
     const common = { preset: 'tiny', seed: 0, probeEvery: 1, maxUpdates: 2, probeTrainSize: 100, probeTestSize: 100, overrides: { batchSize: 4 } };
     const r = await benchCompare({ ...common, algos: ['v1', 'v2'], threshold: 0.999 });
-    expect(Object.keys(r).sort()).to.deep.equal(['threshold', 'v1', 'v2']);
+    expect(Object.keys(r).sort()).to.deep.equal(['notes', 'threshold', 'threshold_basis', 'v1', 'v2']);
     expect(r.threshold).to.equal(0.999);
+    expect(r.threshold_basis).to.equal('given');
+    // the tiny presets share width, block count, heads and patch (v2: 1 prenet + 3 main blocks)
+    expect(r.v1!.encoder).to.deep.equal({ width: 64, blocks: 4, heads: 4, patch: 4 });
+    expect(r.v2!.encoder).to.deep.equal(r.v1!.encoder);
+    expect(r.notes).to.have.length(2);
+    expect(r.notes[0]).to.match(/^v1 did not reach 99\.9 % in 2 updates/);
+    expect(r.notes.join(' ')).to.not.match(/encoders differ/);
     for (const algo of ['v1', 'v2'] as const) {
       const a = r[algo]!;
       expect(a.samples_per_sec).to.be.greaterThan(0);
@@ -30,6 +37,9 @@ describe('benchCompare (v1 vs v2 on images)', () => {
       expect(a.probes[0].seconds).to.equal(0);
       expect(a.probes[2].seconds).to.be.closeTo(a.train_seconds, 1e-9);
       a.probes.forEach((p) => expect(p.accuracy).to.be.within(0, 1));
+      // the probe's L2 strength is one of the validation candidates, and probing is off the training clock
+      a.probes.forEach((p) => expect([1e-4, 1e-3, 1e-2, 1e-1, 1]).to.include(p.weight_decay));
+      expect(a.probe_seconds).to.be.greaterThan(0);
     }
     expect(r.v2!.views_per_sample).to.equal(8);
     expect(r.v1!.views_per_sample).to.equal(1);
@@ -40,19 +50,35 @@ describe('benchCompare (v1 vs v2 on images)', () => {
     const low = await benchCompare({ ...common, algos: ['v2'], threshold: 0.05 });
     expect(Object.keys(low).sort()).to.deep.equal(['threshold', 'v2']);
     expect([low.v2!.time_to_accuracy_s, low.v2!.updates_to_accuracy, low.v2!.probes.length]).to.deep.equal([0, 0, 1]);
+    expect(low.notes).to.deep.equal([`v2's random-init probe (${(100 * low.v2!.initial_accuracy).toFixed(1)} %) already meets the threshold 5.0 %, so its time 0 measures the architecture, not pretraining; choose a threshold above both random inits.`]);
     // stopped by the clock between probes: the last update is probed too
     const clock = await benchCompare({ ...common, algos: ['v1'], threshold: 0.999, probeEvery: 100, maxUpdates: 5, maxSeconds: 1e-6 });
     expect(clock.v1!.updates).to.equal(1);
     expect(clock.v1!.probes.map((p) => p.update)).to.deep.equal([0, 1]);
+    // probes on the training clock: a huge interval probes only at init and after the last update, a tiny one after every update
+    const sparse = await benchCompare({ ...common, probeEvery: undefined, algos: ['v1'], threshold: 0.999, maxUpdates: 3, probeEverySeconds: 1e9 });
+    expect(sparse.v1!.probes.map((p) => p.update)).to.deep.equal([0, 3]);
+    const dense = await benchCompare({ ...common, probeEvery: undefined, algos: ['v1'], threshold: 0.999, maxUpdates: 3, probeEverySeconds: 1e-9 });
+    expect(dense.v1!.probes.map((p) => p.update)).to.deep.equal([0, 1, 2, 3]);
     // no update ran: no throughput to report, rather than NaN
     expect([low.v2!.samples_per_sec, low.v2!.step_ms, low.v2!.updates]).to.deep.equal([null, null, 0]);
     expect(formatBench(low)).to.match(/v2: n\/a samples\/s, n\/a ms\/update/);
+    expect(formatBench(low)).to.match(/\nnote: v2's random-init probe/);
+  });
+
+  it('notes encoders of different shape', () => {
+    const algo = (width: number, blocks: number) => ({ encoder: { width, blocks, heads: 4, patch: 4 }, time_to_accuracy_s: 10, initial_accuracy: 0.5 }) as unknown as BenchAlgoResult;
+    expect(benchNotes({ threshold: 0.7, threshold_basis: 'given', notes: [], v1: algo(64, 4), v2: algo(64, 4) })).to.deep.equal([]);
+    expect(benchNotes({ threshold: 0.7, threshold_basis: 'given', notes: [], v1: algo(64, 4), v2: algo(64, 5) })).to.deep.equal([
+      'the encoders differ in shape (v1: width 64, 4 blocks, 4 heads, patch 4; v2: width 64, 5 blocks, 4 heads, patch 4), so the times compare different networks.',
+    ]);
   });
 
   it('rejects bad options with one sentence', async () => {
     await expectRejection(benchCompare({ threshold: 1.5 }), /--threshold is 1.5; give an accuracy between 0 and 1/);
     await expectRejection(benchCompare({ probeEvery: 0 }), /--probe-every is 0; it must be a positive integer/);
     await expectRejection(benchCompare({ maxSeconds: -1 }), /--max-seconds is -1; it must be a positive number of seconds/);
+    await expectRejection(benchCompare({ probeEverySeconds: 0 }), /--probe-every-seconds is 0; it must be a positive number of seconds/);
     await expectRejection(benchCompare({ algos: ['v3' as never] }), /--compare lists "v3"; use v1, v2 or v1,v2/);
     await expectRejection(benchCompare({ algos: [] }), /--compare is empty/);
     await expectRejection(benchCompare({ modality: 'video' as never }), /--modality video is not one of image, audio, text/);
