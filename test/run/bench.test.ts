@@ -48,7 +48,7 @@ describe('benchCompare (v1 vs v2 on images)', () => {
 
     // A threshold at or below the random-init probe is reached at update 0, after 0 s.
     const low = await benchCompare({ ...common, algos: ['v2'], threshold: 0.05 });
-    expect(Object.keys(low).sort()).to.deep.equal(['threshold', 'v2']);
+    expect(Object.keys(low).sort()).to.deep.equal(['notes', 'threshold', 'threshold_basis', 'v2']);
     expect([low.v2!.time_to_accuracy_s, low.v2!.updates_to_accuracy, low.v2!.probes.length]).to.deep.equal([0, 0, 1]);
     expect(low.notes).to.deep.equal([`v2's random-init probe (${(100 * low.v2!.initial_accuracy).toFixed(1)} %) already meets the threshold 5.0 %, so its time 0 measures the architecture, not pretraining; choose a threshold above both random inits.`]);
     // stopped by the clock between probes: the last update is probed too
@@ -88,7 +88,8 @@ describe('benchCompare (v1 vs v2 on images)', () => {
     this.timeout(300_000);
     const r = await benchCompare({ modality: 'audio', preset: 'tiny', algos: ['v2'], seed: 0, probeEvery: 1, maxUpdates: 1, overrides: { batchSize: 2 } });
     expect(r.threshold).to.equal(defaultBenchThreshold('audio'));
-    expect(r.threshold).to.equal(0.5);
+    expect(r.threshold).to.equal(0.65);
+    expect(r.threshold_basis).to.match(/^default for speech: above both tiny random-init probes/);
     const a = r.v2!;
     expect([a.updates, a.batch_size, a.views_per_sample]).to.deep.equal([1, 2, 8]);
     expect(a.probes.map((p) => p.update)).to.deep.equal([0, 1]);
