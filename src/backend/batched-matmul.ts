@@ -38,7 +38,7 @@ import * as tf from '@tensorflow/tfjs';
 import {
   BATCHED_MATMUL_FMA_WASM_BASE64, BATCHED_MATMUL_SHARED_FMA_WASM_BASE64, BATCHED_MATMUL_SHARED_WASM_BASE64, BATCHED_MATMUL_WASM_BASE64,
 } from './kernels/batched-matmul-wasm';
-import { MatMulPool, PoolProduct } from './matmul-pool';
+import { MatMulPool, MatMulPoolStats, PoolProduct } from './matmul-pool';
 import { defaultThreads } from './matmul-threads';
 
 /** The parts of the wasm backend this kernel uses. */
@@ -157,6 +157,14 @@ export async function startMatMulThreads(): Promise<number> {
   if (p === undefined) return 1;
   await p.ready();
   return 1 + p.online();
+}
+
+/**
+ * What the current worker pool has run (zeros when there is none): products
+ * shared between threads, their chunks of rows, and the chunks workers computed.
+ */
+export function matMulThreadStats(): MatMulPoolStats {
+  return pool ? { ...pool.stats } : { products: 0, chunks: 0, workerChunks: 0 };
 }
 
 /** End the matrix-product worker threads (they restart on the next large product). */

@@ -52,8 +52,16 @@ interface SharedMemory {
 
 const align16 = (x: number) => Math.ceil(x / 16) * 16;
 
+/** What a pool has run: products shared, their chunks, and the chunks workers computed. */
+export interface MatMulPoolStats {
+  products: number;
+  chunks: number;
+  workerChunks: number;
+}
+
 /** The worker threads, their shared memory and control block. */
 export class MatMulPool {
+  readonly stats: MatMulPoolStats = { products: 0, chunks: 0, workerChunks: 0 };
   private readonly control = new SharedArrayBuffer(CONTROL_BYTES);
   private readonly words = new Int32Array(this.control);
   private readonly params = new Float64Array(this.control, PARAMS_BYTE, ParamIndex.Count);
@@ -191,11 +199,14 @@ export class MatMulPool {
     if (Atomics.load(this.words, FAILED) !== 0) throw new Error('BatchMatMul: a matrix-product worker thread failed.');
 
     // The workers' rows of C, copied back in runs of consecutive chunks.
+    this.stats.products++;
+    this.stats.chunks += chunks;
     const rowBytes = 4 * p.n;
     for (let chunk = 0; chunk < chunks; chunk++) {
       if (this.owners[chunk] === 0) continue;
       let last = chunk;
       while (last + 1 < chunks && this.owners[last + 1] === 1) last++;
+      this.stats.workerChunks += last - chunk + 1;
       const from = chunk * chunkRows * rowBytes;
       const to = Math.min(rows, (last + 1) * chunkRows) * rowBytes;
       source.set(shared.subarray(c + from, c + to), p.c + from);
