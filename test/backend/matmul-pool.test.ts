@@ -4,7 +4,7 @@
  * single-threaded kernel (the same micro-kernel sums each element in k order);
  * odd shapes, broadcasts and long runs of calls; seeded pretraining gives the
  * same losses on 1 and 2 threads; the thread count's sources and errors; and a
- * process with a running pool exits by itself.
+ * process with a running pool (of the fused kernel) exits by itself.
  */
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
@@ -152,19 +152,26 @@ describe('matrix products on worker threads', function () {
     }
   });
 
-  it('lets the process exit by itself while its workers wait', () => {
+  it('lets the process exit by itself while its workers wait, and threads the fused kernel bit-identically too', () => {
+    // A child Node with relaxed SIMD on, so the workers run the fused kernel's shared-memory variant.
     const script = `
       const tf = require('@tensorflow/tfjs');
       require('@tensorflow/tfjs-backend-wasm');
-      const { initBackend, matMulThreadStats } = require(${JSON.stringify(resolve(__dirname, '../../src/index.js'))});
-      initBackend('wasm', { threads: 4 }).then((info) => {
-        const a = tf.randomNormal([300, 300]);
-        tf.matMul(a, a).dataSync();
-        console.log(JSON.stringify({ threads: info.threads, products: matMulThreadStats().products }));
-      });`;
-    const run = spawnSync(process.execPath, ['-e', script], { cwd: resolve(__dirname, '../..'), encoding: 'utf8', timeout: 60_000 });
-    expect(run.signal, run.stderr).to.equal(null); // not killed by the timeout
+      const api = require(${JSON.stringify(resolve(__dirname, '../../src/index.js'))});
+      (async () => {
+        await api.initBackend('wasm', { threads: 1 });
+        const a = tf.randomNormal([300, 301], 0, 1, 'float32', 1);
+        const b = tf.randomNormal([301, 299], 0, 1, 'float32', 2);
+        const one = new Int32Array(tf.matMul(a, b).dataSync().buffer);
+        api.setMatMulThreads(4);
+        const threads = await api.startMatMulThreads();
+        const four = new Int32Array(tf.matMul(a, b).dataSync().buffer);
+        const same = one.length === four.length && one.every((v, i) => v === four[i]);
+        console.log(JSON.stringify({ variant: api.matMulKernelVariant(), threads, same, products: api.matMulThreadStats().products }));
+      })();`;
+    const run = spawnSync(process.execPath, ['--experimental-wasm-relaxed-simd', '-e', script], { cwd: resolve(__dirname, '../..'), encoding: 'utf8', timeout: 60_000 });
+    expect(run.signal, run.stderr).to.equal(null); // not killed by the timeout: the waiting workers did not hold it
     expect(run.status, run.stderr).to.equal(0);
-    expect(JSON.parse(run.stdout.trim().split('\n').pop() as string)).to.deep.equal({ threads: 4, products: 1 });
+    expect(JSON.parse(run.stdout.trim().split('\n').pop() as string)).to.deep.equal({ variant: 'fma', threads: 4, same: true, products: 1 });
   });
 });
