@@ -136,7 +136,8 @@ export class MatMulPool {
     const c = align16(b + 4 * p.bElements);
     const scratchStride = align16(p.scratchBytes);
     const scratchBase = align16(c + 4 * rows * p.n);
-    const end = scratchBase + workers * scratchStride;
+    // Scratch for every worker: the ones online need not be the first ones.
+    const end = scratchBase + (this.threads - 1) * scratchStride;
     if (!this.fit(end)) return false;
 
     const shared = new Uint8Array(this.memory.buffer);
