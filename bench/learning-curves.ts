@@ -30,7 +30,7 @@ import { trainWithProbes, rawProbeAccuracy, benchProbeSegments } from '../src/ru
 import { bestPoint, firstCrossing } from '../src/run/accuracy-curve';
 import { LEARNING_CURVES_SCHEMA, LearningCurvesFile, LearningCurveRun, checkLearningCurves } from '../src/run/learning-curves-file';
 import { writeLearningCurves } from '../src/viz/learning-curves-page';
-import { collectSet } from '../src/cli/flags';
+import { THREADS_HELP, collectSet } from '../src/cli/flags';
 
 /** Seconds per update of a (modality, algo) preset with overrides: the median of 4 updates after one warm-up. */
 async function secondsPerUpdate(modality: string, algo: Algo, preset: string, overrides: RunOverrides): Promise<number> {
@@ -97,6 +97,7 @@ async function main(): Promise<void> {
     .option('--out-dir <dir>', 'folder of the results', 'bench/results')
     .option('--name <name>', 'file name stem (default learning-curves-<date>)')
     .option('--backend <name>', 'wasm, cpu, tensorflow or webgpu')
+    .option('--threads <n>', THREADS_HELP)
     .option('--from <files>', 'train nothing: merge these comma-separated curves files into one page and PNG (each modality keeps its budget)')
     .parse(process.argv);
   const o = program.opts();
@@ -118,7 +119,7 @@ async function main(): Promise<void> {
   const seed = Number(o.seed);
   const algos = String(o.algos).split(',').map((s) => s.trim()) as Algo[];
   for (const a of algos) if (a !== 'v1' && a !== 'v2') throw new Error(`--algos lists "${a}"; use v1, v2 or v1,v2.`);
-  const info = await initBackend(o.backend);
+  const info = await initBackend(o.backend, { threads: o.threads });
   process.stderr.write(describeBackend(info) + '\n');
   const date = new Date().toISOString();
   const stem = path.join(o.outDir, o.name ?? `learning-curves-${date.slice(0, 10)}`);
