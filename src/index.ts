@@ -185,6 +185,10 @@ export * from './run/pretrain';
 export { interruptRunning } from './run/interrupt';
 export * from './run/probe';
 export * from './run/bench';
+export * from './run/accuracy-curve';
+export * from './run/probed-training';
+export * from './run/learning-curves-file';
+export * from './viz/learning-curves-page';
 
 // Fine-tuning: classifier, layer-wise LR decay, label smoothing, mixup/cutmix, the run
 export * from './finetune/classifier';

@@ -121,8 +121,7 @@ export const DEFAULT_BENCH_THRESHOLD = 0.72;
  */
 export const BENCH_THRESHOLDS: Readonly<Record<Modality, number>> = Object.freeze({ image: DEFAULT_BENCH_THRESHOLD, audio: 0.65, text: 0.35 });
 
-/** Default probe interval on the training clock, in seconds. */
-export const DEFAULT_PROBE_EVERY_SECONDS = 20;
+export { DEFAULT_PROBE_EVERY_SECONDS } from './probed-training';
 
 /** Where each default threshold comes from, printed with the result. */
 export const BENCH_THRESHOLD_BASIS: Readonly<Record<Modality, string>> = Object.freeze({

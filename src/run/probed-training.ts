@@ -20,6 +20,9 @@ import { segmentPooledView } from '../eval/segment-features';
 import { countFlops } from './flops';
 import { CurvePoint } from './accuracy-curve';
 
+/** Default probe interval on the training clock, in seconds. */
+export const DEFAULT_PROBE_EVERY_SECONDS = 20;
+
 /** Time segments whose means the probe reads, per modality (speech: 3, as `data2vec probe` defaults to). */
 export function benchProbeSegments(modality: Modality): number {
   return modality === 'audio' ? 3 : 1;
@@ -35,7 +38,7 @@ export interface ProbedTrainingOptions {
   seed?: number;
   /** Overrides of the preset (update count, batch size, lr, `--set` fields). */
   overrides?: RunOverrides;
-  /** Probe each time the training clock passes a multiple of this many seconds (default 20). */
+  /** Probe each time the training clock passes a multiple of this many seconds (default {@link DEFAULT_PROBE_EVERY_SECONDS}). */
   probeEverySeconds?: number;
   /** Probe every this many updates instead of on the clock. */
   probeEveryUpdates?: number;
@@ -118,7 +121,7 @@ export async function trainWithProbes(o: ProbedTrainingOptions): Promise<ProbedT
   const setup = recipe.build(config, full);
   const trainer = new Trainer(setup.objective, setup.batches, config.trainer);
   const maxUpdates = Math.min(o.maxUpdates ?? config.trainer.updates, config.trainer.updates);
-  const every = o.probeEverySeconds ?? 20;
+  const every = o.probeEverySeconds ?? DEFAULT_PROBE_EVERY_SECONDS;
   const probes: CurvePoint[] = [];
   const stepMs: number[] = [];
   let seconds = 0;
@@ -151,7 +154,7 @@ export async function trainWithProbes(o: ProbedTrainingOptions): Promise<ProbedT
       cpuSeconds += (c.user + c.system) / 1e6;
       const due = o.probeEveryUpdates !== undefined ? trainer.updatesDone % o.probeEveryUpdates === 0 : seconds >= nextMark;
       if (due || trainer.updatesDone === maxUpdates) {
-        while (nextMark <= seconds) nextMark += every;
+        nextMark = (Math.floor(seconds / every) + 1) * every;
         await probe();
       }
     }
