@@ -199,6 +199,7 @@ export * from './modalities/image/labelled-split';
 export * from './modalities/audio/labelled-split';
 export * from './modalities/text/labelled-split';
 export * from './run/flops';
+export * from './run/kernel-profile';
 // Hugging Face interop (import-hf, export-hf, encode)
 export * from './hf/import-hf';
 export * from './hf/export-hf';

@@ -15,6 +15,7 @@ import { Algo, Modality, RunOverrides } from '../modalities/recipe';
 import { Trainer } from '../train/trainer';
 import { linearProbe } from '../eval/linear-probe';
 import { countFlops } from './flops';
+import { KernelProfile, formatKernelProfile, profileUpdates } from './kernel-profile';
 import { median } from '../util/median';
 import { currentBackend } from '../backend/select';
 
@@ -42,6 +43,12 @@ export interface BenchOptions {
   probeTestSize?: number;
   /** Extra overrides for every algorithm's config (batch size, lr, data folder, …). */
   overrides?: RunOverrides;
+  /**
+   * Profile this many extra updates per algorithm after its timed ones (kernel names,
+   * time, share, calls, GFLOP/s; `kernel-profile.ts`). They are not timed, probed or
+   * counted in `updates`.
+   */
+  profile?: number;
   /** Called after each probe. */
   onProbe?: (algo: Algo, p: BenchProbe) => void;
 }
@@ -81,6 +88,8 @@ export interface BenchAlgoResult {
   /** Achieved TFLOP/s: flops_per_update / median update time; null without updates. */
   tflop_per_sec: number | null;
   probes: BenchProbe[];
+  /** Where an update's time goes, per kernel (with `profile`). */
+  kernel_profile?: KernelProfile;
 }
 
 /** The JSON of `data2vec bench --compare v1,v2 --json`: one entry per algorithm plus the threshold. */
@@ -126,6 +135,7 @@ function checkOptions(o: BenchOptions): number {
     const v = o[key];
     if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw new Error(`${FLAG[key]} is ${v}; it must be a positive integer.`);
   }
+  if (o.profile !== undefined && !(Number.isInteger(o.profile) && o.profile > 0)) throw new Error(`--profile is ${o.profile}; give a positive number of updates to profile.`);
   if (o.maxSeconds !== undefined && !(o.maxSeconds > 0)) throw new Error(`--max-seconds is ${o.maxSeconds}; it must be a positive number of seconds.`);
   const algos = o.algos ?? ['v1', 'v2'];
   if (algos.length === 0) throw new Error('--compare is empty; name at least one of v1, v2.');
@@ -151,6 +161,8 @@ async function benchOne(algo: Algo, o: BenchOptions, threshold: number): Promise
   let cpuSeconds = 0;
   let reached: BenchProbe | undefined;
   let flopsPerUpdate: number | null = null;
+  let kernelProfile: KernelProfile | undefined;
+  let updates = 0;
   const probe = async (): Promise<BenchProbe> => {
     setup.encoder.eval();
     const train = await recipe.features(setup.encoder, config, probeData, 'train');
@@ -186,6 +198,8 @@ async function benchOne(algo: Algo, o: BenchOptions, threshold: number): Promise
       p = await probe();
       if (p.accuracy >= threshold) reached = p;
     }
+    updates = trainer.updatesDone;
+    if (o.profile !== undefined) kernelProfile = await profileUpdates(() => trainer.step(), o.profile);
   } finally {
     trainer.dispose();
     setup.objective.dispose();
@@ -202,13 +216,14 @@ async function benchOne(algo: Algo, o: BenchOptions, threshold: number): Promise
     updates_to_accuracy: reached ? reached.update : null,
     initial_accuracy: probes[0].accuracy,
     best_accuracy: Math.max(...probes.map((q) => q.accuracy)),
-    updates: trainer.updatesDone,
+    updates,
     train_seconds: seconds,
     batch_size: batch,
     views_per_sample: views,
     flops_per_update: flopsPerUpdate,
     tflop_per_sec: steady.length && flopsPerUpdate !== null ? flopsPerUpdate / (stepMedian / 1000) / 1e12 : null,
     probes,
+    ...(kernelProfile ? { kernel_profile: kernelProfile } : {}),
   };
 }
 
@@ -257,6 +272,7 @@ export function formatBench(r: BenchResult): string {
         `time to accuracy ${seconds(a.time_to_accuracy_s)} (cpu ${seconds(a.cpu_time_to_accuracy_s)}, ${a.updates_to_accuracy ?? '-'} updates), ` +
         `accuracy ${a.initial_accuracy.toFixed(3)} at init → best ${a.best_accuracy.toFixed(3)} in ${a.updates} updates`,
     );
+    if (a.kernel_profile) lines.push(`${algo} ${formatKernelProfile(a.kernel_profile)}`);
   }
   const ratios = benchRatios(r);
   if (ratios) {

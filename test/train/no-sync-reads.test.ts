@@ -87,13 +87,20 @@ describe('no synchronous tensor reads', function () {
     });
   }
 
-  it('a bench run (updates, features, linear probes) reads nothing synchronously', async () => {
+  it('a bench run (updates, features, linear probes, kernel profile) reads nothing synchronously', async () => {
     const { result, attempts } = await withoutSyncReads(() =>
-      benchCompare({ algos: ['v1'], seed: 0, probeEvery: 1, maxUpdates: 1, probeTrainSize: 60, probeTestSize: 40, threshold: 0.999, overrides: { batchSize: 2, set: MICRO_SETS['image-v1'] } }),
+      benchCompare({ algos: ['v1'], seed: 0, probeEvery: 1, maxUpdates: 2, profile: 2, probeTrainSize: 60, probeTestSize: 40, threshold: 0.999, overrides: { batchSize: 2, set: MICRO_SETS['image-v1'] } }),
     );
     expect(attempts).to.deep.equal([]);
-    expect(result!.v1!.probes.map((p) => p.update)).to.deep.equal([0, 1]);
-    result!.v1!.probes.forEach((p) => expect(p.accuracy).to.be.within(0, 1));
+    const v1 = result!.v1!;
+    expect(v1.probes.map((p) => p.update)).to.deep.equal([0, 1, 2]);
+    v1.probes.forEach((p) => expect(p.accuracy).to.be.within(0, 1));
+    // the profiled updates come after the timed ones and are not counted; their products are the counted update's
+    const profile = v1.kernel_profile!;
+    expect([v1.updates, profile.updates]).to.deep.equal([2, 2]);
+    const rows = profile.rest ? [...profile.kernels, profile.rest] : profile.kernels;
+    expect(rows.reduce((s, r) => s + r.flops, 0)).to.equal(2 * v1.flops_per_update!);
+    expect(profile.kernels[0].total_ms).to.be.above(0);
   });
 
   it('a two-update fine-tuning run (updates, held-out evaluation, checkpoint) reads nothing synchronously', async () => {
