@@ -8,10 +8,13 @@
  *     (the paper's ViT-B/16 on synthetic images), each at the largest batch of
  *     BATCHES that fits: the first update is the warm-up and the FLOP count, the
  *     next ones are timed;
- *  4. write one JSON file: adapter, parity results, and per algorithm the batch,
- *     samples/s, model TFLOP/s (src/run/flops.ts), GPU memory held by tfjs, losses.
+ *  4. profile --profile more updates at that batch per kernel (src/run/kernel-profile.ts:
+ *     GPU timestamps where the adapter has timestamp-query): where the time goes;
+ *  5. write one JSON file: adapter, parity results, and per algorithm the batch,
+ *     samples/s, model TFLOP/s (src/run/flops.ts), GPU memory held by tfjs, losses
+ *     and the kernel profile (top kernels: ms per update, share, calls, GFLOP/s).
  *
- *   node scripts/gpu-check.js [--quick] [--out FILE] [--updates N] [--seconds S]
+ *   node scripts/gpu-check.js [--quick] [--out FILE] [--updates N] [--seconds S] [--profile N]
  *
  * --quick: the same steps at the tiny image preset (28×28) and batches 4, 2, with one
  * parity test, so that the whole script runs in minutes on a software adapter.
@@ -26,16 +29,18 @@ const root = path.join(__dirname, '..');
 const dist = (p) => path.join(root, 'dist', p);
 
 function parseArgs(argv) {
-  const o = { quick: false, out: path.join(root, 'runs', 'gpu-check.json'), updates: 5, seconds: 60 };
+  const o = { quick: false, out: path.join(root, 'runs', 'gpu-check.json'), updates: 5, seconds: 60, profile: 2 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') o.quick = true;
     else if (a === '--out') o.out = argv[++i];
     else if (a === '--updates') o.updates = Number(argv[++i]);
     else if (a === '--seconds') o.seconds = Number(argv[++i]);
-    else throw new Error(`unknown option ${a}; use --quick, --out FILE, --updates N, --seconds S.`);
+    else if (a === '--profile') o.profile = Number(argv[++i]);
+    else throw new Error(`unknown option ${a}; use --quick, --out FILE, --updates N, --seconds S, --profile N.`);
   }
   if (!(Number.isInteger(o.updates) && o.updates >= 1)) throw new Error(`--updates must be a positive integer, got ${o.updates}.`);
+  if (!(Number.isInteger(o.profile) && o.profile >= 0)) throw new Error(`--profile must be a number of updates (0 for none), got ${o.profile}.`);
   return o;
 }
 
@@ -83,6 +88,7 @@ async function timeAlgo(api, tf, algo, batches, o) {
       }
       const median = api.median(ms);
       const mem = tf.memory();
+      const profile = o.profile > 0 ? await api.profileUpdates(() => trainer.step(), o.profile) : null;
       return {
         preset: config.preset, image: `${size}x${size}x${channels}`, patch: config.model.patchSize,
         batch_size: b, views_per_sample: config.data2vec.clones ?? 1, tried_batches: [...tried, b],
@@ -91,6 +97,7 @@ async function timeAlgo(api, tf, algo, batches, o) {
         flops_per_update: warm.flops, tflop_per_sec: warm.flops / (median / 1000) / 1e12, flops_by_kernel: warm.byKernel,
         gpu_memory_bytes: mem.numBytesAllocatedInGPU ?? null, tensor_bytes: mem.numBytes,
         timed_updates: ms.length, losses,
+        kernel_profile: profile,
       };
     } catch (e) {
       const msg = /** @type {Error} */ (e).message;
@@ -129,6 +136,7 @@ async function main() {
     results[algo] = await timeAlgo(api, tf, algo, batches, o);
     const r = results[algo];
     process.stderr.write(r.error ? `${algo}: ${r.error}\n` : `${algo}: batch ${r.batch_size}, ${r.samples_per_sec.toFixed(1)} samples/s, ${r.tflop_per_sec.toPrecision(3)} TFLOP/s, losses ${r.losses.map((l) => l.toFixed(4)).join(' ')}\n`);
+    if (r.kernel_profile) process.stderr.write(`${algo} ${api.formatKernelProfile({ ...r.kernel_profile, kernels: r.kernel_profile.kernels.slice(0, 8), rest: undefined })}\n`);
   }
   const out = {
     date: new Date().toISOString(),

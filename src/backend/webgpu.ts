@@ -62,9 +62,11 @@ export function adapterAttempts(env: NodeJS.ProcessEnv = process.env): Attempt[]
     const gles = flags.some((f) => /^backend=(opengles|opengl)$/.test(f));
     return [{ flags, featureLevel: gles ? 'compatibility' : 'core' }];
   }
+  // Dawn rounds timestamp queries (a browser's guard against timing attacks) unless told not to; kernel profiles need them exact.
+  const exact = 'disable-dawn-features=timestamp_quantization';
   return [
-    { flags: [], featureLevel: 'core' },
-    { flags: ['backend=opengles'], featureLevel: 'compatibility' },
+    { flags: [exact], featureLevel: 'core' },
+    { flags: ['backend=opengles', exact], featureLevel: 'compatibility' },
   ];
 }
 

@@ -41,7 +41,7 @@ export interface KernelProfileRow {
   share: number;
   /** FLOPs of these calls (matrix products and convolutions; 0 for other kernels). */
   flops: number;
-  /** flops / total_ms, for kernels with FLOPs and a nonzero time; null otherwise. */
+  /** flops / total_ms, for kernels with FLOPs and a nonzero kernel time; null otherwise (and for dispatch-only times, which are not the kernel's run time). */
   gflop_per_sec: number | null;
 }
 
@@ -85,7 +85,7 @@ export function aggregateKernelCalls(calls: readonly KernelCall[], updateMs: rea
     ms_per_update: r.ms / updates,
     share: wall > 0 ? r.ms / wall : 0,
     flops: r.flops,
-    gflop_per_sec: r.flops > 0 && r.ms > 0 ? r.flops / (r.ms / 1000) / 1e9 : null,
+    gflop_per_sec: r.flops > 0 && r.ms > 0 && timeSource !== 'dispatch-only' ? r.flops / (r.ms / 1000) / 1e9 : null,
   });
   const rows = [...byName].map(([k, r]) => row(k, r)).sort((a, b) => b.total_ms - a.total_ms || a.kernel.localeCompare(b.kernel));
   const kept = rows.slice(0, top);

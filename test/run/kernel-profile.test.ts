@@ -37,6 +37,8 @@ describe('run/kernel-profile: where an update\'s time goes', () => {
     const text = formatKernelProfile(p);
     expect(text).to.contain('wall clock per kernel; 2 profiled updates of 5.0 ms, 3.4 ms in 3 kernel calls per update');
     expect(text).to.match(/BatchMatMul\s+2\.50\s+50\.0%\s+2\s+0\.0/);
+    // host dispatch times are not kernel run times: no GFLOP/s from them
+    expect(aggregateKernelCalls(calls, [6, 4], 'dispatch-only').kernels[0].gflop_per_sec).to.equal(null);
   });
 
   it('property: every call lands in its own name\'s row, totals add up, rows are sorted, the rest row holds the others', () => {
