@@ -77,11 +77,13 @@ export function dawnBackendOf(flags: readonly string[], platform: string = proce
   return platform === 'darwin' ? 'metal' : platform === 'win32' ? 'd3d12' : 'vulkan';
 }
 
-/** Load an optional package, or say in one sentence that it is missing. */
-function loadOptional<T>(name: string): T {
+/**
+ * Load an optional package, or say in one sentence that it is missing. `load` is a
+ * literal `require('…')`, so that a bundler (the offline gpu-check bundle) sees it.
+ */
+function loadOptional<T>(name: string, load: () => unknown): T {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require(name) as T;
+    return load() as T;
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'MODULE_NOT_FOUND' || err.code === 'ERR_MODULE_NOT_FOUND') {
@@ -103,7 +105,8 @@ let adapterInUse: WebGpuAdapter | undefined;
  */
 export async function startWebGpu(): Promise<WebGpuAdapter> {
   if (adapterInUse && tf.findBackend('webgpu')) return adapterInUse;
-  const dawn = loadOptional<DawnModule>('webgpu');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const dawn = loadOptional<DawnModule>('webgpu', () => require('webgpu'));
   // Dawn's EGL on a headless machine needs a platform without a display.
   process.env.EGL_PLATFORM ??= 'surfaceless';
   const tried: string[] = [];
@@ -140,7 +143,8 @@ export async function startWebGpu(): Promise<WebGpuAdapter> {
   g.navigator = { ...(g.navigator as object | undefined), gpu: shim };
   navigatorSet = true;
   process.once('exit', releaseWebGpu);
-  loadOptional('@tensorflow/tfjs-backend-webgpu');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  loadOptional('@tensorflow/tfjs-backend-webgpu', () => require('@tensorflow/tfjs-backend-webgpu'));
   adapterInUse = { name, dawnBackend: dawnBackendOf(attempt.flags), description, software, featureLevel: attempt.featureLevel };
   return adapterInUse;
 }
