@@ -6,7 +6,7 @@
  * object. Errors are one sentence, without a stack trace (set D2V_DEBUG=1 for it).
  */
 import { Command, Option } from 'commander';
-import { probe } from '../run/probe';
+import { PROBE_TASKS, probe } from '../run/probe';
 import { overridesFrom, runPretrain } from './pretrain-runner';
 import { registerMasksCommand } from './masks-command';
 import { registerQuickstartCommand } from './quickstart-command';
@@ -60,11 +60,12 @@ export function buildProgram(): Command {
     .addOption(new Option('--layers <which>', 'also probe every block\'s output, one by one').choices(['all']))
     .option('--segments <n>', 'pool the means of n consecutive time segments (speech) instead of one mean', intFlag('--segments'))
     .option('--weight-decay <x>', 'fixed L2 strength of the linear probe (default: chosen on a validation fifth of train)', numberFlag('--weight-decay'))
+    .addOption(new Option('--task <name>', 'labels: the data set\'s labels; sense (text): the supersense of a polysemous word in a sentence, read at the word').choices([...PROBE_TASKS]).default('labels'))
     .option('--json', 'print a JSON summary as the last line')
     .action(async (opts) => {
       await startBackend(opts.backend);
       const r = await probe({
-        run: opts.run, randomInit: opts.randomInit, raw: opts.raw, layers: opts.layers, segments: opts.segments,
+        run: opts.run, randomInit: opts.randomInit, raw: opts.raw, layers: opts.layers, segments: opts.segments, task: opts.task,
         linear: opts.weightDecay !== undefined ? { weightDecay: opts.weightDecay } : undefined,
         modality: opts.modality, algo: opts.algo, preset: opts.preset, overrides: overridesFrom(opts),
       });
@@ -72,6 +73,7 @@ export function buildProgram(): Command {
         say(`  layer ${String(l.layer).padEnd(5)} linear ${(100 * l.accuracy).toFixed(2)} % (train ${(100 * l.train_accuracy).toFixed(2)} %, L2 ${l.weight_decay}), kNN ${(100 * l.knn_accuracy).toFixed(2)} %, spread ${l.spread.toPrecision(3)}`);
       }
       say(`${r.source} ${r.modality} ${r.algo} ${r.preset}: linear probe ${(100 * r.accuracy).toFixed(2)} % (L2 ${r.weight_decay}${r.segments > 1 ? `, ${r.segments} time segments` : ''}), kNN ${(100 * r.knn_accuracy).toFixed(2)} % (${r.n_train} train / ${r.n_test} test, ${r.dim}-d features)`);
+      if (r.baselines) say(`  context-free answers: each word's most frequent training sense ${(100 * r.baselines.lemma_majority).toFixed(2)} %, the most frequent sense overall ${(100 * r.baselines.majority).toFixed(2)} %`);
       if (opts.json) process.stdout.write(JSON.stringify(r) + '\n');
     });
 

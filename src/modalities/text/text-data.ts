@@ -21,6 +21,7 @@ import { TextDocument, loadWordnetGlosses, readTextCorpus } from '../../data/tex
 import { Tokenizer } from '../../data/tokenizer';
 import { loadTokenizer } from '../../data/tokenizer-presets';
 import { Rng } from '../../util/rng';
+import type { TokenSpan } from './word-span';
 
 /** Which tokenizer a run uses (see `loadTokenizer`). */
 export interface TokenizerConfig {
@@ -37,6 +38,11 @@ export interface TextSplit {
   ids: number[][];
   /** Class id of each document (index into `TextData.labels`); absent when the corpus has no labels. */
   labels?: Int32Array;
+  /**
+   * Token positions of each row's target word (word-in-context tasks, see
+   * `sense-data.ts`): probing then pools over those positions only, not the whole row.
+   */
+  spans?: TokenSpan[];
 }
 
 export interface TextData extends RecipeData {
