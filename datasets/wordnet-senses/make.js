@@ -26,16 +26,8 @@ const TEST_FRACTION = 0.2;
 /** Usage examples longer than this (characters) are left out, so that rows stay short. */
 const MAX_SENTENCE_CHARS = 160;
 
-/** WordNet 3.0 lexicographer file numbers → names (lexnames(5WN)); the same table as ../wordnet-glosses/make.js. */
-const LEXNAMES = [
-  'adj.all', 'adj.pert', 'adv.all', 'noun.Tops', 'noun.act', 'noun.animal', 'noun.artifact', 'noun.attribute',
-  'noun.body', 'noun.cognition', 'noun.communication', 'noun.event', 'noun.feeling', 'noun.food', 'noun.group',
-  'noun.location', 'noun.motive', 'noun.object', 'noun.person', 'noun.phenomenon', 'noun.plant', 'noun.possession',
-  'noun.process', 'noun.quantity', 'noun.relation', 'noun.shape', 'noun.state', 'noun.substance', 'noun.time',
-  'verb.body', 'verb.change', 'verb.cognition', 'verb.communication', 'verb.competition', 'verb.consumption',
-  'verb.contact', 'verb.creation', 'verb.emotion', 'verb.motion', 'verb.perception', 'verb.possession', 'verb.social',
-  'verb.stative', 'verb.weather', 'adj.ppl',
-];
+/** WordNet 3.0 lexicographer file numbers → names (lexnames(5WN)), checked there against the man page. */
+const { LEXNAMES, definitionOf } = require('../wordnet-glosses/make.js');
 
 /** Morphy's detachment rules (morphy(7WN)): suffix → replacement, per part of speech. */
 const DETACH = {
@@ -143,7 +135,7 @@ function buildSenseTask(dir) {
   const supersensesOf = new Map();
   for (const s of synsets) for (const w of s.words) supersensesOf.set(w, (supersensesOf.get(w) ?? new Set()).add(s.label));
   // Definitions (the pretraining text of ../wordnet-glosses): no task sentence may equal one.
-  const definitions = new Set(synsets.map((s) => s.gloss.split(/(?:^|[;:,])\s*"/)[0].trim().replace(/[;\s]+$/, '')));
+  const definitions = new Set(synsets.map((s) => definitionOf(s.gloss)));
 
   /** @type {Map<string, Occurrence[]>} occurrences by `text:start:end` */
   const byPosition = new Map();
