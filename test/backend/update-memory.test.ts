@@ -65,6 +65,10 @@ describe('update memory estimate', () => {
     expect(part.c).to.equal(7);
     expect(sliceBatch(tf.ones([4]), 4, 1)).to.equal(undefined);
     expect(sliceBatch({ b: batch.b }, 4, 1)).to.equal(undefined);
+    // tensors nested in an object (v2 mask info with B·M clone rows) cannot be cut with the batch
+    const before = tf.memory().numTensors;
+    expect(sliceBatch({ ...batch, mask: { mask: tf.zeros([8, 3]) } }, 4, 1)).to.equal(undefined);
+    expect(tf.memory().numTensors).to.equal(before + 1);
     tf.dispose([batch.a, batch.b, part.a]);
   });
 });
