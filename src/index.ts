@@ -109,6 +109,8 @@ export * from './data/audio-folder';
 export * from './data/text-corpus';
 export * from './data/token-cache';
 export * from './data/tar-shards';
+export * from './data/streamed-source';
+export * from './data/shard-epochs';
 export * from './data/worker-pool';
 export * from './data/prefetch';
 export * from './data/skipping-decoder';
