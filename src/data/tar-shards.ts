@@ -32,6 +32,13 @@ export function sampleKey(name: string): [string, string] {
   return [dir === '.' ? stem : `${dir}/${stem}`, dot < 0 ? '' : base.slice(dot + 1).toLowerCase()];
 }
 
+/** The class index in a sample's `cls` member (WebDataset's label convention), or -1. */
+export function sampleClass(sample: ShardSample): number {
+  const cls = sample.files.get('cls');
+  const n = cls ? Number.parseInt(Buffer.from(cls).toString('utf8').trim(), 10) : NaN;
+  return Number.isInteger(n) ? n : -1;
+}
+
 /** True when `input` names shards by pattern or list: a brace pattern (`train-{000..009}.tar`), a `::`-separated list, or one `.tar` file. */
 export function isShardSpec(input: string): boolean {
   return /\{[^}]*(\.\.|,)[^}]*\}/.test(input) || input.includes('::') || /\.tar$/i.test(input);

@@ -18,7 +18,7 @@ import { AudioBatch, DEFAULT_MAX_SAMPLE_SIZE, collateAudio } from '../../data/au
 import { parseFlacInfo } from '../../data/flac';
 import { ShardEpochs } from '../../data/shard-epochs';
 import { StreamedSource, StreamedSourceOptions, isBadInput } from '../../data/streamed-source';
-import { ShardSample } from '../../data/tar-shards';
+import { sampleClass } from '../../data/tar-shards';
 import { MODEL_SAMPLE_RATE, WavError, WavErrorKind, describeWavErrorKind } from '../../data/wav';
 import { Rng } from '../../util/rng';
 import { AudioDecodeJob } from './audio-decode-worker';
@@ -47,13 +47,6 @@ interface Clip {
   bytes: Uint8Array;
   samples: number;
   label: number;
-}
-
-/** The class index in a sample's `cls` member, or -1. */
-function classOf(sample: ShardSample): number {
-  const cls = sample.files.get('cls');
-  const n = cls ? Number.parseInt(Buffer.from(cls).toString('utf8').trim(), 10) : NaN;
-  return Number.isInteger(n) ? n : -1;
 }
 
 /** The skip log's words for a decode error's kind. */
@@ -97,7 +90,7 @@ export class ShardAudioStream extends StreamedSource<AudioDecodeJob, Float32Arra
         this.outOfRange++;
         continue;
       }
-      return { name, bytes, samples, label: classOf(sample) };
+      return { name, bytes, samples, label: sampleClass(sample) };
     }
   }
 

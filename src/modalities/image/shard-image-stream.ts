@@ -11,7 +11,7 @@
 import * as path from 'path';
 import { ShardEpochs } from '../../data/shard-epochs';
 import { StreamedSource, StreamedSourceOptions, isBadInput } from '../../data/streamed-source';
-import { ShardSample } from '../../data/tar-shards';
+import { ShardSample, sampleClass } from '../../data/tar-shards';
 import { Rng } from '../../util/rng';
 import { ImageDecodeJob } from './image-decode-worker';
 import { ImageBytesBatch } from './image-stream';
@@ -26,13 +26,6 @@ export interface ShardImageStreamOptions extends StreamedSourceOptions {
 }
 
 const IMAGE_EXTS = ['jpg', 'jpeg', 'png', 'webp'];
-
-/** The class index in a sample's `cls` member, or -1. */
-function classOf(sample: ShardSample): number {
-  const cls = sample.files.get('cls');
-  const n = cls ? Number.parseInt(Buffer.from(cls).toString('utf8').trim(), 10) : NaN;
-  return Number.isInteger(n) ? n : -1;
-}
 
 export class ShardImageStream extends StreamedSource<ImageDecodeJob, ImageView, ImageBytesBatch> {
   private readonly samples: ShardEpochs;
@@ -100,7 +93,7 @@ export class ShardImageStream extends StreamedSource<ImageDecodeJob, ImageView, 
     decoded.forEach(({ view }, b) => pixels.set(view.pixels, b * view.pixels.length));
     return {
       pixels, n: samples.length, size, channels,
-      labels: Int32Array.from(decoded.map(({ sample }) => classOf(sample))),
+      labels: Int32Array.from(decoded.map(({ sample }) => sampleClass(sample))),
       files: decoded.map(({ sample }) => `${sample.shard}:${sample.key}`),
     };
   }
