@@ -15,7 +15,7 @@ import { ImageDataset } from '../../data/image-dataset';
 import { ImageEntry, scanImageFolder } from '../../data/image-folder';
 import { SkipLog } from '../../data/skip-log';
 import { holdOutPerLabel } from '../../data/holdout-split';
-import { listShards } from '../../data/tar-shards';
+import { isShardSpec, listShards } from '../../data/tar-shards';
 import { DEFAULT_LOADER, LoaderConfig, workersOf } from '../../data/streamed-source';
 import { LabelledFeatures } from '../../eval/features';
 import { Rng } from '../../util/rng';
@@ -48,8 +48,11 @@ export function isImageCorpus(dir: string): boolean {
   return names.some((n) => /\.(jpe?g|png|webp|tar)$/i.test(n) || fs.statSync(path.join(dir, n)).isDirectory());
 }
 
-/** List a corpus folder: shards when it holds `.tar` files, else an image folder (test split: `val/` or a seeded 10 % per class). */
+/** List a corpus: shards for a pattern or list (`train-{000..009}.tar`, `a.tar::b.tar`) or a folder holding `.tar` files, else an image folder (test split: `val/` or a seeded 10 % per class). */
 export function openImageCorpus(dir: string, loader: LoaderConfig, seed: number): ImageFolderSource {
+  if (isShardSpec(dir)) {
+    return { root: dir, kind: 'shards', train: [], test: [], shards: listShards(dir), classNames: [], skips: new SkipLog('samples', { maxSkipRate: loader.maxSkipRate }) };
+  }
   const root = path.resolve(dir);
   if (fs.readdirSync(root).some((n) => /\.tar$/i.test(n))) {
     return { root, kind: 'shards', train: [], test: [], shards: listShards(root), classNames: [], skips: new SkipLog('samples', { maxSkipRate: loader.maxSkipRate }) };
