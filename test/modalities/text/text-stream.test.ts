@@ -17,6 +17,8 @@ import { tokenCacheFor } from '../../../src/data/token-cache';
 import { textV1Recipe } from '../../../src/modalities/text/recipe-v1';
 import { TextV1Config } from '../../../src/modalities/text/presets-v1';
 import { V1Batch } from '../../../src/data2vec/data2vec-v1';
+import { V2Batch } from '../../../src/data2vec/data2vec-v2';
+import { textV2Recipe } from '../../../src/modalities/text/recipe-v2';
 import { pretrain } from '../../../src/run/pretrain';
 import { Rng } from '../../../src/util/rng';
 
@@ -80,6 +82,15 @@ describe('text recipes on a streamed corpus and its token cache', function () {
       expect(ordinary.every((id) => own.has(id)), `row ${tokenizer.decode(row)}`).to.equal(true);
     }
     setup.objective.dispose();
+
+    // 2.0 reads the same rows: no padding, `clones` masks per row
+    const c2 = textV2Recipe.config('tiny', { data: corpus, batchSize: 8, set: { 'model.dim': '32', 'model.heads': '2', 'model.depth': '2', 'data2vec.targets.topK': '2', 'decoder.dim': '16', 'data2vec.clones': '2', 'sequences.maxLength': '32' } });
+    const setup2 = textV2Recipe.build(c2, textV2Recipe.loadData(c2));
+    const b2 = (setup2.batches as unknown as (u: number, m: number, rng: Rng) => V2Batch)(0, 0, new Rng(0));
+    expect(b2.input.shape).to.deep.equal([8, 32]);
+    expect(b2.padMask).to.equal(undefined);
+    b2.input.dispose();
+    setup2.objective.dispose();
   });
 
   it('reads a cache named directly; refuses one made with another tokenizer and one smaller than a batch', async () => {
