@@ -135,8 +135,9 @@ describe('speech recipes on FLAC folders and shards', function () {
     const bad = path.join(mixed, '19', '191', '19-191-0099.flac');
     fs.writeFileSync(bad, 'fLaC but nothing else');
     expect(() => audioV1Recipe.loadData(audioV1Recipe.config('tiny', { data: mixed }))).to.throw(/skipped 1 of 21 files: 1 .*more than the 1\.0 % allowed/);
-    const tolerant = audioV1Recipe.loadData(audioV1Recipe.config('tiny', { data: mixed, set: { 'loader.maxSkipRate': '0.1' } }));
+    const tolerant = audioV1Recipe.loadData(audioV1Recipe.config('tiny', { data: mixed, maxSkipRate: 0.1 }));
     expect(tolerant.trainSize + tolerant.testSize).to.equal(20);
     expect(tolerant.describe).to.match(/skipped 1 of 21 files/);
+    expect(() => audioV1Recipe.config('tiny', { maxSkipRate: 2 })).to.throw('--max-skip-rate must be a share from 0 to 1 (0.01 = 1 %), got 2.');
   });
 });
