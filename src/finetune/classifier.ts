@@ -1,6 +1,7 @@
 /**
  * The fine-tuning classifier (spec §6 "Fine-tuning recipes", §7): the run's student
- * encoder, its token outputs mean-pooled (padding excluded) or its first output (the
+ * encoder, its token outputs mean-pooled (padding excluded; for speech the means of
+ * a few consecutive time segments, concatenated) or its first output (the
  * `<s>` token the text recipes of the papers classify from), a
  * LayerNorm (`fc_norm` of the MAE / data2vec 2.0 recipe) and a linear head whose
  * weight starts at N(0, 2e-5²) (MAE `main_finetune.py`) and bias at 0.
@@ -10,6 +11,7 @@ import { Module } from '../nn/module';
 import { LayerNorm } from '../nn/layer-norm';
 import { Linear } from '../nn/linear';
 import { meanPool } from '../eval/pooled-features';
+import { segmentWeighted } from '../eval/segment-features';
 import { ClassifierInput, LabelledSplit } from '../modalities/recipe';
 import { Rng } from '../util/rng';
 
@@ -24,11 +26,15 @@ export class Classifier extends Module {
    * @param encoder the student encoder (its parameters are registered under `encoder.`; the caller keeps ownership)
    * @param dim width of the encoder's outputs
    */
-  constructor(readonly encoder: Module, dim: number, numClasses: number, rng: Rng, readonly pooling: Pooling = 'mean') {
+  /**
+   * @param segments with mean pooling, the number of consecutive time segments whose means are concatenated (1: the whole-sequence mean; more for speech, see `eval/segment-features.ts`)
+   */
+  constructor(readonly encoder: Module, dim: number, numClasses: number, rng: Rng, readonly pooling: Pooling = 'mean', readonly segments = 1) {
     super();
+    if (segments > 1 && pooling !== 'mean') throw new Error(`segment pooling (segments ${segments}) goes with mean pooling, not ${pooling}.`);
     this.addChild('encoder', encoder);
-    this.fcNorm = this.addChild('fc_norm', new LayerNorm(dim, { eps: 1e-6 }));
-    this.head = this.addChild('head', new Linear(dim, numClasses, rng, { init: { kind: 'truncNormal', std: 2e-5 } }));
+    this.fcNorm = this.addChild('fc_norm', new LayerNorm(dim * segments, { eps: 1e-6 }));
+    this.head = this.addChild('head', new Linear(dim * segments, numClasses, rng, { init: { kind: 'truncNormal', std: 2e-5 } }));
   }
 
   /** Pooled encoder outputs [B, D] for a batch of `split`. */
@@ -38,7 +44,9 @@ export class Classifier extends Module {
       const [b, , d] = encoded.out.shape as number[];
       return encoded.out.slice([0, 0, 0], [b, 1, d]).reshape([b, d]);
     }
-    return meanPool(encoded.out, encoded.padMask);
+    if (this.segments === 1) return meanPool(encoded.out, encoded.padMask);
+    if (encoded.padMask) throw new Error('segment pooling needs unpadded sequences (speech clips cropped to the batch\'s shortest or encoded one at a time).');
+    return meanPool(segmentWeighted(encoded.out, this.segments));
   }
 
   /** Logits [B, K] of pooled outputs [B, D]. */
