@@ -35,6 +35,7 @@ function settingsFrom(opts: Record<string, unknown>): Partial<FinetuneSettings> 
     weightDecay: opts.weightDecay as number | undefined,
     pooling: opts.pooling as FinetuneSettings['pooling'] | undefined,
     segments: opts.segments as number | undefined,
+    headNorm: opts.headNorm as FinetuneSettings['headNorm'] | undefined,
     augment: opts.augment as boolean | undefined,
     freezeEncoderFraction: opts.freezeEncoder as number | undefined,
     freezeFeatureEncoder: opts.freezeFeatureEncoder as boolean | undefined,
@@ -67,6 +68,7 @@ export function registerFinetuneCommand(program: Command): void {
     .option('--drop-path <x>', 'stochastic depth of the last block (encoders that have it)', numberFlag('--drop-path'))
     .option('--weight-decay <x>', 'decoupled weight decay', numberFlag('--weight-decay'))
     .option('--pooling <kind>', 'mean, or cls (the <s> token, text only)')
+    .option('--head-norm <kind>', 'layer (fc_norm) or batch (affine-free batch norm) before the head')
     .option('--segments <n>', 'speech: mean pooling over n consecutive time segments, concatenated', intFlag('--segments'))
     .option('--freeze-encoder <fraction>', 'train only the head for this share of the updates first', numberFlag('--freeze-encoder'))
     .option('--freeze-feature-encoder', 'speech: no updates for the CNN feature encoder (default on for speech)')

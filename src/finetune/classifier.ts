@@ -3,12 +3,14 @@
  * encoder, its token outputs mean-pooled (padding excluded; for speech the means of
  * a few consecutive time segments, concatenated) or its first output (the
  * `<s>` token the text recipes of the papers classify from), a
- * LayerNorm (`fc_norm` of the MAE / data2vec 2.0 recipe) and a linear head whose
+ * LayerNorm (`fc_norm` of the MAE / data2vec 2.0 recipe) or an affine-free batch
+ * norm (the MAE linear-probe head) and a linear head whose
  * weight starts at N(0, 2e-5²) (MAE `main_finetune.py`) and bias at 0.
  */
 import * as tf from '@tensorflow/tfjs';
 import { Module } from '../nn/module';
 import { LayerNorm } from '../nn/layer-norm';
+import { BatchNorm1d } from '../nn/batch-norm';
 import { Linear } from '../nn/linear';
 import { meanPool } from '../eval/pooled-features';
 import { segmentWeighted } from '../eval/segment-features';
@@ -18,8 +20,11 @@ import { Rng } from '../util/rng';
 /** How token outputs become one vector: their mean, or the first token (`<s>` for text; only meaningful where the encoder keeps such a token in its outputs). */
 export type Pooling = 'mean' | 'cls';
 
+/** The norm before the head: `'layer'`, the fine-tuning recipes' `fc_norm`; `'batch'`, an affine-free batch norm (the MAE linear-probe head), which standardises each feature across samples. */
+export type HeadNorm = 'layer' | 'batch';
+
 export class Classifier extends Module {
-  readonly fcNorm: LayerNorm;
+  readonly fcNorm: LayerNorm | BatchNorm1d;
   readonly head: Linear;
 
   /**
@@ -29,11 +34,13 @@ export class Classifier extends Module {
   /**
    * @param segments with mean pooling, the number of consecutive time segments whose means are concatenated (1: the whole-sequence mean; more for speech, see `eval/segment-features.ts`)
    */
-  constructor(readonly encoder: Module, dim: number, numClasses: number, rng: Rng, readonly pooling: Pooling = 'mean', readonly segments = 1) {
+  constructor(readonly encoder: Module, dim: number, numClasses: number, rng: Rng, readonly pooling: Pooling = 'mean', readonly segments = 1, headNorm: HeadNorm = 'layer') {
     super();
     if (segments > 1 && pooling !== 'mean') throw new Error(`segment pooling (segments ${segments}) goes with mean pooling, not ${pooling}.`);
     this.addChild('encoder', encoder);
-    this.fcNorm = this.addChild('fc_norm', new LayerNorm(dim * segments, { eps: 1e-6 }));
+    this.fcNorm = headNorm === 'batch'
+      ? this.addChild('head_norm', new BatchNorm1d(dim * segments))
+      : this.addChild('fc_norm', new LayerNorm(dim * segments, { eps: 1e-6 }));
     this.head = this.addChild('head', new Linear(dim * segments, numClasses, rng, { init: { kind: 'truncNormal', std: 2e-5 } }));
   }
 

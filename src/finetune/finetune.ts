@@ -191,7 +191,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneSummar
   fs.mkdirSync(runDir, { recursive: true });
   writeFileAtomic(path.join(runDir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
 
-  const model = new Classifier(setup.encoder, dim, data.numClasses, new Rng(`${seed}:head`), settings.pooling, settings.segments);
+  const model = new Classifier(setup.encoder, dim, data.numClasses, new Rng(`${seed}:head`), settings.pooling, settings.segments, settings.headNorm);
   model.train();
   const frozen = [...settings.frozenPrefixes, ...(settings.freezeFeatureEncoder ? SPEECH_FEATURE_ENCODER : [])];
   if (model.freezeParameters(frozen) === 0 && settings.freezeFeatureEncoder) {

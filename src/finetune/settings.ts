@@ -18,7 +18,7 @@
  */
 import { Modality } from '../modalities/recipe';
 import { MixupOptions } from './mixup';
-import { Pooling } from './classifier';
+import { HeadNorm, Pooling } from './classifier';
 import { TimeMaskOptions } from './time-mask';
 
 export interface FinetuneSettings {
@@ -46,6 +46,8 @@ export interface FinetuneSettings {
   /** Stochastic depth of the last block (rising linearly from 0), where the encoder config has `dropPath`. */
   dropPath: number;
   pooling: Pooling;
+  /** Norm between the pooled features and the head (see `HeadNorm`). */
+  headNorm: HeadNorm;
   /** With mean pooling: means of this many consecutive time segments, concatenated (speech: instance-normed targets leave each channel's clip mean without signal, so the whole-clip mean of a pretrained speech encoder is nearly the same for every clip; the probe reads 3 segments for the same reason). 1 for images and text. */
   segments: number;
   /** Share of the updates at the start during which only the head trains (wav2vec 2.0 CTC recipes: `freeze_finetune_updates`, 10k of 13k for 10 minutes of labels); 0 by default (not measured to help here yet). */
@@ -72,7 +74,7 @@ export interface FinetuneSettings {
   maxTest: number | null;
 }
 
-const COMMON = { minLr: 1e-6, encoderLrScale: 1, warmupFraction: 0.1, clipNorm: 0, labelSmoothing: 0.1, pooling: 'mean' as Pooling, segments: 1, freezeEncoderFraction: 0, frozenPrefixes: [] as string[], freezeFeatureEncoder: false, timeMask: null, schedule: 'cosine' as const, batching: 'random' as const, augment: true, mixup: null, maxTrain: null, maxTest: null };
+const COMMON = { minLr: 1e-6, encoderLrScale: 1, warmupFraction: 0.1, clipNorm: 0, labelSmoothing: 0.1, pooling: 'mean' as Pooling, segments: 1, headNorm: 'layer' as HeadNorm, freezeEncoderFraction: 0, frozenPrefixes: [] as string[], freezeFeatureEncoder: false, timeMask: null, schedule: 'cosine' as const, batching: 'random' as const, augment: true, mixup: null, maxTrain: null, maxTest: null };
 
 /** The defaults of each modality (tiny presets; see the file header). */
 export const FINETUNE_DEFAULTS: Record<Modality, FinetuneSettings> = {
@@ -107,6 +109,7 @@ export function finetuneSettings(modality: Modality, overrides: Partial<Finetune
   need(s.labelSmoothing >= 0 && s.labelSmoothing < 1, 'labelSmoothing (--label-smoothing)', s.labelSmoothing, 'in [0, 1)');
   need(s.dropPath >= 0 && s.dropPath < 1, 'dropPath (--drop-path)', s.dropPath, 'in [0, 1)');
   need(s.pooling === 'mean' || s.pooling === 'cls', 'pooling (--pooling)', s.pooling, '"mean" or "cls"');
+  need(s.headNorm === 'layer' || s.headNorm === 'batch', 'headNorm (--head-norm)', s.headNorm, '"layer" or "batch"');
   need(Number.isInteger(s.segments) && s.segments >= 1, 'segments (--segments)', s.segments, 'a positive integer');
   need(s.freezeEncoderFraction >= 0 && s.freezeEncoderFraction < 1, 'freezeEncoderFraction (--freeze-encoder)', s.freezeEncoderFraction, 'in [0, 1)');
   need(Array.isArray(s.frozenPrefixes) && s.frozenPrefixes.every((p) => typeof p === 'string'), 'frozenPrefixes', s.frozenPrefixes, 'a list of parameter-name prefixes');
@@ -143,6 +146,7 @@ export function describeSettings(s: FinetuneSettings): string {
     s.augment ? 'augmentation on' : 'no augmentation',
     s.mixup ? `mixup ${s.mixup.mixupAlpha} / cutmix ${s.mixup.cutmixAlpha}` : '',
     s.segments > 1 ? `${s.pooling} pooling over ${s.segments} time segments` : `${s.pooling} pooling`,
+    `${s.headNorm} norm before the head`,
   ];
   return parts.filter((p) => p !== '').join(', ');
 }
