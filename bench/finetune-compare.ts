@@ -11,7 +11,7 @@
  * command of every row.
  *
  *     npm run build && node dist/bench/finetune-compare.js --only audio:v2,image:v1 \
- *       [--run audio:v2=/tmp/pre-audio-v2] [--seeds 0,1] [--steps N]
+ *       [--run audio:v2=/tmp/pre-audio-v2] [--seeds 0,1] [--steps N] [--max-test N] [--results DIR]
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -67,14 +67,14 @@ const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 /** The Markdown table of `rows` (sorted by modality, algorithm, seed). */
 export function markdownTable(rows: CompareRow[]): string {
   const lines = [
-    '| modality | algo | seed | pretraining | fine-tuning budget | pretrained | random init | difference (points) |',
-    '|---|---|---|---|---|---|---|---|',
+    '| modality | algo | seed | pretraining | fine-tuning budget | held-out samples | pretrained | random init | difference (points) |',
+    '|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
     const p = r.pretrained.test_accuracy;
     const q = r.random_init.test_accuracy;
     const [bp, bq] = p >= q ? [`**${pct(p)}**`, pct(q)] : [pct(p), `**${pct(q)}**`];
-    lines.push(`| ${r.modality} | ${r.algo} | ${r.seed} | ${r.pretrain_updates} updates | ${r.budget.updates} × ${r.budget.batch_size} (${r.budget.epochs.toFixed(1)} epochs) | ${bp} | ${bq} | ${r.difference >= 0 ? '+' : ''}${r.difference.toFixed(1)} |`);
+    lines.push(`| ${r.modality} | ${r.algo} | ${r.seed} | ${r.pretrain_updates} updates | ${r.budget.updates} × ${r.budget.batch_size} (${r.budget.epochs.toFixed(1)} epochs) | ${r.n_test} | ${bp} | ${bq} | ${r.difference >= 0 ? '+' : ''}${r.difference.toFixed(1)} |`);
   }
   return lines.join('\n') + '\n';
 }
@@ -85,10 +85,11 @@ async function main(): Promise<void> {
   for (const c of only) if (!ALL.includes(c)) throw new Error(`--only takes a list of ${ALL.join(', ')}; got ${JSON.stringify(c)}.`);
   const seeds = (flag('--seeds') ?? '0').split(',').map(Number);
   const steps = flag('--steps');
+  const maxTest = flag('--max-test');
   const runs = givenRuns();
-  const settings: Partial<FinetuneSettings> = steps ? { updates: Number(steps) } : {};
+  const settings: Partial<FinetuneSettings> = { ...(steps ? { updates: Number(steps) } : {}), ...(maxTest ? { maxTest: Number(maxTest) } : {}) };
   const command = `node dist/bench/finetune-compare.js ${process.argv.slice(2).join(' ')}`;
-  const dir = path.resolve(__dirname, '../../bench/results');
+  const dir = path.resolve(flag('--results') ?? path.join(__dirname, '../../bench/results'));
   const date = new Date().toISOString();
   const file = path.join(dir, `finetune-compare-${date.slice(0, 10)}.json`);
   fs.mkdirSync(dir, { recursive: true });

@@ -80,8 +80,8 @@ const COMMON = { minLr: 1e-6, encoderLrScale: 1, warmupFraction: 0.1, clipNorm: 
 export const FINETUNE_DEFAULTS: Record<Modality, FinetuneSettings> = {
   image: { ...COMMON, augment: false, updates: 300, batchSize: 64, lr: 1e-3, layerDecay: 0.75, weightDecay: 0.05, betas: [0.9, 0.999], dropPath: 0.1, evalEvery: 100 },
   audio: {
-    ...COMMON, updates: 200, batchSize: 16, lr: 1e-3, encoderLrScale: 0.15, layerDecay: 0.75, weightDecay: 0.01, betas: [0.9, 0.98], dropPath: 0, evalEvery: 50,
-    freezeFeatureEncoder: true, timeMask: { prob: 0.45, length: 4 }, schedule: 'tri_stage', batching: 'by-length', freezeEncoderFraction: 0.1,
+    ...COMMON, updates: 200, batchSize: 16, lr: 5e-4, layerDecay: 0.75, weightDecay: 0.01, betas: [0.9, 0.98], dropPath: 0, evalEvery: 50,
+    freezeFeatureEncoder: true, batching: 'by-length', segments: 3, headNorm: 'batch',
   },
   text: { ...COMMON, updates: 300, batchSize: 32, lr: 5e-4, layerDecay: 0.75, weightDecay: 0.1, betas: [0.9, 0.98], dropPath: 0, evalEvery: 100 },
 };
