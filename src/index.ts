@@ -197,6 +197,7 @@ export * from './finetune/evaluate';
 export * from './finetune/data-kind';
 export * from './finetune/finetune';
 export * from './finetune/time-mask';
+export * from './finetune/probe-init';
 export * from './modalities/image/labelled-split';
 export * from './modalities/audio/labelled-split';
 export * from './modalities/text/labelled-split';

@@ -36,6 +36,8 @@ function settingsFrom(opts: Record<string, unknown>): Partial<FinetuneSettings> 
     pooling: opts.pooling as FinetuneSettings['pooling'] | undefined,
     segments: opts.segments as number | undefined,
     headNorm: opts.headNorm as FinetuneSettings['headNorm'] | undefined,
+    headInit: opts.headInit as FinetuneSettings['headInit'] | undefined,
+    encoderDropout: opts.encoderDropout as number | undefined,
     augment: opts.augment as boolean | undefined,
     freezeEncoderFraction: opts.freezeEncoder as number | undefined,
     freezeFeatureEncoder: opts.freezeFeatureEncoder as boolean | undefined,
@@ -69,6 +71,8 @@ export function registerFinetuneCommand(program: Command): void {
     .option('--weight-decay <x>', 'decoupled weight decay', numberFlag('--weight-decay'))
     .option('--pooling <kind>', 'mean, or cls (the <s> token, text only)')
     .option('--head-norm <kind>', 'layer (fc_norm) or batch (affine-free batch norm) before the head')
+    .option('--encoder-dropout <x>', 'set every dropout rate of the encoder to x while fine-tuning', numberFlag('--encoder-dropout'))
+    .option('--head-init <kind>', 'zero, or probe (fit a linear probe on the starting features first; with --head-norm batch)')
     .option('--segments <n>', 'speech: mean pooling over n consecutive time segments, concatenated', intFlag('--segments'))
     .option('--freeze-encoder <fraction>', 'train only the head for this share of the updates first', numberFlag('--freeze-encoder'))
     .option('--freeze-feature-encoder', 'speech: no updates for the CNN feature encoder (default on for speech)')

@@ -36,6 +36,7 @@ import { mixBatch } from './mixup';
 import { FinetuneSettings, describeSettings, finetuneSettings } from './settings';
 import { checkDataModality } from './data-kind';
 import { drawTimeMask } from './time-mask';
+import { initHeadFromProbe } from './probe-init';
 import { audioBatchPlan } from '../modalities/audio/length-batches';
 import { ScheduleSpec } from '../train/schedules';
 
@@ -160,6 +161,9 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneSummar
   const encoderConfig = structuredClone(runConfig) as BaseRunConfig & { model?: Record<string, unknown> };
   if (options.data !== undefined) encoderConfig.data = options.data;
   if (encoderConfig.model && 'dropPath' in encoderConfig.model) encoderConfig.model.dropPath = settings.dropPath;
+  if (encoderConfig.model && settings.encoderDropout !== null) {
+    for (const key of Object.keys(encoderConfig.model)) if (/dropout$/i.test(key)) encoderConfig.model[key] = settings.encoderDropout;
+  }
   const dim = encoderConfig.model?.dim;
   if (typeof dim !== 'number') throw new Error(`the ${modality} ${runConfig.algo} config has no model.dim; fine-tuning needs the encoder's width.`);
 
@@ -199,6 +203,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneSummar
     setup.objective.dispose();
     throw new Error(`freezeFeatureEncoder found no CNN parameters (${SPEECH_FEATURE_ENCODER.join(', ')}) in the ${modality} ${runConfig.algo} encoder; set it to false.`);
   }
+  if (settings.headInit === 'probe') await initHeadFromProbe(model, trainSplit, trainIdx, data.numClasses);
   const names = model.namedTrainableParameters().map(([n]) => n);
   const scales = layerDecayScales(names, settings.layerDecay);
   for (const n of names) if (n.startsWith('encoder.')) scales.set(n, scales.get(n)! * settings.encoderLrScale);

@@ -43,11 +43,15 @@ export interface FinetuneSettings {
   clipNorm: number;
   /** Label smoothing ε. */
   labelSmoothing: number;
+  /** Every dropout rate of the encoder config (`dropout`, `attnDropout`, `postMlpDropout`, …) set to this value while fine-tuning; null keeps the pretraining run's rates. */
+  encoderDropout: number | null;
   /** Stochastic depth of the last block (rising linearly from 0), where the encoder config has `dropPath`. */
   dropPath: number;
   pooling: Pooling;
   /** Norm between the pooled features and the head (see `HeadNorm`). */
   headNorm: HeadNorm;
+  /** `'zero'`: the head starts near zero (N(0, 2e-5²), MAE); `'probe'`: from a linear probe fitted on the starting encoder's features (linear probing, then fine-tuning; `probe-init.ts`; needs `headNorm: 'batch'`). */
+  headInit: 'zero' | 'probe';
   /** With mean pooling: means of this many consecutive time segments, concatenated (speech: instance-normed targets leave each channel's clip mean without signal, so the whole-clip mean of a pretrained speech encoder is nearly the same for every clip; the probe reads 3 segments for the same reason). 1 for images and text. */
   segments: number;
   /** Share of the updates at the start during which only the head trains (wav2vec 2.0 CTC recipes: `freeze_finetune_updates`, 10k of 13k for 10 minutes of labels); 0 by default (not measured to help here yet). */
@@ -74,7 +78,7 @@ export interface FinetuneSettings {
   maxTest: number | null;
 }
 
-const COMMON = { minLr: 1e-6, encoderLrScale: 1, warmupFraction: 0.1, clipNorm: 0, labelSmoothing: 0.1, pooling: 'mean' as Pooling, segments: 1, headNorm: 'layer' as HeadNorm, freezeEncoderFraction: 0, frozenPrefixes: [] as string[], freezeFeatureEncoder: false, timeMask: null, schedule: 'cosine' as const, batching: 'random' as const, augment: true, mixup: null, maxTrain: null, maxTest: null };
+const COMMON = { minLr: 1e-6, encoderLrScale: 1, encoderDropout: null, warmupFraction: 0.1, clipNorm: 0, labelSmoothing: 0.1, pooling: 'mean' as Pooling, segments: 1, headNorm: 'layer' as HeadNorm, headInit: 'zero' as const, freezeEncoderFraction: 0, frozenPrefixes: [] as string[], freezeFeatureEncoder: false, timeMask: null, schedule: 'cosine' as const, batching: 'random' as const, augment: true, mixup: null, maxTrain: null, maxTest: null };
 
 /** The defaults of each modality (tiny presets; see the file header). */
 export const FINETUNE_DEFAULTS: Record<Modality, FinetuneSettings> = {
@@ -107,9 +111,11 @@ export function finetuneSettings(modality: Modality, overrides: Partial<Finetune
   need(s.weightDecay >= 0, 'weightDecay', s.weightDecay, 'a number >= 0');
   need(s.clipNorm >= 0, 'clipNorm', s.clipNorm, 'a number >= 0');
   need(s.labelSmoothing >= 0 && s.labelSmoothing < 1, 'labelSmoothing (--label-smoothing)', s.labelSmoothing, 'in [0, 1)');
+  need(s.encoderDropout === null || (s.encoderDropout >= 0 && s.encoderDropout < 1), 'encoderDropout (--encoder-dropout)', s.encoderDropout, 'null or in [0, 1)');
   need(s.dropPath >= 0 && s.dropPath < 1, 'dropPath (--drop-path)', s.dropPath, 'in [0, 1)');
   need(s.pooling === 'mean' || s.pooling === 'cls', 'pooling (--pooling)', s.pooling, '"mean" or "cls"');
   need(s.headNorm === 'layer' || s.headNorm === 'batch', 'headNorm (--head-norm)', s.headNorm, '"layer" or "batch"');
+  need(s.headInit === 'zero' || (s.headInit === 'probe' && s.headNorm === 'batch'), 'headInit (--head-init)', s.headInit, '"zero", or "probe" together with --head-norm batch');
   need(Number.isInteger(s.segments) && s.segments >= 1, 'segments (--segments)', s.segments, 'a positive integer');
   need(s.freezeEncoderFraction >= 0 && s.freezeEncoderFraction < 1, 'freezeEncoderFraction (--freeze-encoder)', s.freezeEncoderFraction, 'in [0, 1)');
   need(Array.isArray(s.frozenPrefixes) && s.frozenPrefixes.every((p) => typeof p === 'string'), 'frozenPrefixes', s.frozenPrefixes, 'a list of parameter-name prefixes');
@@ -139,6 +145,7 @@ export function describeSettings(s: FinetuneSettings): string {
     `weight decay ${s.weightDecay}`,
     `label smoothing ${s.labelSmoothing}`,
     s.dropPath > 0 ? `drop path ${s.dropPath}` : '',
+    s.encoderDropout !== null ? `encoder dropout ${s.encoderDropout}` : '',
     s.freezeEncoderFraction > 0 ? `head only for the first ${Math.round(s.freezeEncoderFraction * s.updates)} updates` : '',
     s.freezeFeatureEncoder ? 'CNN feature encoder frozen' : '',
     s.timeMask ? `time mask p ${s.timeMask.prob} × ${s.timeMask.length} frames` : '',
@@ -147,6 +154,7 @@ export function describeSettings(s: FinetuneSettings): string {
     s.mixup ? `mixup ${s.mixup.mixupAlpha} / cutmix ${s.mixup.cutmixAlpha}` : '',
     s.segments > 1 ? `${s.pooling} pooling over ${s.segments} time segments` : `${s.pooling} pooling`,
     `${s.headNorm} norm before the head`,
+    s.headInit === 'probe' ? 'head started from a linear probe' : '',
   ];
   return parts.filter((p) => p !== '').join(', ');
 }
