@@ -8,6 +8,7 @@ export * from './backend/select';
 export * from './backend/webgpu';
 export * from './backend/wasm-kernels';
 export * from './backend/batched-matmul';
+export { requestedThreads, defaultThreads } from './backend/matmul-threads';
 export * from './backend/wasm-slice';
 
 // Utilities

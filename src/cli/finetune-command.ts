@@ -6,7 +6,7 @@
 import { Command, Option } from 'commander';
 import { finetune } from '../finetune/finetune';
 import { FinetuneSettings, describeSettings } from '../finetune/settings';
-import { intFlag, numberFlag, startBackend } from './flags';
+import { THREADS_HELP, intFlag, numberFlag, startBackend } from './flags';
 import { progressReporter } from './progress';
 import { stopOnSigint } from './pretrain-runner';
 
@@ -92,11 +92,12 @@ export function registerFinetuneCommand(program: Command): void {
     .option('--seed <n>', 'seed of the head, batch order and augmentation', intFlag('--seed'))
     .option('--out <dir>', 'run folder (default runs/finetune-<modality>-<algo>-<preset>-<source>-<time>)')
     .option('--backend <name>', 'wasm, cpu, webgpu or tensorflow')
+    .option('--threads <n>', THREADS_HELP)
     .option('--no-progress', 'no progress bar')
     .option('--json', 'print a JSON summary as the last line')
     .action(async (opts) => {
       const settings = settingsFrom(opts);
-      await startBackend(opts.backend);
+      await startBackend(opts.backend, opts.threads);
       const bar = progressReporter('finetune', opts.progress !== false);
       const stop = stopOnSigint();
       try {

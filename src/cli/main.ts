@@ -15,7 +15,7 @@ import { registerFinetuneCommand } from './finetune-command';
 import { registerBenchDataCommand } from './bench-data-command';
 import { registerHfCommands } from './hf-commands';
 import { registerTokenizeCommand } from './tokenize-command';
-import { collectSet, intFlag, numberFlag, startBackend } from './flags';
+import { THREADS_HELP, collectSet, intFlag, numberFlag, startBackend } from './flags';
 import { errorMessage } from './error-message';
 import { releaseWebGpu } from '../backend/webgpu';
 
@@ -33,7 +33,8 @@ function addTrainingOptions(cmd: Command): Command {
     .option('--seed <n>', 'random seed', intFlag('--seed'))
     .option('--data <path>', 'data folder or file instead of the bundled set')
     .option('--set <path=value>', 'set any config field, e.g. --set model.dim=128 (repeatable)', collectSet)
-    .option('--backend <name>', 'wasm, cpu, tensorflow or webgpu (default: D2V_BACKEND, else tensorflow if installed, else wasm)');
+    .option('--backend <name>', 'wasm, cpu, tensorflow or webgpu (default: D2V_BACKEND, else tensorflow if installed, else wasm)')
+    .option('--threads <n>', THREADS_HELP);
 }
 
 export function buildProgram(): Command {
@@ -47,7 +48,7 @@ export function buildProgram(): Command {
     .option('--no-progress', 'no progress bar')
     .option('--json', 'print a JSON summary as the last line')
     .action(async (opts) => {
-      await startBackend(opts.backend);
+      await startBackend(opts.backend, opts.threads);
       const s = await runPretrain(opts);
       say(`done: ${s.steps} updates, loss ${s.loss_first.toFixed(4)} → ${s.loss_last.toFixed(4)}, target_var ${s.target_var_last.toFixed(3)}, ${s.samples_per_sec.toFixed(1)} samples/s; ${s.run_dir}/report.html`);
       if (opts.json) process.stdout.write(JSON.stringify(s) + '\n');
@@ -62,7 +63,7 @@ export function buildProgram(): Command {
     .option('--weight-decay <x>', 'fixed L2 strength of the linear probe (default: chosen on a validation fifth of train)', numberFlag('--weight-decay'))
     .option('--json', 'print a JSON summary as the last line')
     .action(async (opts) => {
-      await startBackend(opts.backend);
+      await startBackend(opts.backend, opts.threads);
       const r = await probe({
         run: opts.run, randomInit: opts.randomInit, raw: opts.raw, layers: opts.layers, segments: opts.segments,
         linear: opts.weightDecay !== undefined ? { weightDecay: opts.weightDecay } : undefined,

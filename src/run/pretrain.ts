@@ -18,6 +18,7 @@ import { registerRun } from './interrupt';
 import { writeRunReport } from '../viz/report';
 import { trainingFigures } from '../viz/figures';
 import { currentBackend } from '../backend/select';
+import { matMulThreads } from '../backend/batched-matmul';
 import { WebGpuAdapter } from '../backend/webgpu';
 import { applyOverrides } from '../modalities/overrides';
 import { validateRunConfig } from '../modalities/config-schema';
@@ -127,8 +128,9 @@ export async function pretrain(options: PretrainOptions = {}): Promise<PretrainS
     }
   }
   const adapter = currentBackend()?.adapter;
+  const threads = tf.getBackend() === 'wasm' ? matMulThreads() : undefined;
   // `runtime` records where the run trained; it is not part of the config read back on resume.
-  writeFileAtomic(path.join(runDir, 'config.json'), JSON.stringify({ ...config, runtime: { backend, adapter } }, null, 2) + '\n');
+  writeFileAtomic(path.join(runDir, 'config.json'), JSON.stringify({ ...config, runtime: { backend, adapter, threads } }, null, 2) + '\n');
   const trainer = new Trainer(setup.objective, setup.batches, config.trainer, runDir, config);
   const startUpdate = options.resume ? trainer.resumeFrom(runDir) : 0;
   const parameters = setup.objective.countParameters();
