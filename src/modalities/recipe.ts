@@ -77,6 +77,8 @@ export interface PretrainSetup<B = unknown> {
 export interface ClassifierInput {
   input: tf.Tensor;
   padMask?: tf.Tensor;
+  /** [B, T] time steps hidden from the encoder while fine-tuning (1 = masked; speech only, T from `LabelledSplit.frames`). */
+  timeMask?: tf.Tensor;
 }
 
 /** One labelled split as fine-tuning reads it (spec §6 "Fine-tuning recipes"): labels, batches and a differentiable encoder pass. */
@@ -87,8 +89,12 @@ export interface LabelledSplit {
   evalBatchSize: number;
   /** Inputs of samples `indices`; with `rng`, the training-time augmentation or crop is drawn from it, else the evaluation view. */
   batch(indices: readonly number[], rng?: Rng): ClassifierInput;
-  /** Token outputs [B, T, D] of `encoder` for a batch (no masking), and the [B, T] padding mask to pool with, if any. */
+  /** Token outputs [B, T, D] of `encoder` for a batch (masked where the batch has a `timeMask`), and the [B, T] padding mask to pool with, if any. */
   encode(encoder: Module, batch: ClassifierInput): { out: tf.Tensor; padMask?: tf.Tensor };
+  /** Length of each sample (speech: samples of each clip), for batches of similar length; absent where lengths do not matter. */
+  lengths?: readonly number[];
+  /** Time steps `encoder` produces for a batch (speech only: the frames a `timeMask` covers). */
+  frames?(encoder: Module, batch: ClassifierInput): number;
 }
 
 export interface Recipe<C extends BaseRunConfig = BaseRunConfig, D extends RecipeData = RecipeData> {
