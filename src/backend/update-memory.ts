@@ -69,16 +69,15 @@ export function assertUpdateFits(e: UpdateMemoryEstimate, batch: number): void {
 /**
  * The first `samples` samples of a micro-batch: every tensor of a plain object
  * batch whose first dimension is `batchSize` is sliced, other values are shared.
- * Undefined when the batch is not such an object, or when it nests tensors inside
- * other objects (data2vec 2.0's mask info holds `[B·M, T]` clone rows that must
- * shrink with the batch): those cannot be cut consistently, so no estimate is made.
+ * Undefined when the batch is not such an object, or holds an object whose
+ * layout follows the batch (a 2.0 batch's mask info, rows per sample × clones),
+ * which slicing the tensors alone would leave inconsistent (then no estimate is made).
  */
 export function sliceBatch<B>(batch: B, batchSize: number, samples: number): B | undefined {
   if (batch === null || typeof batch !== 'object' || batch instanceof tf.Tensor) return undefined;
+  if (Object.values(batch as Record<string, unknown>).some((v) => v !== null && typeof v === 'object' && !(v instanceof tf.Tensor))) return undefined;
   let sliced = false;
   const out: Record<string, unknown> = {};
-  const nestsTensors = (v: unknown) => v !== null && typeof v === 'object' && !(v instanceof tf.Tensor) && Object.values(v).some((w) => w instanceof tf.Tensor);
-  if (Object.values(batch as Record<string, unknown>).some(nestsTensors)) return undefined;
   for (const [key, value] of Object.entries(batch as Record<string, unknown>)) {
     if (value instanceof tf.Tensor && value.rank > 0 && value.shape[0] === batchSize) {
       out[key] = tf.slice(value, 0, samples);

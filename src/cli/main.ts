@@ -31,7 +31,9 @@ function addTrainingOptions(cmd: Command): Command {
     .option('--accumulation <n>', 'micro-batches per update (gradient accumulation)', intFlag('--accumulation'))
     .option('--lr <x>', 'peak learning rate', numberFlag('--lr'))
     .option('--seed <n>', 'random seed', intFlag('--seed'))
-    .option('--data <path>', 'data folder or file instead of the bundled set')
+    .option('--data <path>', 'data folder or file instead of the bundled set (image/speech folders, .tar shards or a pattern such as "train-{000..009}.tar", text files or a token cache)')
+    .option('--resample', 'speech: resample files at other rates to 16 kHz instead of refusing them')
+    .option('--max-skip-rate <x>', 'streamed corpora: stop once more than this share of files is unreadable (default 0.01)', numberFlag('--max-skip-rate'))
     .option('--set <path=value>', 'set any config field, e.g. --set model.dim=128 (repeatable)', collectSet)
     .option('--backend <name>', 'wasm, cpu, tensorflow or webgpu (default: D2V_BACKEND, else tensorflow if installed, else wasm)')
     .option('--threads <n>', THREADS_HELP);
