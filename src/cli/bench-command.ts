@@ -7,7 +7,7 @@ import { Command } from 'commander';
 import { benchCompare, formatBench, BENCH_THRESHOLDS } from '../run/bench';
 import { Algo, Modality } from '../modalities/recipe';
 import { withFile } from '../util/io-error';
-import { collectSet, intFlag, numberFlag, startBackend } from './flags';
+import { THREADS_HELP, collectSet, intFlag, numberFlag, startBackend } from './flags';
 
 export function registerBenchCommand(program: Command): void {
   program
@@ -24,10 +24,11 @@ export function registerBenchCommand(program: Command): void {
     .option('--profile [updates]', 'after the timed updates, profile this many more (default 3) per kernel: time, share of the update, calls, GFLOP/s', intFlag('--profile'))
     .option('--set <path=value>', 'set a config field of every algorithm, e.g. --set trainer.batchSize=16 (repeatable)', collectSet)
     .option('--backend <name>', 'wasm, cpu, tensorflow or webgpu')
+    .option('--threads <n>', THREADS_HELP)
     .option('--out <file>', 'also write the result as JSON to this file')
     .option('--json', 'print the result object as the last line')
     .action(async (opts) => {
-      await startBackend(opts.backend);
+      await startBackend(opts.backend, opts.threads);
       const algos = String(opts.compare).split(',').map((s) => s.trim()).filter((s) => s !== '') as Algo[];
       const result = await benchCompare({
         modality: opts.modality as Modality, preset: opts.preset, algos, threshold: opts.threshold, seed: opts.seed,

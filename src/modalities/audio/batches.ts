@@ -17,6 +17,8 @@ import { V2Batch } from '../../data2vec/data2vec-v2';
 import { makeMaskInfo } from '../../data2vec/v2-mask-info';
 import { Rng } from '../../util/rng';
 import { AudioBatching, audioBatchPlan } from './length-batches';
+import { withPrepare } from '../../data/streamed-batches';
+import type { AudioSource } from './speech-corpus';
 
 /** What the speech batches read from a run config. */
 export interface AudioBatchConfig {
@@ -40,27 +42,27 @@ export function audioMicroBatches(config: AudioBatchConfig, clips: readonly Audi
   return (update, micro, rng) => collateAudio(plan(update * accumulation + micro).map((i) => clips[i]), rng, { maxSampleSize: config.audio.maxSampleSize });
 }
 
-/** v1 micro-batches: the collated waveforms and a span mask on their frames. */
-export function audioV1Batches(config: AudioBatchConfig & { masking: Omit<SpanMask1dOptions, 'validLengths'> }, clips: readonly AudioClip[], encoder: FrameCounter): (update: number, micro: number, rng: Rng) => V1Batch {
-  const collate = audioMicroBatches(config, clips);
-  return (update, micro, rng) => {
+/** v1 micro-batches: the collated waveforms and a span mask on their frames; `stream` (a streamed corpus) replaces `clips`. */
+export function audioV1Batches(config: AudioBatchConfig & { masking: Omit<SpanMask1dOptions, 'validLengths'> }, clips: readonly AudioClip[], encoder: FrameCounter, stream?: AudioSource): (update: number, micro: number, rng: Rng) => V1Batch {
+  const collate = stream ?? audioMicroBatches(config, clips);
+  return withPrepare((update: number, micro: number, rng: Rng): V1Batch => {
     const batch = collate(update, micro, rng);
     const frames = encoder.outputLength(batch.length);
     const m = spanMask1d({ batch: batch.batch, length: frames }, rng, config.masking);
     const waveform = tf.tensor2d(batch.waveforms, [batch.batch, batch.length]);
     const mask = tf.tensor2d(Float32Array.from(m.data), [batch.batch, frames]);
     return { studentInput: waveform, teacherInput: waveform, mask, lossMask: mask };
-  };
+  }, stream);
 }
 
-/** v2 micro-batches: the collated waveforms and `clones` block masks per clip on their frames. */
-export function audioV2Batches(config: AudioBatchConfig & { masking: BlockMask1dOptions; data2vec: { clones: number } }, clips: readonly AudioClip[], encoder: FrameCounter): (update: number, micro: number, rng: Rng) => V2Batch {
-  const collate = audioMicroBatches(config, clips);
+/** v2 micro-batches: the collated waveforms and `clones` block masks per clip on their frames; `stream` (a streamed corpus) replaces `clips`. */
+export function audioV2Batches(config: AudioBatchConfig & { masking: BlockMask1dOptions; data2vec: { clones: number } }, clips: readonly AudioClip[], encoder: FrameCounter, stream?: AudioSource): (update: number, micro: number, rng: Rng) => V2Batch {
+  const collate = stream ?? audioMicroBatches(config, clips);
   const { clones } = config.data2vec;
-  return (update, micro, rng) => {
+  return withPrepare((update: number, micro: number, rng: Rng): V2Batch => {
     const batch = collate(update, micro, rng);
     const frames = encoder.outputLength(batch.length);
     const masks = cloneMasks(batch.batch, clones, (m, r) => blockMask1d({ batch: m, length: frames }, r, config.masking), rng);
     return { input: tf.tensor2d(batch.waveforms, [batch.batch, batch.length]), mask: makeMaskInfo(masks, clones) };
-  };
+  }, stream);
 }

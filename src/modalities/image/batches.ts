@@ -17,6 +17,7 @@ import { makeMaskInfo } from '../../data2vec/v2-mask-info';
 import { Rng } from '../../util/rng';
 import { AugmentConfig } from './augment';
 import { Normalization, imageBatch } from './image-batch';
+import { withPrepare } from '../../data/streamed-batches';
 
 /** What the image batches read from a run config. */
 export interface ImageBatchConfig {
@@ -44,11 +45,6 @@ export function sampledImageBatch(
 
 /** Where a micro-batch's images come from: in-memory images by default, or a stream with `prepare` (`folder-data.ts`). */
 export type ImageSource = ((update: number, micro: number, rng: Rng) => tf.Tensor4D) & { prepare?: (update: number) => Promise<void> };
-
-/** `draw` with the image source's `prepare`, so the trainer awaits streamed images. */
-function withPrepare<F extends object>(draw: F, images?: ImageSource): F & { prepare?: (update: number) => Promise<void> } {
-  return images?.prepare ? Object.assign(draw, { prepare: images.prepare }) : draw;
-}
 
 /** v1 micro-batches: one augmented view and a block mask per image on the `grid` of patches. */
 export function imageV1Batches(config: ImageBatchConfig & { masking: Required<BlockMask2dOptions> }, ds: ImageDataset, grid: [number, number], images?: ImageSource): (update: number, micro: number, rng: Rng) => V1Batch {

@@ -14,12 +14,15 @@ import { Rng } from '../../util/rng';
 import { SequenceConfig, pretrainingRows } from './text-rows';
 import { TeacherInputMode, TextMaskingConfig, maskTextBatch, maskedTextToV1Batch } from './masked-batch-v1';
 import { textRandomMasks } from './random-mask-v2';
+import { TokenCache } from '../../data/token-cache';
+import { cachedPretrainingRows } from './text-stream';
 
-/** Micro-batch (update, micro) of a text run's training split as padded rows (`collateSequences`). */
+/** Micro-batch (update, micro) of a text run's training split as padded rows (`collateSequences`), or rows of a token cache. */
 export function paddedPretrainingRows(
   config: { seed: number; sequences: SequenceConfig; trainer: { batchSize: number; accumulation: number } },
   data: TextBatchData,
 ): (update: number, micro: number) => TokenBatch {
+  if (data.cache) return cachedPretrainingRows(data.cache, config, data.tokenizer.specials);
   const { batchSize, accumulation } = config.trainer;
   const rows = pretrainingRows(data.train.ids, data.tokenizer.specials, config.sequences, { batchSize, accumulation, seed: config.seed });
   return (update, micro) => collateSequences(rows(update, micro), data.tokenizer.specials.pad);
@@ -28,6 +31,8 @@ export function paddedPretrainingRows(
 /** What the text batches read from the loaded data. */
 export interface TextBatchData {
   train: { ids: readonly (readonly number[])[] };
+  /** A token cache to read rows of `sequences.maxLength` from instead of `train` (`text-stream.ts`). */
+  cache?: TokenCache;
   tokenizer: Tokenizer & { specials: SpecialTokens };
 }
 
