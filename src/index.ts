@@ -206,7 +206,7 @@ export * from './finetune/objective';
 export * from './finetune/evaluate';
 export * from './finetune/data-kind';
 export * from './finetune/finetune';
-export * from './finetune/time-mask';
+export * from './masking/time-mask';
 export * from './finetune/probe-init';
 export * from './modalities/image/labelled-split';
 export * from './modalities/audio/labelled-split';

@@ -35,7 +35,7 @@ import { smoothedTargets } from './label-smoothing';
 import { mixBatch } from './mixup';
 import { FinetuneSettings, describeSettings, finetuneSettings } from './settings';
 import { checkDataModality } from './data-kind';
-import { drawTimeMask } from './time-mask';
+import { drawTimeMask } from '../masking/time-mask';
 import { initHeadFromProbe } from './probe-init';
 import { audioBatchPlan } from '../modalities/audio/length-batches';
 import { ScheduleSpec } from '../train/schedules';

@@ -19,7 +19,7 @@
 import { Modality } from '../modalities/recipe';
 import { MixupOptions } from './mixup';
 import { HeadNorm, Pooling } from './classifier';
-import { TimeMaskOptions } from './time-mask';
+import { TimeMaskOptions } from '../masking/time-mask';
 
 export interface FinetuneSettings {
   /** Optimizer updates. */

@@ -18,7 +18,7 @@ import { ClassificationObjective, FinetuneBatch } from '../../src/finetune/objec
 import { smoothedTargets } from '../../src/finetune/label-smoothing';
 import { SPEECH_FEATURE_ENCODER, finetune } from '../../src/finetune/finetune';
 import { FINETUNE_DEFAULTS, finetuneSettings } from '../../src/finetune/settings';
-import { drawTimeMask, maskedSpeechForward } from '../../src/finetune/time-mask';
+import { drawTimeMask, maskedSpeechForward } from '../../src/masking/time-mask';
 import { Trainer } from '../../src/train/trainer';
 import { Rng } from '../../src/util/rng';
 

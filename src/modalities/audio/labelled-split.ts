@@ -3,7 +3,7 @@
  * during training a batch is cropped to its shortest clip at random offsets and
  * normalised per utterance, as in pretraining (`collateAudio`); for evaluation each
  * clip is encoded whole (batch 1), as the probe does. Training batches may hide time
- * steps (`timeMask`, see `finetune/time-mask.ts`); the clip lengths let fine-tuning
+ * steps (`timeMask`, see `masking/time-mask.ts`); the clip lengths let fine-tuning
  * group clips of similar length so that the crop keeps most of each clip.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -13,7 +13,7 @@ import { ClassifierInput, LabelledSplit } from '../recipe';
 import { Module } from '../../nn/module';
 import { Rng } from '../../util/rng';
 import { WaveformEncoder } from './recipe-v1';
-import { maskedSpeechForward, speechFrames } from '../../finetune/time-mask';
+import { maskedSpeechForward, speechFrames } from '../../masking/time-mask';
 
 /** The labelled split of `clips`, cropped to at most `maxSampleSize` samples. */
 export function audioLabelledSplit(clips: readonly AudioClip[], maxSampleSize: number): LabelledSplit {

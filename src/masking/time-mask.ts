@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Module } from '../nn/module';
-import { spanMask1d } from '../masking/span-mask-1d';
+import { spanMask1d } from './span-mask-1d';
 import { Rng } from '../util/rng';
 
 /** Masking of time steps during fine-tuning (wav2vec 2.0 `mask_prob`, `mask_length`). */
