@@ -3,7 +3,8 @@
  * checkpoints, EMA teacher) sampled every 10 updates keep exactly the same live
  * tensors and tensor bytes after a warm-up of 20; the same run with a hook that keeps
  * one tensor per update is flagged by the same criterion, with a slope of 1,000
- * tensors per 1,000 updates.
+ * tensors per 1,000 updates. The other five recipes, shrunk further, keep the same
+ * live tensors and bytes over 40 updates through `pretrain`.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -11,7 +12,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import { soak, SoakOptions } from '../../src/run/soak';
-import { MICRO_SETS } from '../helpers/micro-recipes';
+import { MICRO_RECIPES, MICRO_SETS } from '../helpers/micro-recipes';
 
 describe('soak', function () {
   this.timeout(180000);
@@ -49,4 +50,21 @@ describe('soak', function () {
     expect(leaky.verdict.checks.find((c) => c.name === 'tensor bytes')!.pass).to.equal(false);
     fs.rmSync(dir, { recursive: true });
   });
+
+  for (const name of MICRO_RECIPES.filter((n) => n !== 'image-v1')) {
+    it(`${name}: the same live tensors and bytes from update 10 to 40`, async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), `d2v-soak-${name}-`));
+      const [modality, algo] = name.split('-');
+      const r = await soak({
+        modality, algo, updates: 40, every: 10, out: dir, report: false,
+        overrides: { batchSize: 2, set: MICRO_SETS[name] },
+        criteria: { warmupUpdates: 10, maxRssSlopeMbPer1000: Infinity },
+      });
+      const judged = r.samples.filter((s) => s.update >= 10);
+      expect(judged.map((s) => s.update)).to.deep.equal([10, 20, 30, 40]);
+      expect(new Set(judged.map((s) => `${s.tensors}/${s.tensorMb}`)).size).to.equal(1);
+      expect(r.verdict.checks.filter((c) => c.name === 'tensors' || c.name === 'tensor bytes').every((c) => c.pass)).to.equal(true);
+      fs.rmSync(dir, { recursive: true });
+    });
+  }
 });
