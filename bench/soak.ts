@@ -9,10 +9,14 @@
  *
  * Results (samples, verdicts, date, machine, command) go to
  * bench/results/soak-<date>.json and a self-contained plotly page soak-<date>.html,
- * rewritten after every sample, so an interrupted soak keeps what it measured; runs of
- * another invocation on the same date are kept unless rerun.
+ * rewritten after every sample, so an interrupted soak keeps what it measured (Ctrl-C
+ * marks the run stopped and judges its samples so far); runs of another invocation on
+ * the same date are kept unless rerun. `--rejudge FILE` judges a results file's
+ * samples again (a run left `running` by a killed soak becomes `stopped`), with the
+ * criteria given or those recorded.
  *
  *     npm run bench:soak [-- --runs image-v1,text-v1] [--updates 300] [--every 100] [--warmup 200] [--max-rss-slope 8]
+ *     node dist/bench/soak.js --rejudge bench/results/soak-<date>.json [--warmup 300]
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -20,7 +24,8 @@ import * as path from 'path';
 import { fork } from 'child_process';
 import { initBackend } from '../src/backend/select';
 import { soak } from '../src/run/soak';
-import { FlatnessCriteria, FlatnessVerdict, MemorySample } from '../src/run/flatness';
+import { FlatnessCriteria, FlatnessVerdict, MemorySample, judgeFlatness } from '../src/run/flatness';
+import { getRecipe } from '../src/modalities/registry';
 import { lineFigure, PlotlyFigure } from '../src/viz/figures';
 import { writeRunReport } from '../src/viz/report';
 
@@ -35,7 +40,7 @@ interface RunSpec {
 }
 
 interface RunRecord extends RunSpec {
-  status: 'running' | 'done' | 'failed';
+  status: 'running' | 'done' | 'stopped' | 'failed';
   samples: MemorySample[];
   /** Seconds since the run's start at each sample. */
   sample_seconds: number[];
@@ -49,7 +54,7 @@ interface RunRecord extends RunSpec {
 /** Messages from a run's process to the parent. */
 type ChildMessage =
   | { kind: 'sample'; sample: MemorySample; seconds: number }
-  | { kind: 'done'; verdict: FlatnessVerdict; samples_per_sec: number; batch: number; seconds: number }
+  | { kind: 'done'; samples_per_sec: number; seconds: number }
   | { kind: 'failed'; error: string };
 
 function flag(name: string): string | undefined {
@@ -83,7 +88,7 @@ async function child(spec: RunSpec): Promise<void> {
       beforeSample: gc,
       onSample: (sample, seconds) => void send({ kind: 'sample', sample, seconds }),
     });
-    await send({ kind: 'done', verdict: r.verdict, samples_per_sec: r.summary.samples_per_sec, batch: r.summary.config.trainer.batchSize * r.summary.config.trainer.accumulation, seconds: r.summary.seconds });
+    await send({ kind: 'done', samples_per_sec: r.summary.samples_per_sec, seconds: r.summary.seconds });
   } catch (err) {
     await send({ kind: 'failed', error: (err as Error).message });
   } finally {
@@ -111,14 +116,71 @@ function figures(runs: RunRecord[]): PlotlyFigure[] {
 }
 
 function verdictLine(r: RunRecord): string {
-  if (r.status !== 'done' || !r.verdict) return `${r.name}: ${r.status}${r.error ? ` (${r.error})` : ''} after ${r.samples[r.samples.length - 1]?.update ?? 0} of ${r.updates} updates`;
-  const parts = r.verdict.checks.map((c) => `${c.name} ${c.pass ? 'flat' : 'GROWING'} (slope ${c.slopePer1000.toFixed(c.name === 'tensors' ? 1 : 3)}/1000 updates, change ${c.change.toFixed(c.name === 'tensors' ? 0 : 2)})`);
-  return `${r.name}: ${r.verdict.pass ? 'PASS' : 'FAIL'} over ${r.updates} updates (${r.verdict.judged} samples after update ${r.criteria.warmupUpdates}): ${parts.join(', ')}`;
+  const reached = r.samples[r.samples.length - 1]?.update ?? 0;
+  const how = r.status === 'done' ? `over ${r.updates} updates` : `${r.status} after ${reached} of ${r.updates} updates${r.error ? ` (${r.error})` : ''}, so far`;
+  if (!r.verdict) return `${r.name}: ${how}: too few samples after update ${r.criteria.warmupUpdates} to judge`;
+  const parts = r.verdict.checks.map((c) => {
+    const digits = c.name === 'tensors' ? 1 : 3;
+    return `${c.name} ${c.pass ? 'flat' : 'GROWING'} (slope ${c.slopePer1000.toFixed(digits)} ± ${c.slopeStdErrPer1000.toFixed(digits)}/1000 updates, change ${c.change.toFixed(c.name === 'tensors' ? 0 : 2)})`;
+  });
+  return `${r.name}: ${r.verdict.pass ? 'PASS' : 'FAIL'} ${how} (${r.verdict.judged} samples from update ${r.criteria.warmupUpdates}): ${parts.join(', ')}`;
 }
+
+/** Judge each run's samples (so far, for a run that did not finish). */
+function judge(runs: RunRecord[]): void {
+  for (const r of runs) {
+    const judged = r.samples.filter((s) => s.update >= r.criteria.warmupUpdates).length;
+    r.verdict = judged >= 3 ? judgeFlatness(r.samples, r.criteria) : undefined;
+  }
+}
+
+/** The header of the results file. */
+interface SoakFileHeader {
+  date: string;
+  command: string;
+  machine: Record<string, unknown>;
+  node: string;
+  backend: string;
+  rejudged?: { date: string; command: string };
+}
+
+function write(jsonFile: string, header: SoakFileHeader, runs: RunRecord[]): void {
+  judge(runs);
+  fs.writeFileSync(jsonFile, JSON.stringify({ ...header, runs }, null, 2) + '\n');
+  writeRunReport(jsonFile.replace(/\.json$/, '.html'), {
+    title: `data2vec soak — ${header.date.slice(0, 10)}`,
+    summary: Object.fromEntries(runs.map((r) => [r.name, `${r.verdict ? (r.verdict.pass ? 'flat (pass)' : 'growing (fail)') : 'not judged'}; ${r.status}, ${r.samples[r.samples.length - 1]?.update ?? 0} of ${r.updates} updates`])),
+    config: { ...header, runs: runs.map((r) => ({ name: r.name, updates: r.updates, every: r.every, criteria: r.criteria, batch: r.batch })) },
+    figures: figures(runs),
+    notes: runs.map(verdictLine),
+  });
+}
+
+const commandLine = () => `node ${path.relative(process.cwd(), process.argv[1])} ${process.argv.slice(2).join(' ')}`.trim();
 
 async function main(): Promise<void> {
   const childSpec = flag('--child');
   if (childSpec !== undefined) return child(JSON.parse(childSpec) as RunSpec);
+
+  const dir = path.resolve(__dirname, '../../bench/results');
+  fs.mkdirSync(dir, { recursive: true });
+  const warmup = flag('--warmup');
+  const maxRss = flag('--max-rss-slope');
+  const rejudge = flag('--rejudge');
+  if (rejudge !== undefined) {
+    // judge the samples of an earlier soak again: one that was stopped, or with other criteria
+    const file = path.resolve(rejudge);
+    const { runs, ...header } = JSON.parse(fs.readFileSync(file, 'utf8')) as SoakFileHeader & { runs: RunRecord[] };
+    for (const r of runs) {
+      if (r.status === 'running') r.status = 'stopped';
+      if (warmup !== undefined) r.criteria.warmupUpdates = numberFlag('--warmup', 0);
+      if (maxRss !== undefined) r.criteria.maxRssSlopeMbPer1000 = numberFlag('--max-rss-slope', 0);
+    }
+    write(file, { ...header, rejudged: { date: new Date().toISOString(), command: commandLine() } }, runs);
+    // eslint-disable-next-line no-console
+    runs.forEach((r) => console.log(verdictLine(r)));
+    return;
+  }
 
   const names = (flag('--runs') ?? Object.keys(DEFAULT_UPDATES).join(',')).split(',');
   for (const n of names) {
@@ -129,52 +191,51 @@ async function main(): Promise<void> {
   const specs: RunSpec[] = names.map((name) => ({ name, updates: numberFlag('--updates', DEFAULT_UPDATES[name] ?? 500), every, criteria }));
 
   const date = new Date().toISOString();
-  const dir = path.resolve(__dirname, '../../bench/results');
-  fs.mkdirSync(dir, { recursive: true });
   const jsonFile = path.join(dir, `soak-${date.slice(0, 10)}.json`);
-  const htmlFile = jsonFile.replace(/\.json$/, '.html');
   const earlier: RunRecord[] = fs.existsSync(jsonFile) ? (JSON.parse(fs.readFileSync(jsonFile, 'utf8')).runs as RunRecord[]).filter((r) => !names.includes(r.name)) : [];
   const runs: RunRecord[] = [...earlier];
-  const machine = () => ({ cpu: os.cpus()[0]?.model, cores: os.availableParallelism(), memory_gb: os.totalmem() / 2 ** 30, loadavg: os.loadavg() });
-  const startMachine = machine();
-  const save = () => {
-    const result = {
-      date,
-      command: `node ${path.relative(process.cwd(), process.argv[1])} ${process.argv.slice(2).join(' ')}`.trim(),
-      machine: { ...startMachine, loadavg_at_start: startMachine.loadavg, loadavg_now: os.loadavg(), loadavg: undefined },
-      node: process.version,
-      backend: 'wasm',
-      runs,
-    };
-    fs.writeFileSync(jsonFile, JSON.stringify(result, null, 2) + '\n');
-    writeRunReport(htmlFile, {
-      title: `data2vec soak — ${date.slice(0, 10)}`,
-      summary: Object.fromEntries(runs.map((r) => [r.name, r.status === 'done' && r.verdict ? (r.verdict.pass ? 'flat (pass)' : 'growing (fail)') : r.status])),
-      config: { command: result.command, machine: result.machine, node: result.node, runs: runs.map((r) => ({ name: r.name, updates: r.updates, every: r.every, criteria: r.criteria, batch: r.batch })) },
-      figures: figures(runs),
-      notes: runs.map(verdictLine),
-    });
-  };
+  const loadStart = os.loadavg();
+  const header = (): SoakFileHeader => ({
+    date,
+    command: commandLine(),
+    machine: { cpu: os.cpus()[0]?.model, cores: os.availableParallelism(), memory_gb: os.totalmem() / 2 ** 30, loadavg_at_start: loadStart, loadavg_now: os.loadavg() },
+    node: process.version,
+    backend: 'wasm',
+  });
+  const save = () => write(jsonFile, header(), runs);
 
   for (const spec of specs) {
-    const record: RunRecord = { ...spec, status: 'running', samples: [], sample_seconds: [] };
+    const [modality, algo] = spec.name.split('-');
+    const trainer = getRecipe(modality, algo).config('tiny', { steps: spec.updates }).trainer;
+    const record: RunRecord = { ...spec, status: 'running', batch: trainer.batchSize * trainer.accumulation, samples: [], sample_seconds: [] };
     runs.push(record);
     save();
     await new Promise<void>((resolve) => {
       const p = fork(__filename, ['--child', JSON.stringify(spec)], { execArgv: ['--expose-gc'] });
+      // Ctrl-C or a kill: keep what was measured, marked as stopped
+      const stop = () => {
+        record.status = 'stopped';
+        save();
+        p.kill();
+        process.exit(130);
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
       p.on('message', (m: ChildMessage) => {
         if (m.kind === 'sample') {
           record.samples.push(m.sample);
           record.sample_seconds.push(m.seconds);
           process.stderr.write(`${spec.name} update ${m.sample.update}: rss ${m.sample.rssMb.toFixed(1)} MB, heap ${m.sample.heapMb?.toFixed(1)} MB, ${m.sample.tensors} tensors, ${m.sample.tensorMb.toFixed(3)} MB tensors (${m.seconds.toFixed(0)} s)\n`);
         } else if (m.kind === 'done') {
-          Object.assign(record, { status: 'done', verdict: m.verdict, samples_per_sec: m.samples_per_sec, batch: m.batch, seconds: m.seconds });
+          Object.assign(record, { status: 'done', samples_per_sec: m.samples_per_sec, seconds: m.seconds });
         } else {
           Object.assign(record, { status: 'failed', error: m.error });
         }
         save();
       });
       p.on('exit', (code) => {
+        process.removeListener('SIGINT', stop);
+        process.removeListener('SIGTERM', stop);
         if (record.status === 'running') Object.assign(record, { status: 'failed', error: `the run's process exited with code ${code}` });
         save();
         resolve();
@@ -184,7 +245,7 @@ async function main(): Promise<void> {
     console.log(verdictLine(record));
   }
   // eslint-disable-next-line no-console
-  console.log(`written ${jsonFile} and ${htmlFile}`);
+  console.log(`written ${jsonFile} and its .html`);
   if (runs.some((r) => names.includes(r.name) && !(r.status === 'done' && r.verdict?.pass))) process.exitCode = 1;
 }
 

@@ -40,6 +40,8 @@ export interface FlatnessCheck {
   pass: boolean;
   /** Least-squares slope per 1,000 updates over the judged samples (MB for sizes). */
   slopePer1000: number;
+  /** Its standard error from the residuals about the fitted line (0 with fewer than three samples). */
+  slopeStdErrPer1000: number;
   /** Last judged value minus the first. */
   change: number;
   /** The rule, in words. */
@@ -70,6 +72,22 @@ export function leastSquaresSlope(x: readonly number[], y: readonly number[]): n
   return sxx === 0 ? 0 : sxy / sxx;
 }
 
+/** Standard error of the least-squares slope of y over x, from the residuals (0 for fewer than three points). */
+export function slopeStandardError(x: readonly number[], y: readonly number[]): number {
+  const n = x.length;
+  if (n < 3) return 0;
+  const slope = leastSquaresSlope(x, y);
+  const mx = x.reduce((s, v) => s + v, 0) / n;
+  const my = y.reduce((s, v) => s + v, 0) / n;
+  let sse = 0;
+  let sxx = 0;
+  for (let i = 0; i < n; i++) {
+    sse += (y[i] - my - slope * (x[i] - mx)) ** 2;
+    sxx += (x[i] - mx) ** 2;
+  }
+  return sxx === 0 ? 0 : Math.sqrt(sse / (n - 2) / sxx);
+}
+
 /** Judge `samples` against `criteria`; needs at least three samples after the warm-up. */
 export function judgeFlatness(samples: readonly MemorySample[], criteria: FlatnessCriteria): FlatnessVerdict {
   const judged = samples.filter((s) => s.update >= criteria.warmupUpdates);
@@ -80,18 +98,20 @@ export function judgeFlatness(samples: readonly MemorySample[], criteria: Flatne
   }
   const x = judged.map((s) => s.update);
   const slope = (y: number[]) => 1000 * leastSquaresSlope(x, y);
+  const stdErr = (y: number[]) => 1000 * slopeStandardError(x, y);
   const change = (y: number[]) => y[y.length - 1] - y[0];
   const constant = (name: 'tensors' | 'tensor bytes', y: number[]): FlatnessCheck => ({
     name,
     pass: Math.max(...y) === Math.min(...y),
     slopePer1000: slope(y),
+    slopeStdErrPer1000: stdErr(y),
     change: change(y),
     rule: 'the same value at every sample after warm-up (slope exactly 0)',
   });
   const checks: FlatnessCheck[] = [constant('tensors', judged.map((s) => s.tensors)), constant('tensor bytes', judged.map((s) => s.tensorMb))];
   if (judged.every((s) => s.heapMb !== null)) {
     const heap = judged.map((s) => s.heapMb as number);
-    checks.push({ name: 'wasm heap', pass: heap[heap.length - 1] <= heap[0], slopePer1000: slope(heap), change: change(heap), rule: 'no growth after warm-up' });
+    checks.push({ name: 'wasm heap', pass: heap[heap.length - 1] <= heap[0], slopePer1000: slope(heap), slopeStdErrPer1000: stdErr(heap), change: change(heap), rule: 'no growth after warm-up' });
   }
   const rss = judged.map((s) => s.rssMb);
   const rssSlope = slope(rss);
@@ -99,6 +119,7 @@ export function judgeFlatness(samples: readonly MemorySample[], criteria: Flatne
     name: 'rss',
     pass: rssSlope < criteria.maxRssSlopeMbPer1000,
     slopePer1000: rssSlope,
+    slopeStdErrPer1000: stdErr(rss),
     change: change(rss),
     rule: `least-squares slope below ${criteria.maxRssSlopeMbPer1000} MB per 1,000 updates`,
   });

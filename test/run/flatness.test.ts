@@ -4,7 +4,7 @@
  * noise like the collector's are not; warm-up samples are not judged.
  */
 import { expect } from 'chai';
-import { FlatnessCriteria, MemorySample, judgeFlatness, leastSquaresSlope } from '../../src/run/flatness';
+import { FlatnessCriteria, MemorySample, judgeFlatness, leastSquaresSlope, slopeStandardError } from '../../src/run/flatness';
 import { Rng } from '../../src/util/rng';
 
 const CRITERIA: FlatnessCriteria = { warmupUpdates: 200, maxRssSlopeMbPer1000: 8 };
@@ -21,10 +21,14 @@ function check(samples: MemorySample[], name: string) {
 }
 
 describe('flatness criterion', () => {
-  it('least-squares slope of a line is its slope; of a constant, 0', () => {
+  it('least-squares slope and its standard error', () => {
     expect(leastSquaresSlope([0, 100, 200, 300], [5, 7, 9, 11])).to.be.closeTo(0.02, 1e-12);
     expect(leastSquaresSlope([0, 1, 2], [3, 3, 3])).to.equal(0);
     expect(() => leastSquaresSlope([0, 1], [1])).to.throw('as many y values as x values');
+    // residuals -0.2, 0.6, -0.6, 0.2 about the slope 0.2: sqrt(0.8 / 2 / 5)
+    expect(leastSquaresSlope([0, 1, 2, 3], [0, 1, 0, 1])).to.be.closeTo(0.2, 1e-12);
+    expect(slopeStandardError([0, 1, 2, 3], [0, 1, 0, 1])).to.be.closeTo(Math.sqrt(0.08), 1e-12);
+    expect(slopeStandardError([0, 1, 2, 3], [5, 7, 9, 11])).to.equal(0);
   });
 
   it('flags one tensor kept per update, and a tensor kept once after warm-up', () => {
