@@ -103,10 +103,11 @@ function figures(runs: RunRecord[]): PlotlyFigure[] {
     ['heapMb', 'wasm heap', 'MB'],
     ['tensors', 'Live tensors (tf.memory().numTensors)', 'tensors'],
     ['tensorMb', 'Tensor bytes (tf.memory().numBytes)', 'MB'],
+    ['jsHeapMb', 'JavaScript heap in use (not judged)', 'MB'],
   ];
   return metrics.map(([key, title, unit]) => {
     const parts = runs.map((r) =>
-      lineFigure({ title, x: r.samples.map((s) => s.update), xTitle: 'update', yTitle: unit, series: [{ name: r.name, y: r.samples.map((s) => (s[key] as number | null) ?? NaN) }] }),
+      lineFigure({ title, x: r.samples.map((s) => s.update), xTitle: 'update', yTitle: unit, series: [{ name: r.name, y: r.samples.map((s) => (s[key] as number | null | undefined) ?? NaN) }] }),
     );
     const fig = parts[0];
     fig.data = parts.flatMap((p) => p.data);

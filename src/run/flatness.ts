@@ -24,6 +24,8 @@ export interface MemorySample {
   tensors: number;
   /** `tf.memory().numBytes`, MB. */
   tensorMb: number;
+  /** JavaScript heap in use (V8 `heapUsed`), MB: shown beside the resident set, not judged. */
+  jsHeapMb?: number;
 }
 
 /** What counts as flat. */

@@ -44,7 +44,8 @@ const MB = 2 ** 20;
 export function memorySample(update: number): MemorySample {
   const m = tf.memory();
   const heap = wasmHeapBytes();
-  return { update, rssMb: process.memoryUsage().rss / MB, heapMb: heap === undefined ? null : heap / MB, tensors: m.numTensors, tensorMb: m.numBytes / MB };
+  const usage = process.memoryUsage();
+  return { update, rssMb: usage.rss / MB, heapMb: heap === undefined ? null : heap / MB, tensors: m.numTensors, tensorMb: m.numBytes / MB, jsHeapMb: usage.heapUsed / MB };
 }
 
 /** Pretrain `updates` updates while sampling memory, and judge whether it stayed flat. */
