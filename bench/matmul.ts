@@ -11,11 +11,21 @@
  * (`process.cpuUsage`, robust on a shared machine) and from wall time, each the
  * best of 3 rounds.
  *
- *     npx tsc -p tsconfig.json && node dist/bench/matmul.js [--quick]
+ * Then the SIMD kernel on 1 and on `--threads` threads (default: one per core;
+ * `src/backend/matmul-pool.ts`) in the same run, for the large products: wall
+ * GFLOP/s, and GFLOP/s per CPU-second (all threads' CPU time). On a loaded
+ * machine the wall clock measures the load; CPU time measures the work.
+ * `--threads-only` skips the tfjs comparison. Which kernel runs (`fma` or `simd`)
+ * is printed: Node 20 runs the fused one with --experimental-wasm-relaxed-simd.
+ *
+ *     npx tsc -p tsconfig.json && node dist/bench/matmul.js [--quick] [--threads N] [--threads-only]
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { registerBatchedMatMul } from '../src/backend/batched-matmul';
+import {
+  matMulKernelVariant, matMulThreadStats, registerBatchedMatMul, setMatMulThreads, startMatMulThreads,
+} from '../src/backend/batched-matmul';
+import { defaultThreads } from '../src/backend/matmul-threads';
 import { matMul } from '../src/nn/matmul';
 
 /** One product: batch × (m×k)·(k×n). */
@@ -93,11 +103,55 @@ function attentionMs(batch: number, t: number, headDim: number, reps: number): n
   return cpu;
 }
 
+/** Large products for the thread comparison. */
+const THREAD_SHAPES: Shape[] = [
+  { label: 'square 1024', batch: 1, m: 1024, k: 1024, n: 1024 },
+  { label: 'small linear 384→1536', batch: 1, m: 800, k: 384, n: 1536 },
+  { label: 'small linear 1536→384', batch: 1, m: 800, k: 1536, n: 384 },
+  { label: 'linear 64→256', batch: 1, m: 3200, k: 64, n: 256 },
+  { label: 'tiny image logits', batch: 256, m: 50, k: 16, n: 50 },
+  { label: 'T=256 logits', batch: 64, m: 256, k: 64, n: 256 },
+];
+
+/** The SIMD kernel on 1 and `threads` threads, same run. */
+async function threadTable(threads: number, quick: boolean): Promise<string[]> {
+  registerBatchedMatMul();
+  const rows = [
+    `SIMD kernel (${matMulKernelVariant()}) on 1 and ${threads} threads, GFLOP/s: wall, and per CPU-second (all threads)`,
+    `${'shape'.padEnd(22)} ${'batch×(m,k,n)'.padEnd(20)} ${'variant'.padEnd(11)} ${'1t wall'.padStart(8)} ${`${threads}t wall`.padStart(8)} ${'speed-up'.padStart(8)} ${'1t cpu'.padStart(8)} ${`${threads}t cpu`.padStart(8)}`,
+  ];
+  const rates = new Map<string, [number, number]>();
+  for (const t of [1, threads]) {
+    setMatMulThreads(t);
+    await startMatMulThreads();
+    for (const s of THREAD_SHAPES) for (const v of VARIANTS) rates.set(`${t}/${s.label}/${v}`, productRate(s, v, quick ? 2e8 : 8e8));
+  }
+  for (const s of THREAD_SHAPES) {
+    for (const v of VARIANTS) {
+      const [c1, w1] = rates.get(`1/${s.label}/${v}`) as [number, number];
+      const [ct, wt] = rates.get(`${threads}/${s.label}/${v}`) as [number, number];
+      rows.push(
+        `${s.label.padEnd(22)} ${`${s.batch}×(${s.m},${s.k},${s.n})`.padEnd(20)} ${v.padEnd(11)} ${w1.toFixed(1).padStart(8)} ${wt.toFixed(1).padStart(8)} ${(wt / w1).toFixed(2).padStart(8)} ${c1.toFixed(1).padStart(8)} ${ct.toFixed(1).padStart(8)}`,
+      );
+    }
+  }
+  rows.push(`products shared by the pool: ${matMulThreadStats().products}, chunks by workers ${matMulThreadStats().workerChunks} of ${matMulThreadStats().chunks}`);
+  return rows;
+}
+
 async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
+  const t = process.argv.indexOf('--threads');
+  const threads = t > 0 ? Number(process.argv[t + 1]) : defaultThreads();
   await tf.setBackend('wasm');
   await tf.ready();
   tf.enableProdMode();
+  if (process.argv.includes('--threads-only')) {
+    // eslint-disable-next-line no-console
+    console.log((await threadTable(threads, quick)).join('\n'));
+    return;
+  }
+  setMatMulThreads(1); // the tfjs comparison is one thread against one
   const before = new Map<string, [number, number]>();
   for (const s of SHAPES) for (const v of VARIANTS) before.set(`${s.label}/${v}`, productRate(s, v, quick ? 3e7 : 1e8));
   const attnBefore = attentionMs(256, 50, 16, quick ? 1 : 3);
@@ -123,6 +177,7 @@ async function main(): Promise<void> {
       'wasm BatchMatMul, GFLOP/s (CPU time and wall time)',
       ...rows,
       `attention fwd+bwd (256 heads, T=50, head dim 16), CPU ms: before ${attnBefore.toFixed(1)}, after ${attnAfter.toFixed(1)}`,
+      ...(await threadTable(threads, quick)),
     ].join('\n'),
   );
 }

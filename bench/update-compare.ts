@@ -10,12 +10,15 @@
  * install `libopenblas0-pthread` too, or torch uses the reference BLAS and looks
  * ten times slower than it is). It runs with OPENBLAS_CORETYPE and
  * OPENBLAS_L2_SIZE removed from its environment, and the same thread count.
- * Results go to bench/results/update-compare-<date>.json with the machine.
+ * Both sides run on `--threads` threads (ours: the matrix-product pool of
+ * src/backend/matmul-pool.ts). Wall seconds and process CPU seconds (all
+ * threads) are both recorded: on a loaded machine the wall clock measures the
+ * load, CPU time the work. Results go to
+ * bench/results/update-compare-<date>-<threads>t.json with the machine.
  *
  *     npm run build && node dist/bench/update-compare.js [--quick] [--threads 1]
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
 import * as tf from '@tensorflow/tfjs';
@@ -25,6 +28,7 @@ import { Trainer } from '../src/train/trainer';
 import { TransformerBlock } from '../src/nn/transformer-block';
 import { Rng } from '../src/util/rng';
 import { median } from '../src/util/median';
+import { machineInfo } from './machine-info';
 
 /** One timed case; `update` cases are full image v1 updates, `layer` one block forward + backward. */
 interface Case {
@@ -48,18 +52,28 @@ const CASES: Case[] = [
   { name: 'base-width block, batch 16', kind: 'layer', batch: 16, dim: 768, depth: 1, heads: 12, tokens: 50 },
 ];
 
-async function seconds(f: () => unknown, reps: number): Promise<number> {
-  await f(); // warm-up (first update also grows the heap and creates the optimizer state)
-  const times: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    await f();
-    times.push((performance.now() - t0) / 1000);
-  }
-  return median(times);
+/** Medians of wall and process CPU seconds (all threads) per step. */
+interface Timing {
+  wall: number;
+  cpu: number;
 }
 
-async function ourSeconds(c: Case, reps: number): Promise<number> {
+async function seconds(f: () => unknown, reps: number): Promise<Timing> {
+  await f(); // warm-up (first update also grows the heap and creates the optimizer state)
+  const walls: number[] = [];
+  const cpus: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    const c0 = process.cpuUsage();
+    await f();
+    const c = process.cpuUsage(c0);
+    walls.push((performance.now() - t0) / 1000);
+    cpus.push((c.user + c.system) / 1e6);
+  }
+  return { wall: median(walls), cpu: median(cpus) };
+}
+
+async function ourSeconds(c: Case, reps: number): Promise<Timing> {
   if (c.kind === 'layer') {
     const rng = new Rng('bench');
     const block = new TransformerBlock({ dim: c.dim, heads: c.heads, norm: 'pre', layerScale: 0.1 }, rng);
@@ -75,7 +89,7 @@ async function ourSeconds(c: Case, reps: number): Promise<number> {
     return s;
   }
   const recipe = getRecipe('image', 'v1');
-  const config = recipe.config(c.preset as string, { batchSize: c.batch, steps: 1000 });
+  const config = recipe.config(c.preset as string, { batchSize: c.batch, accumulation: 1, steps: 1000 }); // one micro-batch, as the peer
   const setup = recipe.build(config, recipe.loadData(config));
   const trainer = new Trainer(setup.objective, setup.batches, config.trainer);
   const s = await seconds(() => trainer.step(), reps);
@@ -108,39 +122,53 @@ async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
   const t = process.argv.indexOf('--threads');
   const threads = t > 0 ? Number(process.argv[t + 1]) : 1;
+  if (!Number.isInteger(threads) || threads < 1) throw new Error(`--threads must be a positive integer, got "${process.argv[t + 1]}".`);
   const reps = quick ? 2 : 3;
   const cases = quick ? CASES.filter((c) => c.batch !== 64 || c.preset === 'tiny') : CASES;
-  await initBackend('wasm');
+  const info = await initBackend('wasm', { threads });
   tf.enableProdMode();
-  const ours: Record<string, number> = {};
+  const ours: Record<string, Timing> = {};
   for (const c of cases) {
     ours[c.name] = await ourSeconds(c, reps);
-    process.stderr.write(`ours ${c.name}: ${ours[c.name].toFixed(3)} s\n`);
+    process.stderr.write(`ours ${c.name}: ${ours[c.name].wall.toFixed(3)} s wall, ${ours[c.name].cpu.toFixed(3)} s CPU\n`);
   }
   const theirs = peer(cases, threads, reps);
   const peerSeconds = (theirs.seconds ?? {}) as Record<string, number>;
+  const peerCpu = (theirs.cpu_seconds ?? {}) as Record<string, number>;
+  const rate = (batch: number, s: number | undefined) => (s === undefined ? null : batch / s);
   const rows = cases.map((c) => {
-    const mine = c.batch / ours[c.name];
-    const other = peerSeconds[c.name] !== undefined ? c.batch / peerSeconds[c.name] : null;
-    return { case: c.name, ours_samples_per_s: mine, peer_samples_per_s: other, ratio: other === null ? null : mine / other };
+    const mine = c.batch / ours[c.name].wall;
+    const mineCpu = c.batch / ours[c.name].cpu;
+    const other = rate(c.batch, peerSeconds[c.name]);
+    const otherCpu = rate(c.batch, peerCpu[c.name]);
+    return {
+      case: c.name,
+      ours_samples_per_s: mine,
+      peer_samples_per_s: other,
+      ratio: other === null ? null : mine / other,
+      ours_samples_per_cpu_s: mineCpu,
+      peer_samples_per_cpu_s: otherCpu,
+      cpu_ratio: otherCpu === null ? null : mineCpu / otherCpu,
+    };
   });
   const result = {
     date: new Date().toISOString(),
-    machine: { cpu: os.cpus()[0]?.model, cores: os.availableParallelism(), memory_gb: os.totalmem() / 2 ** 30, loadavg: os.loadavg() },
+    machine: machineInfo(),
     node: process.version,
-    ours: { backend: 'wasm', threads: 1 },
-    peer: { ...theirs, seconds: undefined },
+    ours: { backend: 'wasm', threads: info.threads },
+    peer: { ...theirs, seconds: undefined, cpu_seconds: undefined },
     threads,
     rows,
   };
   const dir = path.resolve(__dirname, '../../bench/results');
   fs.mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `update-compare-${result.date.slice(0, 10)}.json`);
+  const file = path.join(dir, `update-compare-${result.date.slice(0, 10)}-${threads}t.json`);
   fs.writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
   for (const r of rows) {
     // eslint-disable-next-line no-console
     console.log(
-      `${r.case.padEnd(28)} ours ${r.ours_samples_per_s.toFixed(1).padStart(7)}/s  peer ${r.peer_samples_per_s === null ? '     -' : r.peer_samples_per_s.toFixed(1).padStart(7)}/s  ratio ${r.ratio === null ? '-' : r.ratio.toFixed(2)}`,
+      `${r.case.padEnd(28)} wall: ours ${r.ours_samples_per_s.toFixed(1).padStart(7)}/s  peer ${r.peer_samples_per_s === null ? '     -' : r.peer_samples_per_s.toFixed(1).padStart(7)}/s  ratio ${r.ratio === null ? '-' : r.ratio.toFixed(2)}` +
+        `   CPU: ours ${r.ours_samples_per_cpu_s.toFixed(1).padStart(7)}/s  peer ${r.peer_samples_per_cpu_s === null ? '     -' : r.peer_samples_per_cpu_s.toFixed(1).padStart(7)}/s  ratio ${r.cpu_ratio === null ? '-' : r.cpu_ratio.toFixed(2)}`,
     );
   }
   // eslint-disable-next-line no-console

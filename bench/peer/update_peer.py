@@ -122,14 +122,17 @@ def layer_case(c, reps):
 
 
 def timed(step, reps):
+    """Medians of wall seconds and of process CPU seconds (all threads) per step."""
     step()  # warm-up
-    times = []
+    walls, cpus = [], []
     for _ in range(reps):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         step()
-        times.append(time.perf_counter() - t0)
-    times.sort()
-    return times[len(times) // 2]
+        walls.append(time.perf_counter() - t0)
+        cpus.append(time.process_time() - c0)
+    walls.sort()
+    cpus.sort()
+    return walls[len(walls) // 2], cpus[len(cpus) // 2]
 
 
 def blas_name():
@@ -156,16 +159,17 @@ def matmul_gflops(n=1024, reps=5):
 def main():
     spec = json.loads(sys.argv[1])
     torch.set_num_threads(spec["threads"])
-    results = {}
+    results, cpu_results = {}, {}
     for c in spec["cases"]:
         fn = layer_case if c["kind"] == "layer" else update_case
-        results[c["name"]] = fn(c, spec.get("reps", 3))
+        results[c["name"]], cpu_results[c["name"]] = fn(c, spec.get("reps", 3))
     print(json.dumps({
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
         "blas": blas_name(),
         "matmul_1024_gflops": matmul_gflops(),
         "seconds": results,
+        "cpu_seconds": cpu_results,
     }))
 
 

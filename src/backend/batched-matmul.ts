@@ -14,7 +14,9 @@
  * import (no SIMD, or a threaded build's shared memory) stay on the original
  * kernel. Batch dims broadcast like numpy (tfjs's own kernels only handle one side
  * of size 1 or both equal). Each output element is the float32 dot product summed
- * in k order (a product rounded, then added, no fused multiply-add).
+ * in k order (a product rounded, then added, no fused multiply-add). Products of
+ * at least 2·2¹⁷ multiply-adds are shared between the main thread and worker
+ * threads (`./matmul-pool.ts`, `setMatMulThreads`), with bit-identical results.
  *
  * Measured with `bench/matmul.ts` (GFLOP/s of CPU time, best of 3; shared 2-core
  * Xeon at 2.5 GHz; plain / transposeA / transposeB):
@@ -35,7 +37,11 @@
  * 1024×1024×1024, by ~20 % alone and ~35 % inside a training step).
  */
 import * as tf from '@tensorflow/tfjs';
-import { BATCHED_MATMUL_FMA_WASM_BASE64, BATCHED_MATMUL_WASM_BASE64 } from './kernels/batched-matmul-wasm';
+import {
+  BATCHED_MATMUL_FMA_WASM_BASE64, BATCHED_MATMUL_SHARED_FMA_WASM_BASE64, BATCHED_MATMUL_SHARED_WASM_BASE64, BATCHED_MATMUL_WASM_BASE64,
+} from './kernels/batched-matmul-wasm';
+import { MatMulPool, MatMulPoolStats, PoolProduct } from './matmul-pool';
+import { defaultThreads } from './matmul-threads';
 
 /** The parts of the wasm backend this kernel uses. */
 interface WasmBackendInternals {
@@ -66,15 +72,20 @@ interface WebAssemblyApi {
   validate(bytes: Uint8Array): boolean;
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: unknown };
-  Memory: abstract new (...args: never[]) => { buffer: ArrayBuffer };
+  Memory: new (descriptor: { initial: number; maximum?: number; shared?: boolean }) => { buffer: ArrayBuffer; grow(pages: number): number };
 }
 const webAssembly = (globalThis as unknown as { WebAssembly?: WebAssemblyApi }).WebAssembly;
 
 let compiled: object | undefined;
 /** One kernel instance per backend object (null: this backend cannot host it). */
 let instances = new WeakMap<object, BatchedMatMulExports | null>();
+/** The memory each backend's kernel instance works on. */
+const heaps = new WeakMap<object, { buffer: ArrayBuffer }>();
 let fusedSupported: boolean | undefined;
 let fusedWanted = true;
+let threads = defaultThreads();
+/** The worker pool for `threads` > 1 (null: it could not start here), made on first use. */
+let pool: MatMulPool | null | undefined;
 
 /**
  * Whether this JavaScript engine runs relaxed SIMD (`f32x4.relaxed_madd`): the
@@ -96,6 +107,73 @@ export function useFusedMultiplyAdd(enabled: boolean): void {
   fusedWanted = enabled;
   compiled = undefined;
   instances = new WeakMap();
+  closePool(); // its workers run the other variant
+}
+
+/**
+ * Run float32 products on `n` threads: the main thread and n − 1 workers
+ * sharing the work (bit-identical results for any n). 1 runs the
+ * single-threaded kernel with no pool. The default is one per core.
+ */
+export function setMatMulThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1) throw new Error(`the number of matrix-product threads must be a positive integer, got ${n}.`);
+  if (n === threads) return;
+  threads = n;
+  closePool();
+}
+
+/** Threads that float32 products on the wasm backend are set to use. */
+export function matMulThreads(): number {
+  return threads;
+}
+
+function closePool(): void {
+  const old = pool;
+  pool = undefined;
+  if (old) void old.close();
+}
+
+/** The pool for the current thread count and kernel variant, started on first use; undefined for one thread. */
+function poolFor(): MatMulPool | undefined {
+  if (threads < 2 || webAssembly === undefined) return undefined;
+  if (pool === undefined) {
+    try {
+      const variant = matMulKernelVariant() === 'fma' ? BATCHED_MATMUL_SHARED_FMA_WASM_BASE64 : BATCHED_MATMUL_SHARED_WASM_BASE64;
+      const memory = new webAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
+      pool = new MatMulPool(threads, new webAssembly.Module(decodeBase64(variant)), memory as unknown as ConstructorParameters<typeof MatMulPool>[2]);
+    } catch {
+      pool = null; // no shared memory or threads here: one thread
+    }
+  }
+  return pool ?? undefined;
+}
+
+/**
+ * Start the matrix-product worker threads now (they otherwise start on the
+ * first large product) and wait until they are ready. Resolves with the
+ * threads that will share products: 1 when set to one thread or when no
+ * worker could start.
+ */
+export async function startMatMulThreads(): Promise<number> {
+  const p = poolFor();
+  if (p === undefined) return 1;
+  await p.ready();
+  return 1 + p.online();
+}
+
+/**
+ * What the current worker pool has run (zeros when there is none): products
+ * shared between threads, their chunks of rows, and the chunks workers computed.
+ */
+export function matMulThreadStats(): MatMulPoolStats {
+  return pool ? { ...pool.stats } : { products: 0, chunks: 0, workerChunks: 0 };
+}
+
+/** End the matrix-product worker threads (they restart on the next large product). */
+export async function stopMatMulThreads(): Promise<void> {
+  const old = pool;
+  pool = undefined;
+  if (old) await old.close();
 }
 
 /** Which kernel float32 products run in: `fma` (relaxed SIMD) or `simd`. */
@@ -125,6 +203,7 @@ function kernelFor(backend: WasmBackendInternals): BatchedMatMulExports | undefi
       try {
         compiled ??= new webAssembly.Module(decodeBase64(matMulKernelVariant() === 'fma' ? BATCHED_MATMUL_FMA_WASM_BASE64 : BATCHED_MATMUL_WASM_BASE64));
         kernel = new webAssembly.Instance(compiled, { env: { memory } }).exports as unknown as BatchedMatMulExports;
+        heaps.set(backend, memory as { buffer: ArrayBuffer });
       } catch {
         kernel = null; // no SIMD support: keep the original kernel
       }
@@ -221,6 +300,18 @@ function simdBatchMatMul(
     const aStride = uniformStride(aItems);
     const bStride = uniformStride(bItems);
     const scratchPtr = Math.ceil(scratch / 16) * 16; // pointers may exceed 2³¹: no signed bit operators
+    const shared = poolFor();
+    const heap = heaps.get(backend);
+    if (shared !== undefined && heap !== undefined) {
+      const product: PoolProduct = {
+        batch: aItems.length, m, n, k, aRow, aCol, bRow, bCol,
+        a: aPtr, aFirst: 0, b: bPtr, bFirst: 0, c: cPtr,
+        aStride, bStride, aItems, bItems,
+        aElements: tf.util.sizeFromShape(a.shape), bElements: tf.util.sizeFromShape(b.shape),
+        scratchBytes: kernel.scratch_bytes(m, n, k, aRow),
+      };
+      if (shared.run(product, heap.buffer, kernel.bmm, scratchPtr)) return out;
+    }
     if (aStride !== undefined && bStride !== undefined) {
       kernel.bmm(aItems.length, aPtr, aStride * m * k, aRow, aCol, bPtr, bStride * k * n, bRow, bCol, cPtr, m, n, k, scratchPtr);
     } else {

@@ -5,11 +5,15 @@
  * `--backend` or the `D2V_BACKEND` environment variable override the choice;
  * `webgpu` (Dawn, `./webgpu.ts`) is the GPU route and is never picked by `auto`.
  * Every backend gets the backward pass that frees as it goes (`lean-backward.ts`).
+ * On wasm, matrix products run on `threads` threads (`--threads`, `D2V_THREADS`,
+ * default one per core; `./matmul-pool.ts`).
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmKernels } from './wasm-kernels';
 import { installLeanBackward } from './lean-backward';
+import { setMatMulThreads, startMatMulThreads } from './batched-matmul';
+import { requestedThreads } from './matmul-threads';
 import { WebGpuAdapter, describeAdapter, startWebGpu } from './webgpu';
 
 export type BackendName = 'wasm' | 'cpu' | 'tensorflow' | 'webgpu';
@@ -50,6 +54,17 @@ export interface BackendInfo {
   nativePackage?: string;
   /** The WebGPU adapter (backend `webgpu` only). */
   adapter?: WebGpuAdapter;
+  /** Threads that run matrix products (backend `wasm` only). */
+  threads?: number;
+}
+
+/** Options of {@link initBackend}. */
+export interface BackendOptions {
+  /**
+   * Threads for matrix products on wasm (a number, or the text of `--threads`);
+   * default `D2V_THREADS`, else one per core. 1: the main thread only.
+   */
+  threads?: number | string;
 }
 
 let current: BackendInfo | undefined;
@@ -58,8 +73,9 @@ let current: BackendInfo | undefined;
  * Initialise TensorFlow.js on the requested backend (`auto` picks tensorflow when a
  * native package is installed, else wasm, falling back to cpu) and return what was chosen.
  */
-export async function initBackend(flag?: string): Promise<BackendInfo> {
+export async function initBackend(flag?: string, options: BackendOptions = {}): Promise<BackendInfo> {
   const want = requestedBackend(flag);
+  const threads = requestedThreads(options.threads);
   installLeanBackward();
   if (want === 'webgpu') {
     const adapter = await startWebGpu();
@@ -100,7 +116,8 @@ export async function initBackend(flag?: string): Promise<BackendInfo> {
     }
     if (ok) {
       const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
-      current = { name: 'wasm', reason: want === 'auto' ? 'auto: default' : 'requested', simd };
+      setMatMulThreads(threads);
+      current = { name: 'wasm', reason: want === 'auto' ? 'auto: default' : 'requested', simd, threads: await startMatMulThreads() };
       return current;
     }
     if (want === 'wasm') throw new Error('the wasm backend failed to start; try --backend cpu.');
@@ -119,6 +136,7 @@ export function currentBackend(): BackendInfo | undefined {
 /** One line for the start of a run: `backend: wasm (auto: default, SIMD)`. */
 export function describeBackend(info: BackendInfo): string {
   if (info.adapter) return `backend: ${info.name} (${info.reason}, adapter ${describeAdapter(info.adapter)})`;
-  const extra = info.simd === undefined ? '' : info.simd ? ', SIMD' : ', no SIMD';
-  return `backend: ${info.name} (${info.reason}${extra})`;
+  const simd = info.simd === undefined ? '' : info.simd ? ', SIMD' : ', no SIMD';
+  const threads = info.threads === undefined ? '' : `, ${info.threads} thread${info.threads === 1 ? '' : 's'}`;
+  return `backend: ${info.name} (${info.reason}${simd}${threads})`;
 }

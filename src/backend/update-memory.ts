@@ -71,10 +71,13 @@ export function assertUpdateFits(e: UpdateMemoryEstimate, batch: number): void {
 /**
  * The first `samples` samples of a micro-batch: every tensor of a plain object
  * batch whose first dimension is `batchSize` is sliced, other values are shared.
- * Undefined when the batch is not such an object (then no estimate is made).
+ * Undefined when the batch is not such an object, or holds an object whose
+ * layout follows the batch (a 2.0 batch's mask info, rows per sample × clones),
+ * which slicing the tensors alone would leave inconsistent (then no estimate is made).
  */
 export function sliceBatch<B>(batch: B, batchSize: number, samples: number): B | undefined {
   if (batch === null || typeof batch !== 'object' || batch instanceof tf.Tensor) return undefined;
+  if (Object.values(batch as Record<string, unknown>).some((v) => v !== null && typeof v === 'object' && !(v instanceof tf.Tensor))) return undefined;
   let sliced = false;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(batch as Record<string, unknown>)) {

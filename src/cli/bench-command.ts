@@ -7,7 +7,7 @@ import { Command } from 'commander';
 import { benchCompare, formatBench, BENCH_THRESHOLDS } from '../run/bench';
 import { Algo, Modality } from '../modalities/recipe';
 import { withFile } from '../util/io-error';
-import { collectSet, intFlag, numberFlag, startBackend } from './flags';
+import { THREADS_HELP, collectSet, intFlag, numberFlag, startBackend } from './flags';
 
 export function registerBenchCommand(program: Command): void {
   program
@@ -23,10 +23,11 @@ export function registerBenchCommand(program: Command): void {
     .option('--max-seconds <s>', 'stop each algorithm after this many training seconds', numberFlag('--max-seconds'))
     .option('--set <path=value>', 'set a config field of every algorithm, e.g. --set trainer.batchSize=16 (repeatable)', collectSet)
     .option('--backend <name>', 'wasm, cpu, tensorflow or webgpu')
+    .option('--threads <n>', THREADS_HELP)
     .option('--out <file>', 'also write the result as JSON to this file')
     .option('--json', 'print the result object as the last line')
     .action(async (opts) => {
-      await startBackend(opts.backend);
+      await startBackend(opts.backend, opts.threads);
       const algos = String(opts.compare).split(',').map((s) => s.trim()).filter((s) => s !== '') as Algo[];
       const result = await benchCompare({
         modality: opts.modality as Modality, preset: opts.preset, algos, threshold: opts.threshold, seed: opts.seed,

@@ -21,9 +21,12 @@ export function numberFlag(name: string) {
   };
 }
 
-/** Start the backend and say which one runs. */
-export async function startBackend(flag?: string): Promise<string> {
-  const info = await initBackend(flag);
+/** Help text of `--threads`. */
+export const THREADS_HELP = 'threads for matrix products on wasm (default: D2V_THREADS, else one per core; 1: main thread only)';
+
+/** Start the backend (`threads`: the `--threads` flag) and say which one runs. */
+export async function startBackend(flag?: string, threads?: string): Promise<string> {
+  const info = await initBackend(flag, { threads });
   process.stderr.write(describeBackend(info) + '\n');
   return info.name;
 }

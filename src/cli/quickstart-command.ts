@@ -6,7 +6,7 @@
 import { Command } from 'commander';
 import { probe, ProbeSummary } from '../run/probe';
 import { runPretrain } from './pretrain-runner';
-import { intFlag, startBackend } from './flags';
+import { THREADS_HELP, intFlag, startBackend } from './flags';
 
 const say = (line: string) => process.stderr.write(line + '\n');
 const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
@@ -18,11 +18,12 @@ export function registerQuickstartCommand(program: Command): void {
     .option('--steps <n>', 'optimizer updates', intFlag('--steps'))
     .option('--seed <n>', 'random seed', intFlag('--seed'))
     .option('--backend <name>', 'wasm, cpu or tensorflow')
+    .option('--threads <n>', THREADS_HELP)
     .option('--out <dir>', 'run folder')
     .option('--no-progress', 'no progress bar')
     .option('--json', 'print a JSON summary as the last line')
     .action(async (opts) => {
-      const backend = await startBackend(opts.backend);
+      const backend = await startBackend(opts.backend, opts.threads);
       const s = await runPretrain({ ...opts, modality: 'image', algo: 'v1', preset: 'tiny' }, 'pretrain tiny image v1');
       say(`pretrained ${s.steps} updates in ${s.seconds.toFixed(0)} s (${s.samples_per_sec.toFixed(1)} samples/s on ${backend}); loss ${s.loss_first.toFixed(4)} → ${s.loss_last.toFixed(4)}; report ${s.run_dir}/report.html`);
       const overrides = { seed: opts.seed };

@@ -39,3 +39,8 @@ export function streamedBatchSource<R, B>(
   };
   return source;
 }
+
+/** `draw` with the streamed source's `prepare`, so the trainer awaits streamed data; `draw` unchanged without one. */
+export function withPrepare<F extends object>(draw: F, source?: { prepare?: (update: number) => Promise<void> }): F & { prepare?: (update: number) => Promise<void> } {
+  return source?.prepare ? Object.assign(draw, { prepare: source.prepare }) : draw;
+}

@@ -19,7 +19,7 @@ import { MaskedEncoder } from '../data2vec/encoder-contract';
 import { V2Decoder } from '../nn/decoders';
 import { Rng } from '../util/rng';
 import { BatchSamples } from '../util/drawn-samples';
-import { Algo, BaseRunConfig, LabelledSplit, Modality, PretrainSetup, Recipe, RecipeData, RunOverrides } from './recipe';
+import { Algo, BaseRunConfig, DataProgress, LabelledSplit, Modality, PretrainSetup, Recipe, RecipeData, RunOverrides } from './recipe';
 import { applyOverrides, presetFor } from './overrides';
 
 /** `T`, but not a site TypeScript infers `T` from (so the config type comes from the presets alone). */
@@ -35,6 +35,8 @@ export interface RecipeParts<C extends BaseRunConfig, D extends RecipeData, M ex
   /** Presets by name, in the order they are listed (the config type is read from here). */
   presets: Record<string, () => C>;
   loadData(config: Later<C>): D;
+  /** Slow one-time work `loadData` relies on (building a token cache), done by `pretrain` before loading. */
+  prepareData?(config: Later<C>, progress: DataProgress): Promise<void>;
   /** Throws one sentence when the config and the data disagree (before building and before extracting features). */
   check?(config: Later<C>, data: Later<D>): void;
   /** The model with this modality's networks, initialised from `init`. */
@@ -85,6 +87,7 @@ export function defineRecipe<C extends BaseRunConfig, D extends RecipeData, M ex
   };
   if (parts.rawFeatures) recipe.rawFeatures = parts.rawFeatures;
   if (parts.probeSubset) recipe.probeSubset = parts.probeSubset;
+  if (parts.prepareData) recipe.prepareData = parts.prepareData;
   const { labelledSplit } = parts;
   if (labelledSplit) {
     recipe.labelledSplit = (config, data, split) => {

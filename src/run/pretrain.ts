@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { getRecipe } from '../modalities/registry';
-import { BaseRunConfig, RunOverrides } from '../modalities/recipe';
+import { BaseRunConfig, DataProgress, RunOverrides } from '../modalities/recipe';
 import { Trainer } from '../train/trainer';
 import { MetricsRow } from '../train/metrics-log';
 import { writeFileAtomic } from '../util/atomic-write';
@@ -18,6 +18,7 @@ import { registerRun } from './interrupt';
 import { writeRunReport } from '../viz/report';
 import { trainingFigures } from '../viz/figures';
 import { currentBackend } from '../backend/select';
+import { matMulThreads } from '../backend/batched-matmul';
 import { WebGpuAdapter } from '../backend/webgpu';
 import { applyOverrides } from '../modalities/overrides';
 import { validateRunConfig } from '../modalities/config-schema';
@@ -38,6 +39,8 @@ export interface PretrainOptions {
   onStart?: (info: { config: BaseRunConfig; runDir: string; dataDescription: string; startUpdate: number; parameters: number; memory?: string }) => void;
   onUpdate?: (row: MetricsRow) => void;
   onWarning?: (message: string) => void;
+  /** Progress of one-time data preparation (tokenising a text corpus into its cache). */
+  dataProgress?: DataProgress;
   signal?: AbortSignal;
 }
 
@@ -111,6 +114,7 @@ export async function pretrain(options: PretrainOptions = {}): Promise<PretrainS
   const recipe = getRecipe(config.modality, config.algo);
   makeDir(runDir, 'pass another run folder with --out');
   const staleFiles = removeStaleTempFiles(runDir);
+  await recipe.prepareData?.(config, options.dataProgress ?? {});
   const data = recipe.loadData(config);
   const setup = recipe.build(config, data);
   const backend = currentBackend()?.name ?? tf.getBackend();
@@ -127,8 +131,9 @@ export async function pretrain(options: PretrainOptions = {}): Promise<PretrainS
     }
   }
   const adapter = currentBackend()?.adapter;
+  const threads = tf.getBackend() === 'wasm' ? matMulThreads() : undefined;
   // `runtime` records where the run trained; it is not part of the config read back on resume.
-  writeFileAtomic(path.join(runDir, 'config.json'), JSON.stringify({ ...config, runtime: { backend, adapter } }, null, 2) + '\n');
+  writeFileAtomic(path.join(runDir, 'config.json'), JSON.stringify({ ...config, runtime: { backend, adapter, threads } }, null, 2) + '\n');
   const trainer = new Trainer(setup.objective, setup.batches, config.trainer, runDir, config);
   const startUpdate = options.resume ? trainer.resumeFrom(runDir) : 0;
   const parameters = setup.objective.countParameters();

@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { readFileSync } from 'fs';
 import { resolve } from 'path';
 import { BATCHED_MATMUL_WASM_BASE64 } from '../../src/backend/kernels/batched-matmul-wasm';
-import { BATCHED_MATMUL_WAT, assembleWat, embeddedModuleSource } from '../../src/backend/kernels/assemble';
+import { BATCHED_MATMUL_WAT as KERNEL_WAT, assembleKernels, embeddedModuleSource } from '../../src/backend/kernels/assemble';
 
 /** The WebAssembly JS API (the project's lib setting has no DOM types). */
 interface WebAssemblyApi {
@@ -24,8 +24,8 @@ describe('embedded batched matMul wasm binary', () => {
     } catch {
       this.skip(); // the assembler is a dev dependency
     }
-    const committed = readFileSync(resolve(BATCHED_MATMUL_WAT, '..', 'batched-matmul-wasm.ts'), 'utf8');
-    const fresh = embeddedModuleSource(await assembleWat(BATCHED_MATMUL_WAT), await assembleWat(BATCHED_MATMUL_WAT, true));
+    const committed = readFileSync(resolve(KERNEL_WAT, '..', 'batched-matmul-wasm.ts'), 'utf8');
+    const fresh = embeddedModuleSource(await assembleKernels());
     expect(committed === fresh, 'batched-matmul-wasm.ts is stale: run node dist/src/backend/kernels/assemble.js').to.equal(true);
   });
 

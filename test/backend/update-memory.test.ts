@@ -70,7 +70,10 @@ describe('update memory estimate', () => {
     expect(part.c).to.equal(7);
     expect(sliceBatch(tf.ones([4]), 4, 1)).to.equal(undefined);
     expect(sliceBatch({ b: batch.b }, 4, 1)).to.equal(undefined);
-    tf.dispose([batch.a, batch.b, part.a]);
+    // a 2.0 batch: its mask info lays out rows per sample × clones, which slicing the input alone would break
+    const rows = tf.ones([8, 3]);
+    expect(sliceBatch({ input: batch.a, mask: { rows: 8, clones: 2, mask: rows } }, 4, 1)).to.equal(undefined);
+    tf.dispose([batch.a, batch.b, part.a, rows]);
   });
 
   it('estimates a data2vec 2.0 update: a probe of s samples keeps the masks of their clones', async () => {

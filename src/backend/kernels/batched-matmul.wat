@@ -2,7 +2,8 @@
 ;; (f32x4), for the wasm backend's BatchMatMul (see ../batched-matmul.ts).
 ;;
 ;; The module imports the tfjs wasm backend's own memory, so it reads the input
-;; tensors and writes the output tensor in place: no copies.
+;; tensors and writes the output tensor in place: no copies. Its shared-memory
+;; variant (assemble.ts) runs in the worker threads of ../matmul-pool.ts.
 ;;
 ;; Layout. A and B are read through element strides, which covers both
 ;; transposes: A(i, k) = a[i*aRow + k*aCol], B(k, j) = b[k*bRow + j*bCol].

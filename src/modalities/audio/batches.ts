@@ -19,6 +19,8 @@ import { makeMaskInfo } from '../../data2vec/v2-mask-info';
 import { Rng } from '../../util/rng';
 import { BatchSamples, SampledDraw, sampledDraw } from '../../util/drawn-samples';
 import { AudioBatching, audioBatchPlan } from './length-batches';
+import { withPrepare } from '../../data/streamed-batches';
+import type { AudioSource } from './speech-corpus';
 
 /** What the speech batches read from a run config. */
 export interface AudioBatchConfig {
@@ -47,23 +49,29 @@ export function audioMicroBatches(config: AudioBatchConfig, clips: readonly Audi
   };
 }
 
-/** v1 micro-batches: the collated waveforms and a span mask on their frames. */
-export function audioV1Batches(config: AudioBatchConfig & { masking: Omit<SpanMask1dOptions, 'validLengths'> }, clips: readonly AudioClip[], encoder: FrameCounter): SampledDraw<V1Batch> {
-  return sampledDraw(audioMicroBatches(config, clips), (batch: AudioBatch, rng: Rng): V1Batch => {
+/** The clips of each micro-batch from memory (indices and files) or from a stream (the samples it reports). */
+function clipsOrStream(config: AudioBatchConfig, clips: readonly AudioClip[], stream?: AudioSource): (update: number, micro: number, rng: Rng) => { raw: AudioBatch; samples: BatchSamples } {
+  if (!stream) return audioMicroBatches(config, clips);
+  return (update, micro, rng) => ({ raw: stream(update, micro, rng), samples: (stream as { samples?: (u: number, m: number) => BatchSamples | undefined }).samples?.(update, micro) ?? {} });
+}
+
+/** v1 micro-batches: the collated waveforms and a span mask on their frames; `stream` (a streamed corpus) replaces `clips`. */
+export function audioV1Batches(config: AudioBatchConfig & { masking: Omit<SpanMask1dOptions, 'validLengths'> }, clips: readonly AudioClip[], encoder: FrameCounter, stream?: AudioSource): SampledDraw<V1Batch> & { prepare?: (update: number) => Promise<void> } {
+  return withPrepare(sampledDraw(clipsOrStream(config, clips, stream), (batch: AudioBatch, rng: Rng): V1Batch => {
     const frames = encoder.outputLength(batch.length);
     const m = spanMask1d({ batch: batch.batch, length: frames }, rng, config.masking);
     const waveform = tf.tensor2d(batch.waveforms, [batch.batch, batch.length]);
     const mask = tf.tensor2d(Float32Array.from(m.data), [batch.batch, frames]);
     return { studentInput: waveform, teacherInput: waveform, mask, lossMask: mask };
-  });
+  }), stream);
 }
 
-/** v2 micro-batches: the collated waveforms and `clones` block masks per clip on their frames. */
-export function audioV2Batches(config: AudioBatchConfig & { masking: BlockMask1dOptions; data2vec: { clones: number } }, clips: readonly AudioClip[], encoder: FrameCounter): SampledDraw<V2Batch> {
+/** v2 micro-batches: the collated waveforms and `clones` block masks per clip on their frames; `stream` (a streamed corpus) replaces `clips`. */
+export function audioV2Batches(config: AudioBatchConfig & { masking: BlockMask1dOptions; data2vec: { clones: number } }, clips: readonly AudioClip[], encoder: FrameCounter, stream?: AudioSource): SampledDraw<V2Batch> & { prepare?: (update: number) => Promise<void> } {
   const { clones } = config.data2vec;
-  return sampledDraw(audioMicroBatches(config, clips), (batch: AudioBatch, rng: Rng): V2Batch => {
+  return withPrepare(sampledDraw(clipsOrStream(config, clips, stream), (batch: AudioBatch, rng: Rng): V2Batch => {
     const frames = encoder.outputLength(batch.length);
     const masks = cloneMasks(batch.batch, clones, (m, r) => blockMask1d({ batch: m, length: frames }, r, config.masking), rng);
     return { input: tf.tensor2d(batch.waveforms, [batch.batch, batch.length]), mask: makeMaskInfo(masks, clones) };
-  });
+  }), stream);
 }

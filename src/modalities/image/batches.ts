@@ -19,6 +19,7 @@ import { Rng } from '../../util/rng';
 import { BatchSamples, SampledDraw, sampledDraw } from '../../util/drawn-samples';
 import { AugmentConfig } from './augment';
 import { Normalization, imageBatch } from './image-batch';
+import { withPrepare } from '../../data/streamed-batches';
 
 /** What the image batches read from a run config. */
 export interface ImageBatchConfig {
@@ -66,7 +67,7 @@ function imageBatches<B>(config: ImageBatchConfig, ds: ImageDataset, images: Ima
         const { input, indices } = sampledImageBatch(ds, update, micro, config, rng);
         return { raw: input, samples: { images: indices } };
       }, make);
-  return images?.prepare ? Object.assign(draw, { prepare: images.prepare }) : draw;
+  return withPrepare(draw, images);
 }
 
 /** An image batch source: a sampled draw, with `prepare` for a stream. */

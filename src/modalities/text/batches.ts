@@ -16,15 +16,19 @@ import { BatchSamples, SampledDraw, sampledDraw } from '../../util/drawn-samples
 import { SequenceConfig, pretrainingRows } from './text-rows';
 import { TeacherInputMode, TextMaskingConfig, maskTextBatch, maskedTextToV1Batch } from './masked-batch-v1';
 import { textRandomMasks } from './random-mask-v2';
+import { TokenCache } from '../../data/token-cache';
+import { cachedPretrainingRows } from './text-stream';
 
 /**
  * Micro-batch (update, micro) of a text run's training split as padded rows
- * (`collateSequences`), and which documents (or packed blocks) of the split they are.
+ * (`collateSequences`), or rows of a token cache, and which documents (packed blocks,
+ * or cache rows) they are.
  */
 export function paddedPretrainingRows(
   config: { seed: number; sequences: SequenceConfig; trainer: { batchSize: number; accumulation: number } },
   data: TextBatchData,
 ): (update: number, micro: number) => { raw: TokenBatch; samples: BatchSamples } {
+  if (data.cache) return cachedPretrainingRows(data.cache, config, data.tokenizer.specials);
   const { batchSize, accumulation } = config.trainer;
   const rows = pretrainingRows(data.train.ids, data.tokenizer.specials, config.sequences, { batchSize, accumulation, seed: config.seed });
   return (update, micro) => ({ raw: collateSequences(rows(update, micro), data.tokenizer.specials.pad), samples: rows.samples(update, micro) });
@@ -33,6 +37,8 @@ export function paddedPretrainingRows(
 /** What the text batches read from the loaded data. */
 export interface TextBatchData {
   train: { ids: readonly (readonly number[])[] };
+  /** A token cache to read rows of `sequences.maxLength` from instead of `train` (`text-stream.ts`). */
+  cache?: TokenCache;
   tokenizer: Tokenizer & { specials: SpecialTokens };
 }
 

@@ -1,0 +1,242 @@
+/**
+ * Matrix products on every core (platform facts: "wasm is the default
+ * backend"; the wasm backend runs one thread in Node). A persistent pool of
+ * worker threads shares one `WebAssembly.Memory({ shared: true })` with the
+ * main thread; each worker instantiates the shared-memory variant of the SIMD
+ * kernel on it once (`./matmul-pool-worker.ts`).
+ *
+ * The tfjs wasm heap is not shared, so workers cannot read it. A product run on
+ * the pool is copied in once: A and B into the shared memory, which the main
+ * thread alone writes. Then the main thread and the workers claim chunks of
+ * output rows (`./matmul-pool-control.ts`): the main thread computes its chunks
+ * in place on the tfjs heap, workers into the shared memory, and only the
+ * workers' rows of C are copied back. Every output element is summed in k
+ * order by the same micro-kernel whichever thread computes it, so results are
+ * bit-identical to one thread (`./matmul-rows.ts`). Chunks are claimed, not
+ * assigned, so a thread the system delays does not hold the others back.
+ *
+ * Products below `MIN_CHUNK_MACS` per chunk stay on one thread: waking a
+ * thread costs more than it saves there. Workers are unreferenced, so they
+ * never keep the process alive.
+ */
+import { Worker } from 'worker_threads';
+import { join } from 'path';
+import {
+  CONTROL_BYTES, FAILED, GENERATION, MAX_CHUNKS, ONLINE, OWNERS_BYTE, PARAMS_BYTE, ParamIndex, REMAINING, STOP, CLAIM,
+  claimChunk, finishChunk, openClaims,
+} from './matmul-pool-control';
+import { BatchedMatMulFn, RowProduct, runRows } from './matmul-rows';
+import type { MatMulWorkerData } from './matmul-pool-worker';
+
+/** Multiply-adds below which a chunk is not worth a thread. */
+export const MIN_CHUNK_MACS = 1 << 17;
+/** Chunks per thread: enough to even out uneven progress, few enough to repack B rarely. */
+const CHUNKS_PER_THREAD = 3;
+const PAGE = 65536;
+const MAX_PAGES = 65536;
+
+/** A product as the main thread sees it: tfjs heap addresses, with the sizes to copy. */
+export interface PoolProduct extends RowProduct {
+  batch: number;
+  /** float32 elements of the whole A and B tensors. */
+  aElements: number;
+  bElements: number;
+  /** Scratch bytes of one kernel call (`scratch_bytes(m, n, k, aRow)`). */
+  scratchBytes: number;
+}
+
+interface SharedMemory {
+  buffer: SharedArrayBuffer;
+  grow(pages: number): number;
+}
+
+const align16 = (x: number) => Math.ceil(x / 16) * 16;
+
+/** What a pool has run: products shared, their chunks, and the chunks workers computed. */
+export interface MatMulPoolStats {
+  products: number;
+  chunks: number;
+  workerChunks: number;
+}
+
+/** The worker threads, their shared memory and control block. */
+export class MatMulPool {
+  readonly stats: MatMulPoolStats = { products: 0, chunks: 0, workerChunks: 0 };
+  private readonly control = new SharedArrayBuffer(CONTROL_BYTES);
+  private readonly words = new Int32Array(this.control);
+  private readonly params = new Float64Array(this.control, PARAMS_BYTE, ParamIndex.Count);
+  private readonly owners = new Uint8Array(this.control, OWNERS_BYTE, MAX_CHUNKS);
+  private readonly workers: Worker[] = [];
+  private readonly started: Promise<void>;
+  private generation = 0;
+  private closed = false;
+
+  /**
+   * @param threads threads in all, the main one included (≥ 2)
+   * @param module the compiled shared-memory kernel
+   * @param memory a shared memory that the module imports
+   */
+  constructor(readonly threads: number, module: object, private readonly memory: SharedMemory) {
+    const script = join(__dirname, 'matmul-pool-worker.js');
+    const starts: Promise<void>[] = [];
+    for (let index = 0; index < threads - 1; index++) {
+      const workerData: MatMulWorkerData = { module, memory, control: this.control, index };
+      const worker = new Worker(script, { workerData });
+      this.workers.push(worker);
+      // Referenced until it is online (so awaiting `ready` keeps the process up), then not.
+      starts.push(
+        new Promise<void>((resolve) => {
+          const done = () => {
+            worker.unref();
+            resolve();
+          };
+          worker.once('message', done);
+          worker.once('error', done);
+          worker.once('exit', done);
+        }),
+      );
+    }
+    this.started = Promise.all(starts).then(() => undefined);
+  }
+
+  /** Workers that have instantiated the kernel and wait for products. */
+  online(): number {
+    return Atomics.load(this.words, ONLINE);
+  }
+
+  /** Resolves once every worker is online or has failed to start. */
+  ready(): Promise<void> {
+    return this.started;
+  }
+
+  /**
+   * Run product `p` (addresses in `heap`, the tfjs wasm memory) over the main
+   * thread and the online workers. Returns false, having done nothing, when
+   * the product is too small to share or no worker is online: the caller runs
+   * it alone.
+   */
+  run(p: PoolProduct, heap: ArrayBuffer, mainBmm: BatchedMatMulFn, mainScratch: number): boolean {
+    if (this.closed) return false;
+    const workers = Math.min(this.online(), this.threads - 1);
+    if (workers < 1) return false;
+    const rows = p.batch * p.m;
+    const macs = rows * p.n * p.k;
+    let chunks = Math.min(CHUNKS_PER_THREAD * (workers + 1), Math.floor(macs / MIN_CHUNK_MACS), MAX_CHUNKS, rows);
+    if (chunks < 2) return false;
+    let chunkRows = Math.ceil(rows / chunks);
+    chunkRows = chunkRows >= p.m ? Math.ceil(chunkRows / p.m) * p.m : Math.min(p.m, Math.ceil(chunkRows / 4) * 4);
+    chunks = Math.ceil(rows / chunkRows);
+    if (chunks < 2) return false;
+
+    // Shared memory: item lists, A, B, C, one scratch per worker.
+    const uniform = p.aStride !== undefined && p.bStride !== undefined;
+    const items = 16;
+    const a = align16(items + (uniform ? 0 : 8 * p.batch));
+    const b = align16(a + 4 * p.aElements);
+    const c = align16(b + 4 * p.bElements);
+    const scratchStride = align16(p.scratchBytes);
+    const scratchBase = align16(c + 4 * rows * p.n);
+    // Scratch for every worker: the ones online need not be the first ones.
+    const end = scratchBase + (this.threads - 1) * scratchStride;
+    if (!this.fit(end)) return false;
+
+    const shared = new Uint8Array(this.memory.buffer);
+    const source = new Uint8Array(heap);
+    shared.set(source.subarray(p.a, p.a + 4 * p.aElements), a);
+    shared.set(source.subarray(p.b, p.b + 4 * p.bElements), b);
+    if (!uniform) {
+      const list = new Int32Array(this.memory.buffer, items, 2 * p.batch);
+      for (let t = 0; t < p.batch; t++) {
+        list[t] = (p.aItems as ArrayLike<number>)[t];
+        list[p.batch + t] = (p.bItems as ArrayLike<number>)[t];
+      }
+    }
+
+    const generation = (this.generation = (this.generation + 1) | 0);
+    const q = this.params;
+    q[ParamIndex.Generation] = generation;
+    q[ParamIndex.M] = p.m;
+    q[ParamIndex.N] = p.n;
+    q[ParamIndex.K] = p.k;
+    q[ParamIndex.ARow] = p.aRow;
+    q[ParamIndex.ACol] = p.aCol;
+    q[ParamIndex.BRow] = p.bRow;
+    q[ParamIndex.BCol] = p.bCol;
+    q[ParamIndex.A] = a;
+    q[ParamIndex.AFirst] = 0;
+    q[ParamIndex.B] = b;
+    q[ParamIndex.BFirst] = 0;
+    q[ParamIndex.C] = c;
+    q[ParamIndex.AStride] = uniform ? (p.aStride as number) : -1;
+    q[ParamIndex.BStride] = uniform ? (p.bStride as number) : -1;
+    q[ParamIndex.Items] = items;
+    q[ParamIndex.Batch] = p.batch;
+    q[ParamIndex.Chunks] = chunks;
+    q[ParamIndex.ChunkRows] = chunkRows;
+    q[ParamIndex.Rows] = rows;
+    q[ParamIndex.ScratchBase] = scratchBase;
+    q[ParamIndex.ScratchStride] = scratchStride;
+    this.owners.fill(0, 0, chunks);
+    Atomics.store(this.words, FAILED, 0);
+    Atomics.store(this.words, REMAINING, chunks);
+    Atomics.store(this.words, CLAIM, openClaims(generation));
+    Atomics.store(this.words, GENERATION, generation);
+    Atomics.notify(this.words, GENERATION, Math.min(workers, chunks - 1));
+
+    // The main thread's share, in place on the tfjs heap.
+    let failure: unknown;
+    for (let chunk = claimChunk(this.words, generation, chunks); chunk >= 0; chunk = claimChunk(this.words, generation, chunks)) {
+      try {
+        runRows(mainBmm, p, chunk * chunkRows, Math.min(rows, (chunk + 1) * chunkRows), mainScratch);
+      } catch (e) {
+        failure ??= e;
+      }
+      finishChunk(this.words);
+    }
+    for (let left = Atomics.load(this.words, REMAINING); left !== 0; left = Atomics.load(this.words, REMAINING)) {
+      Atomics.wait(this.words, REMAINING, left);
+    }
+    if (failure !== undefined) throw failure;
+    if (Atomics.load(this.words, FAILED) !== 0) throw new Error('BatchMatMul: a matrix-product worker thread failed.');
+
+    // The workers' rows of C, copied back in runs of consecutive chunks.
+    this.stats.products++;
+    this.stats.chunks += chunks;
+    const rowBytes = 4 * p.n;
+    for (let chunk = 0; chunk < chunks; chunk++) {
+      if (this.owners[chunk] === 0) continue;
+      let last = chunk;
+      while (last + 1 < chunks && this.owners[last + 1] === 1) last++;
+      this.stats.workerChunks += last - chunk + 1;
+      const from = chunk * chunkRows * rowBytes;
+      const to = Math.min(rows, (last + 1) * chunkRows) * rowBytes;
+      source.set(shared.subarray(c + from, c + to), p.c + from);
+      chunk = last;
+    }
+    return true;
+  }
+
+  /** Grow the shared memory to at least `bytes`; false when it cannot (past 4 GiB). */
+  private fit(bytes: number): boolean {
+    const have = this.memory.buffer.byteLength;
+    if (bytes <= have) return true;
+    const pages = Math.ceil((bytes - have) / PAGE);
+    if (have / PAGE + pages > MAX_PAGES) return false;
+    try {
+      this.memory.grow(pages);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Stop and end the worker threads. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    Atomics.store(this.words, STOP, 1);
+    Atomics.add(this.words, GENERATION, 1);
+    Atomics.notify(this.words, GENERATION);
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
