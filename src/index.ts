@@ -119,6 +119,7 @@ export * from './data/worker-pool';
 export * from './data/prefetch';
 export * from './data/skipping-decoder';
 export * from './data/streamed-batches';
+export * from './util/drawn-samples';
 
 // Modalities
 export * from './modalities/config-schema';
@@ -195,6 +196,8 @@ export * from './run/pretrain';
 export { interruptRunning } from './run/interrupt';
 export * from './run/probe';
 export * from './run/bench';
+export * from './run/flatness';
+export * from './run/soak';
 
 // Fine-tuning: classifier, layer-wise LR decay, label smoothing, mixup/cutmix, the run
 export * from './finetune/classifier';

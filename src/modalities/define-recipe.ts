@@ -18,6 +18,7 @@ import { V2Backbone, V2ModalityEncoder } from '../data2vec/v2-backbone';
 import { MaskedEncoder } from '../data2vec/encoder-contract';
 import { V2Decoder } from '../nn/decoders';
 import { Rng } from '../util/rng';
+import { BatchSamples } from '../util/drawn-samples';
 import { Algo, BaseRunConfig, DataProgress, LabelledSplit, Modality, PretrainSetup, Recipe, RecipeData, RunOverrides } from './recipe';
 import { applyOverrides, presetFor } from './overrides';
 
@@ -41,7 +42,11 @@ export interface RecipeParts<C extends BaseRunConfig, D extends RecipeData, M ex
   /** The model with this modality's networks, initialised from `init`. */
   model(config: Later<C>, init: Rng): M;
   /** Draws micro-batch (update, micro) with `rng`, the generator seeded for that micro-batch. */
-  batches(config: Later<C>, data: Later<D>, model: M): ((update: number, micro: number, rng: Rng) => B) & { prepare?: (update: number) => Promise<void> };
+  batches(config: Later<C>, data: Later<D>, model: M): ((update: number, micro: number, rng: Rng) => B) & {
+    prepare?: (update: number) => Promise<void>;
+    /** The samples micro-batch (update, micro) was drawn from (see `BatchSource.samples`). */
+    samples?: (update: number, micro: number) => BatchSamples | undefined;
+  };
   features(encoder: Module, config: Later<C>, data: Later<D>, split: 'train' | 'test', onProgress?: (done: number, total: number) => void): Promise<LabelledFeatures>;
   rawFeatures?(config: Later<C>, data: Later<D>, split: 'train' | 'test'): LabelledFeatures;
   /** A labelled split for fine-tuning (throws one sentence when the data carry no labels). */
@@ -71,7 +76,8 @@ export function defineRecipe<C extends BaseRunConfig, D extends RecipeData, M ex
       const draw = parts.batches(config, data, m);
       const batches: BatchSource<B> = (update: number, micro: number) => draw(update, micro, new Rng(`${config.seed}:batch:${update}:${micro}`));
       // a streamed corpus makes its batches ahead; the trainer awaits `prepare` before each update
-      batches.prepare = (draw as { prepare?: (update: number) => Promise<void> }).prepare;
+      batches.prepare = draw.prepare;
+      batches.samples = draw.samples;
       return { objective: m as unknown as Objective<B> & Module, batches, encoder: m.encoder };
     },
     features(encoder, config, data, split, onProgress) {

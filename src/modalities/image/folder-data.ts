@@ -142,7 +142,8 @@ export function subsetSource(source: ImageFolderSource, train: number, test: num
 /**
  * The image source of a streamed corpus for `imageV1Batches`/`imageV2Batches`:
  * batch position `update·accumulation + micro` of the training stream, made
- * ahead on worker threads and awaited in `prepare`. Undefined without a corpus.
+ * ahead on worker threads and awaited in `prepare`, reporting the files of each
+ * micro-batch (paths, or `shard.tar:key`). Undefined without a corpus.
  */
 export function streamedImages(
   config: { seed: number; normalize: Normalization; model: { imageSize: [number, number]; channels: number }; augment: AugmentConfig; trainer: { batchSize: number; accumulation: number }; loader?: LoaderConfig },
@@ -156,5 +157,6 @@ export function streamedImages(
     (position) => stream.batch(position),
     (raw) => normalizedBatch(raw, config.normalize),
     accumulation,
+    (raw) => ({ files: raw.files }),
   ) as unknown as ImageSource;
 }

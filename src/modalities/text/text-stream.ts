@@ -17,6 +17,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { batchStart, sampleIndices } from '../../data/batch-order';
 import { TokenBatch, collateSequences } from '../../data/text-batch';
+import type { BatchSamples } from '../../util/drawn-samples';
 import { TokenCache, TokenizeProgress, findTokenCache, tokenCacheFor, tokenCachePrefixOf } from '../../data/token-cache';
 import { Tokenizer } from '../../data/tokenizer';
 
@@ -66,7 +67,7 @@ export function cachedPretrainingRows(
   cache: TokenCache,
   config: { seed: number; sequences: { maxLength: number }; trainer: { batchSize: number; accumulation: number } },
   specials: { bos: number; pad: number },
-): (update: number, micro: number) => TokenBatch {
+): (update: number, micro: number) => { raw: TokenBatch; samples: BatchSamples } {
   const { batchSize, accumulation } = config.trainer;
   const length = config.sequences.maxLength;
   const rows = cache.rowCount(length);
@@ -75,6 +76,6 @@ export function cachedPretrainingRows(
   }
   return (update, micro) => {
     const idx = sampleIndices(rows, batchStart(update, micro, batchSize, accumulation), batchSize, `${config.seed}:order`);
-    return collateSequences(idx.map((i) => Array.from(cache.row(i, length, specials.bos))), specials.pad);
+    return { raw: collateSequences(idx.map((i) => Array.from(cache.row(i, length, specials.bos))), specials.pad), samples: { cache_rows: idx } };
   };
 }
