@@ -19,7 +19,6 @@
  *     npm run build && node dist/bench/update-compare.js [--quick] [--threads 1]
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
 import * as tf from '@tensorflow/tfjs';
@@ -29,6 +28,7 @@ import { Trainer } from '../src/train/trainer';
 import { TransformerBlock } from '../src/nn/transformer-block';
 import { Rng } from '../src/util/rng';
 import { median } from '../src/util/median';
+import { machineInfo } from './machine-info';
 
 /** One timed case; `update` cases are full image v1 updates, `layer` one block forward + backward. */
 interface Case {
@@ -153,7 +153,7 @@ async function main(): Promise<void> {
   });
   const result = {
     date: new Date().toISOString(),
-    machine: { cpu: os.cpus()[0]?.model, cores: os.availableParallelism(), memory_gb: os.totalmem() / 2 ** 30, loadavg: os.loadavg() },
+    machine: machineInfo(),
     node: process.version,
     ours: { backend: 'wasm', threads: info.threads },
     peer: { ...theirs, seconds: undefined, cpu_seconds: undefined },

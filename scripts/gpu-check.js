@@ -8,10 +8,13 @@
  *     (the paper's ViT-B/16 on synthetic images), each at the largest batch of
  *     BATCHES that fits: the first update is the warm-up and the FLOP count, the
  *     next ones are timed;
- *  4. write one JSON file: adapter, parity results, and per algorithm the batch,
- *     samples/s, model TFLOP/s (src/run/flops.ts), GPU memory held by tfjs, losses.
+ *  4. profile --profile more updates at that batch per kernel (src/run/kernel-profile.ts:
+ *     GPU timestamps where the adapter has timestamp-query): where the time goes;
+ *  5. write one JSON file: adapter, parity results, and per algorithm the batch,
+ *     samples/s, model TFLOP/s (src/run/flops.ts), GPU memory held by tfjs, losses
+ *     and the kernel profile (top kernels: ms per update, share, calls, GFLOP/s).
  *
- *   node scripts/gpu-check.js [--quick] [--out FILE] [--updates N] [--seconds S]
+ *   node scripts/gpu-check.js [--quick] [--out FILE] [--updates N] [--seconds S] [--profile N]
  *
  * --quick: the same steps at the tiny image preset (28×28) and batches 4, 2, with one
  * parity test, so that the whole script runs in minutes on a software adapter.
@@ -22,20 +25,28 @@ const fs = require('fs');
 const path = require('path');
 const { spawnSync } = require('child_process');
 
+// The offline bundle (scripts/bundle-gpu-check.js) puts the compiled parity tests and their
+// runner beside this script; in the repository they are under dist/ and scripts/.
+const bundled = fs.existsSync(path.join(__dirname, 'webgpu.test.js'));
 const root = path.join(__dirname, '..');
-const dist = (p) => path.join(root, 'dist', p);
+const PARITY_TESTS = bundled ? path.join(__dirname, 'webgpu.test.js') : path.join(root, 'dist', 'test', 'backend', 'webgpu.test.js');
+const PARITY_RUNNER = path.join(__dirname, 'gpu-parity.js');
+// The bundle runs no command-line tests (they start the full CLI, which it does not carry).
+const RECIPE_PARITY = 'loss and every parameter gradient match cpu|buffer limits';
 
 function parseArgs(argv) {
-  const o = { quick: false, out: path.join(root, 'runs', 'gpu-check.json'), updates: 5, seconds: 60 };
+  const o = { quick: false, out: path.join(root, 'runs', 'gpu-check.json'), updates: 5, seconds: 60, profile: 2 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') o.quick = true;
     else if (a === '--out') o.out = argv[++i];
     else if (a === '--updates') o.updates = Number(argv[++i]);
     else if (a === '--seconds') o.seconds = Number(argv[++i]);
-    else throw new Error(`unknown option ${a}; use --quick, --out FILE, --updates N, --seconds S.`);
+    else if (a === '--profile') o.profile = Number(argv[++i]);
+    else throw new Error(`unknown option ${a}; use --quick, --out FILE, --updates N, --seconds S, --profile N.`);
   }
   if (!(Number.isInteger(o.updates) && o.updates >= 1)) throw new Error(`--updates must be a positive integer, got ${o.updates}.`);
+  if (!(Number.isInteger(o.profile) && o.profile >= 0)) throw new Error(`--profile must be a number of updates (0 for none), got ${o.profile}.`);
   return o;
 }
 
@@ -83,6 +94,7 @@ async function timeAlgo(api, tf, algo, batches, o) {
       }
       const median = api.median(ms);
       const mem = tf.memory();
+      const profile = o.profile > 0 ? await api.profileUpdates(() => trainer.step(), o.profile) : null;
       return {
         preset: config.preset, image: `${size}x${size}x${channels}`, patch: config.model.patchSize,
         batch_size: b, views_per_sample: config.data2vec.clones ?? 1, tried_batches: [...tried, b],
@@ -91,6 +103,7 @@ async function timeAlgo(api, tf, algo, batches, o) {
         flops_per_update: warm.flops, tflop_per_sec: warm.flops / (median / 1000) / 1e12, flops_by_kernel: warm.byKernel,
         gpu_memory_bytes: mem.numBytesAllocatedInGPU ?? null, tensor_bytes: mem.numBytes,
         timed_updates: ms.length, losses,
+        kernel_profile: profile,
       };
     } catch (e) {
       const msg = /** @type {Error} */ (e).message;
@@ -108,7 +121,16 @@ async function timeAlgo(api, tf, algo, batches, o) {
 async function main() {
   const o = parseArgs(process.argv.slice(2));
   const started = Date.now();
-  const api = require(dist('src/index.js'));
+  const api = {
+    ...require('../dist/src/backend/select'),
+    ...require('../dist/src/backend/webgpu'),
+    ...require('../dist/src/modalities/registry'),
+    ...require('../dist/src/masking/block-mask-2d'),
+    ...require('../dist/src/train/trainer'),
+    ...require('../dist/src/run/flops'),
+    ...require('../dist/src/run/kernel-profile'),
+    ...require('../dist/src/util/median'),
+  };
   const tf = require('@tensorflow/tfjs');
   const info = await api.initBackend('webgpu');
   process.stderr.write(`${api.describeBackend(info)}\n`);
@@ -117,9 +139,8 @@ async function main() {
   const report = path.join(path.dirname(o.out), 'gpu-check-parity.json');
   fs.mkdirSync(path.dirname(o.out), { recursive: true });
   fs.rmSync(report, { force: true }); // never read a previous run's results
-  const mochaArgs = [require.resolve('mocha/bin/mocha.js'), dist('test/backend/webgpu.test.js'), '--reporter', 'json', '--reporter-option', `output=${report}`];
-  if (o.quick) mochaArgs.push('-g', 'image-v1');
-  const parity = spawnSync(process.execPath, mochaArgs, { cwd: root, env: { ...process.env, CI: 'true' }, encoding: 'utf8' });
+  const grep = o.quick ? 'image-v1' : bundled ? RECIPE_PARITY : '';
+  const parity = spawnSync(process.execPath, [PARITY_RUNNER, PARITY_TESTS, report, grep], { cwd: root, env: { ...process.env, CI: 'true' }, encoding: 'utf8' });
   const stats = fs.existsSync(report) ? JSON.parse(fs.readFileSync(report, 'utf8')).stats : undefined;
   process.stderr.write(`parity: ${stats ? `${stats.passes} passed, ${stats.failures} failed, ${stats.pending} skipped` : `mocha exited ${parity.status}`}\n`);
 
@@ -129,6 +150,7 @@ async function main() {
     results[algo] = await timeAlgo(api, tf, algo, batches, o);
     const r = results[algo];
     process.stderr.write(r.error ? `${algo}: ${r.error}\n` : `${algo}: batch ${r.batch_size}, ${r.samples_per_sec.toFixed(1)} samples/s, ${r.tflop_per_sec.toPrecision(3)} TFLOP/s, losses ${r.losses.map((l) => l.toFixed(4)).join(' ')}\n`);
+    if (r.kernel_profile) process.stderr.write(`${algo} ${api.formatKernelProfile({ ...r.kernel_profile, kernels: r.kernel_profile.kernels.slice(0, 8), rest: undefined })}\n`);
   }
   const out = {
     date: new Date().toISOString(),

@@ -135,4 +135,6 @@ function main() {
   for (const s of stats) console.log(`${s.label}\t${s.available}\t${s.train}\t${s.test}`);
 }
 
-main();
+module.exports = { LEXNAMES, definitionOf };
+
+if (require.main === module) main();

@@ -18,6 +18,8 @@ export interface ProbeObjective<B> {
   readonly module: { namedTrainableParameters(): [string, tf.Variable][] };
   prepare(batch: B): Record<string, tf.Tensor>;
   loss(batch: B, prepared: Record<string, tf.Tensor>): { loss: tf.Scalar; scalars: Record<string, tf.Scalar> };
+  /** The first `samples` samples of a micro-batch, for an objective whose batches {@link sliceBatch} cannot cut (e.g. per-clone masks). */
+  sliceBatch?(batch: B, samples: number): B | undefined;
 }
 
 /** The memory model of one update: peak(B) = fixed + perSample · B bytes, beyond what is held before it. */
@@ -69,10 +71,13 @@ export function assertUpdateFits(e: UpdateMemoryEstimate, batch: number): void {
 /**
  * The first `samples` samples of a micro-batch: every tensor of a plain object
  * batch whose first dimension is `batchSize` is sliced, other values are shared.
- * Undefined when the batch is not such an object (then no estimate is made).
+ * Undefined when the batch is not such an object, or holds an object whose
+ * layout follows the batch (a 2.0 batch's mask info, rows per sample × clones),
+ * which slicing the tensors alone would leave inconsistent (then no estimate is made).
  */
 export function sliceBatch<B>(batch: B, batchSize: number, samples: number): B | undefined {
   if (batch === null || typeof batch !== 'object' || batch instanceof tf.Tensor) return undefined;
+  if (Object.values(batch as Record<string, unknown>).some((v) => v !== null && typeof v === 'object' && !(v instanceof tf.Tensor))) return undefined;
   let sliced = false;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(batch as Record<string, unknown>)) {
@@ -84,6 +89,20 @@ export function sliceBatch<B>(batch: B, batchSize: number, samples: number): B |
     }
   }
   return sliced ? (out as B) : undefined;
+}
+
+/** The tensors of a batch, in plain objects and arrays at any depth. */
+function tensorsIn(value: unknown, into = new Set<tf.Tensor>()): Set<tf.Tensor> {
+  if (value instanceof tf.Tensor) into.add(value);
+  else if (Array.isArray(value)) value.forEach((v) => tensorsIn(v, into));
+  else if (value !== null && typeof value === 'object') Object.values(value).forEach((v) => tensorsIn(v, into));
+  return into;
+}
+
+/** Dispose the tensors a slice of `batch` made (not those it shares with `batch`). */
+function disposeSlice<B>(part: B, batch: B): void {
+  const shared = tensorsIn(batch);
+  tf.dispose([...tensorsIn(part)].filter((t) => !shared.has(t)));
 }
 
 /** Bytes held at the peak of a gradient-only update (targets, forward, backward; the parameters untouched) on `batch`. */
@@ -115,14 +134,12 @@ export function estimateUpdateMemory<B>(
   const parameterBytes = params.reduce((n, v) => n + v.size * 4, 0);
   const heldBytes = tf.memory().numBytes;
   const peakAt = (samples: number): number | undefined => {
-    const part = sliceBatch(batch, batchSize, samples);
+    const part = objective.sliceBatch ? objective.sliceBatch(batch, samples) : sliceBatch(batch, batchSize, samples);
     if (part === undefined) return undefined;
     try {
       return probePeakBytes(objective, part, params);
     } finally {
-      for (const [key, value] of Object.entries(part as Record<string, unknown>)) {
-        if (value instanceof tf.Tensor && value !== (batch as Record<string, unknown>)[key]) value.dispose();
-      }
+      disposeSlice(part, batch);
     }
   };
   // On few samples the parameter gradients, not the activations, can make the

@@ -62,9 +62,11 @@ export function adapterAttempts(env: NodeJS.ProcessEnv = process.env): Attempt[]
     const gles = flags.some((f) => /^backend=(opengles|opengl)$/.test(f));
     return [{ flags, featureLevel: gles ? 'compatibility' : 'core' }];
   }
+  // Dawn rounds timestamp queries (a browser's guard against timing attacks) unless told not to; kernel profiles need them exact.
+  const exact = 'disable-dawn-features=timestamp_quantization';
   return [
-    { flags: [], featureLevel: 'core' },
-    { flags: ['backend=opengles'], featureLevel: 'compatibility' },
+    { flags: [exact], featureLevel: 'core' },
+    { flags: ['backend=opengles', exact], featureLevel: 'compatibility' },
   ];
 }
 
@@ -75,11 +77,13 @@ export function dawnBackendOf(flags: readonly string[], platform: string = proce
   return platform === 'darwin' ? 'metal' : platform === 'win32' ? 'd3d12' : 'vulkan';
 }
 
-/** Load an optional package, or say in one sentence that it is missing. */
-function loadOptional<T>(name: string): T {
+/**
+ * Load an optional package, or say in one sentence that it is missing. `load` is a
+ * literal `require('…')`, so that a bundler (the offline gpu-check bundle) sees it.
+ */
+function loadOptional<T>(name: string, load: () => unknown): T {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require(name) as T;
+    return load() as T;
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'MODULE_NOT_FOUND' || err.code === 'ERR_MODULE_NOT_FOUND') {
@@ -101,7 +105,8 @@ let adapterInUse: WebGpuAdapter | undefined;
  */
 export async function startWebGpu(): Promise<WebGpuAdapter> {
   if (adapterInUse && tf.findBackend('webgpu')) return adapterInUse;
-  const dawn = loadOptional<DawnModule>('webgpu');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const dawn = loadOptional<DawnModule>('webgpu', () => require('webgpu'));
   // Dawn's EGL on a headless machine needs a platform without a display.
   process.env.EGL_PLATFORM ??= 'surfaceless';
   const tried: string[] = [];
@@ -138,7 +143,8 @@ export async function startWebGpu(): Promise<WebGpuAdapter> {
   g.navigator = { ...(g.navigator as object | undefined), gpu: shim };
   navigatorSet = true;
   process.once('exit', releaseWebGpu);
-  loadOptional('@tensorflow/tfjs-backend-webgpu');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  loadOptional('@tensorflow/tfjs-backend-webgpu', () => require('@tensorflow/tfjs-backend-webgpu'));
   adapterInUse = { name, dawnBackend: dawnBackendOf(attempt.flags), description, software, featureLevel: attempt.featureLevel };
   return adapterInUse;
 }

@@ -22,6 +22,7 @@ export function registerBenchCommand(program: Command): void {
     .option('--probe-every <n>', 'probe every this many updates instead of on the training clock', intFlag('--probe-every'))
     .option('--max-updates <n>', 'stop each algorithm after this many updates', intFlag('--max-updates'))
     .option('--max-seconds <s>', 'stop each algorithm after this many training seconds', numberFlag('--max-seconds'))
+    .option('--profile [updates]', 'after the timed updates, profile this many more (default 3) per kernel: time, share of the update, calls, GFLOP/s', intFlag('--profile'))
     .option('--set <path=value>', 'set a config field of every algorithm, e.g. --set trainer.batchSize=16 (repeatable)', collectSet)
     .option('--backend <name>', 'wasm, cpu, tensorflow or webgpu')
     .option('--threads <n>', THREADS_HELP)
@@ -32,7 +33,7 @@ export function registerBenchCommand(program: Command): void {
       const algos = String(opts.compare).split(',').map((s) => s.trim()).filter((s) => s !== '') as Algo[];
       const result = await benchCompare({
         modality: opts.modality as Modality, preset: opts.preset, algos, threshold: opts.threshold, seed: opts.seed,
-        probeEverySeconds: opts.probeEverySeconds, probeEvery: opts.probeEvery, maxUpdates: opts.maxUpdates, maxSeconds: opts.maxSeconds,
+        probeEverySeconds: opts.probeEverySeconds, probeEvery: opts.probeEvery, profile: opts.profile === true ? 3 : opts.profile, maxUpdates: opts.maxUpdates, maxSeconds: opts.maxSeconds,
         overrides: opts.set ? { set: opts.set as Record<string, string> } : undefined,
         onProbe: (algo, p) => process.stderr.write(`${algo} update ${p.update}: probe ${(100 * p.accuracy).toFixed(1)} % after ${p.seconds.toFixed(1)} s of training\n`),
       });

@@ -8,7 +8,7 @@ export function registerBenchDataCommand(program: Command): void {
   program
     .command('bench-data')
     .description('time the data pipeline on a folder: images/s decoded + augmented at 224² per worker count, audio seconds decoded per second, text tokens/s')
-    .requiredOption('--data <dir>', 'folder of images (ImageFolder or flat), speech (.flac/.wav) and/or text (.txt/.jsonl/.gz)')
+    .requiredOption('--data <dir>', 'folder of images (ImageFolder or flat), speech (.flac/.wav, or .tar shards of them) and/or text (.txt/.jsonl/.gz)')
     .option('--workers <list>', 'comma-separated worker counts to time (0: libvips from the main thread)', '0,1,2')
     .option('--images <n>', 'images decoded per worker count', intFlag('--images'), 400)
     .option('--out <file>', 'also write the result as JSON to this file')

@@ -5,12 +5,21 @@
  */
 import { Command, Option } from 'commander';
 import { finetune } from '../finetune/finetune';
-import { FinetuneSettings } from '../finetune/settings';
+import { FinetuneSettings, describeSettings } from '../finetune/settings';
 import { THREADS_HELP, intFlag, numberFlag, startBackend } from './flags';
 import { progressReporter } from './progress';
 import { stopOnSigint } from './pretrain-runner';
 
 const say = (line: string) => process.stderr.write(line + '\n');
+
+/** `--time-mask PROB,LENGTH` (or `none`) as settings; undefined keeps the default. */
+function timeMaskFlag(value: string | undefined): FinetuneSettings['timeMask'] | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'none' || value === '0') return null;
+  const m = /^([0-9.]+),([0-9]+)$/.exec(value.trim());
+  if (!m) throw new Error(`--time-mask must be PROB,LENGTH (e.g. 0.45,4) or none, got ${JSON.stringify(value)}.`);
+  return { prob: Number(m[1]), length: Number(m[2]) };
+}
 
 /** Settings overrides from parsed options (absent flags keep the modality's defaults). */
 function settingsFrom(opts: Record<string, unknown>): Partial<FinetuneSettings> {
@@ -25,8 +34,17 @@ function settingsFrom(opts: Record<string, unknown>): Partial<FinetuneSettings> 
     dropPath: opts.dropPath as number | undefined,
     weightDecay: opts.weightDecay as number | undefined,
     pooling: opts.pooling as FinetuneSettings['pooling'] | undefined,
+    segments: opts.segments as number | undefined,
+    headNorm: opts.headNorm as FinetuneSettings['headNorm'] | undefined,
+    headInit: opts.headInit as FinetuneSettings['headInit'] | undefined,
+    encoderDropout: opts.encoderDropout as number | undefined,
     augment: opts.augment as boolean | undefined,
     freezeEncoderFraction: opts.freezeEncoder as number | undefined,
+    freezeFeatureEncoder: opts.freezeFeatureEncoder as boolean | undefined,
+    timeMask: timeMaskFlag(opts.timeMask as string | undefined),
+    encoderLrScale: opts.encoderLrScale as number | undefined,
+    schedule: opts.schedule as FinetuneSettings['schedule'] | undefined,
+    batching: opts.batching as FinetuneSettings['batching'] | undefined,
     evalEvery: opts.evalEvery as number | undefined,
     maxTrain: opts.maxTrain as number | undefined,
     maxTest: opts.maxTest as number | undefined,
@@ -52,7 +70,17 @@ export function registerFinetuneCommand(program: Command): void {
     .option('--drop-path <x>', 'stochastic depth of the last block (encoders that have it)', numberFlag('--drop-path'))
     .option('--weight-decay <x>', 'decoupled weight decay', numberFlag('--weight-decay'))
     .option('--pooling <kind>', 'mean, or cls (the <s> token, text only)')
+    .option('--head-norm <kind>', 'layer (fc_norm) or batch (affine-free batch norm) before the head')
+    .option('--encoder-dropout <x>', 'set every dropout rate of the encoder to x while fine-tuning', numberFlag('--encoder-dropout'))
+    .option('--head-init <kind>', 'zero, or probe (fit a linear probe on the starting features first; with --head-norm batch)')
+    .option('--segments <n>', 'speech: mean pooling over n consecutive time segments, concatenated', intFlag('--segments'))
     .option('--freeze-encoder <fraction>', 'train only the head for this share of the updates first', numberFlag('--freeze-encoder'))
+    .option('--freeze-feature-encoder', 'speech: no updates for the CNN feature encoder (default on for speech)')
+    .option('--no-freeze-feature-encoder', 'speech: fine-tune the CNN feature encoder too')
+    .option('--time-mask <prob,length>', 'speech: hide spans of time steps in training batches (e.g. 0.45,4), or none')
+    .option('--encoder-lr-scale <x>', 'LR factor of the whole encoder on top of the layer decay', numberFlag('--encoder-lr-scale'))
+    .option('--schedule <kind>', 'cosine or tri_stage')
+    .option('--batching <kind>', 'random, or by-length (speech: clips of similar length per batch)')
     .option('--augment', 'draw the training augmentation (default: on for speech, off for images)')
     .option('--no-augment', 'train on the evaluation view')
     .option('--mixup <alpha>', 'mixup Beta(α, α) for images (0: off)', numberFlag('--mixup'))
@@ -79,6 +107,7 @@ export function registerFinetuneCommand(program: Command): void {
           onStart: ({ config, runDir, dataDescription, parameters }) => {
             say(`data: ${dataDescription}`);
             say(`model: ${config.source} data2vec ${config.algo} ${config.modality} ${config.preset} + classifier, ${parameters.toLocaleString('en')} trainable parameters; run folder ${runDir}`);
+            say(`settings (${config.modality} defaults unless overridden): ${describeSettings(config.settings)}`);
             bar.start(config.settings.updates, 0);
           },
           onUpdate: (row) => bar.update(row),

@@ -51,7 +51,7 @@ export function registerHfCommands(program: Command): void {
     .option('--json', 'print a JSON summary as the last line')
     .action(async (opts) => {
       await startBackend(opts.backend);
-      const s = encodeHfFile(opts.run, opts.input, opts.out, opts.masked === true);
+      const s = await encodeHfFile(opts.run, opts.input, opts.out, opts.masked === true);
       say(`wrote ${Object.keys(s.outputs).length} outputs to ${s.out}`);
       if (opts.json) process.stdout.write(JSON.stringify(s) + '\n');
     });

@@ -6,7 +6,7 @@
  * object. Errors are one sentence, without a stack trace (set D2V_DEBUG=1 for it).
  */
 import { Command, Option } from 'commander';
-import { probe } from '../run/probe';
+import { PROBE_TASKS, probe } from '../run/probe';
 import { overridesFrom, runPretrain } from './pretrain-runner';
 import { registerMasksCommand } from './masks-command';
 import { registerQuickstartCommand } from './quickstart-command';
@@ -31,7 +31,9 @@ function addTrainingOptions(cmd: Command): Command {
     .option('--accumulation <n>', 'micro-batches per update (gradient accumulation)', intFlag('--accumulation'))
     .option('--lr <x>', 'peak learning rate', numberFlag('--lr'))
     .option('--seed <n>', 'random seed', intFlag('--seed'))
-    .option('--data <path>', 'data folder or file instead of the bundled set')
+    .option('--data <path>', 'data folder or file instead of the bundled set (image/speech folders, .tar shards or a pattern such as "train-{000..009}.tar", text files or a token cache)')
+    .option('--resample', 'speech: resample files at other rates to 16 kHz instead of refusing them')
+    .option('--max-skip-rate <x>', 'streamed corpora: stop once more than this share of files is unreadable (default 0.01)', numberFlag('--max-skip-rate'))
     .option('--set <path=value>', 'set any config field, e.g. --set model.dim=128 (repeatable)', collectSet)
     .option('--backend <name>', 'wasm, cpu, tensorflow or webgpu (default: D2V_BACKEND, else tensorflow if installed, else wasm)')
     .option('--threads <n>', THREADS_HELP);
@@ -61,11 +63,12 @@ export function buildProgram(): Command {
     .addOption(new Option('--layers <which>', 'also probe every block\'s output, one by one').choices(['all']))
     .option('--segments <n>', 'pool the means of n consecutive time segments (speech) instead of one mean', intFlag('--segments'))
     .option('--weight-decay <x>', 'fixed L2 strength of the linear probe (default: chosen on a validation fifth of train)', numberFlag('--weight-decay'))
+    .addOption(new Option('--task <name>', 'labels: the data set\'s labels; sense (text): the supersense of a polysemous word in a sentence, read at the word').choices([...PROBE_TASKS]).default('labels'))
     .option('--json', 'print a JSON summary as the last line')
     .action(async (opts) => {
       await startBackend(opts.backend, opts.threads);
       const r = await probe({
-        run: opts.run, randomInit: opts.randomInit, raw: opts.raw, layers: opts.layers, segments: opts.segments,
+        run: opts.run, randomInit: opts.randomInit, raw: opts.raw, layers: opts.layers, segments: opts.segments, task: opts.task,
         linear: opts.weightDecay !== undefined ? { weightDecay: opts.weightDecay } : undefined,
         modality: opts.modality, algo: opts.algo, preset: opts.preset, overrides: overridesFrom(opts),
       });
@@ -73,6 +76,7 @@ export function buildProgram(): Command {
         say(`  layer ${String(l.layer).padEnd(5)} linear ${(100 * l.accuracy).toFixed(2)} % (train ${(100 * l.train_accuracy).toFixed(2)} %, L2 ${l.weight_decay}), kNN ${(100 * l.knn_accuracy).toFixed(2)} %, spread ${l.spread.toPrecision(3)}`);
       }
       say(`${r.source} ${r.modality} ${r.algo} ${r.preset}: linear probe ${(100 * r.accuracy).toFixed(2)} % (L2 ${r.weight_decay}${r.segments > 1 ? `, ${r.segments} time segments` : ''}), kNN ${(100 * r.knn_accuracy).toFixed(2)} % (${r.n_train} train / ${r.n_test} test, ${r.dim}-d features)`);
+      if (r.baselines) say(`  context-free answers: each word's most frequent training sense ${(100 * r.baselines.lemma_majority).toFixed(2)} %, the most frequent sense overall ${(100 * r.baselines.majority).toFixed(2)} %`);
       if (opts.json) process.stdout.write(JSON.stringify(r) + '\n');
     });
 

@@ -5,6 +5,7 @@
 import { pretrain, PretrainSummary } from '../run/pretrain';
 import { RunOverrides } from '../modalities/recipe';
 import { progressReporter } from './progress';
+import { tokenizeProgressBar } from './tokenize-progress';
 
 const say = (line: string) => process.stderr.write(line + '\n');
 
@@ -18,6 +19,8 @@ export function overridesFrom(opts: Record<string, unknown>): RunOverrides {
     accumulation: opts.accumulation as number | undefined,
     lr: opts.lr as number | undefined,
     skipNonfinite: opts.skipNonfinite as number | undefined,
+    resample: opts.resample as boolean | undefined,
+    maxSkipRate: opts.maxSkipRate as number | undefined,
     set: opts.set as Record<string, string> | undefined,
   };
 }
@@ -40,6 +43,7 @@ export async function runPretrain(opts: Record<string, unknown>, label = 'pretra
   const bar = progressReporter(label, opts.progress !== false);
   const stop = stopOnSigint();
   const controller = stop.controller;
+  let tokenizing: ReturnType<typeof tokenizeProgressBar> | undefined;
   try {
     const summary = await pretrain({
       modality: opts.modality as string,
@@ -50,6 +54,7 @@ export async function runPretrain(opts: Record<string, unknown>, label = 'pretra
       resume: opts.resume as string | undefined,
       signal: controller.signal,
       onStart: ({ config, runDir, dataDescription, startUpdate, parameters, memory }) => {
+        tokenizing?.stop();
         say(`data: ${dataDescription}`);
         if (memory) say(memory);
         say(`model: data2vec ${config.algo} ${config.modality} ${config.preset}, ${parameters.toLocaleString('en')} trainable parameters; run folder ${runDir}`);
@@ -58,10 +63,18 @@ export async function runPretrain(opts: Record<string, unknown>, label = 'pretra
       },
       onUpdate: (row) => bar.update(row),
       onWarning: (w) => say(`warning: ${w}`),
+      dataProgress: {
+        onStartTokenize: (what) => {
+          say(what);
+          tokenizing = tokenizeProgressBar('tokenising');
+        },
+        onTokenize: (info) => tokenizing?.onProgress(info),
+      },
     });
     bar.stop();
     return summary;
   } finally {
+    tokenizing?.stop();
     bar.stop();
     stop.release();
   }

@@ -49,7 +49,7 @@ export const LIBRISPEECH_MIN_SAMPLES = 32000;
 const AUDIO_FILE = /\.(flac|wav)$/i;
 
 /** Audio files under `dir` with their path parts relative to `root`, sorted. */
-function audioFilesUnder(dir: string): string[] {
+export function audioFilesUnder(dir: string): string[] {
   return fs
     .readdirSync(dir, { withFileTypes: true })
     .filter((e) => !e.name.startsWith('.'))

@@ -12,6 +12,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tar from 'tar-stream';
+import { expand } from 'brace-expansion';
 import { Rng } from '../util/rng';
 import { SkipLog } from './skip-log';
 
@@ -31,10 +32,33 @@ export function sampleKey(name: string): [string, string] {
   return [dir === '.' ? stem : `${dir}/${stem}`, dot < 0 ? '' : base.slice(dot + 1).toLowerCase()];
 }
 
-/** Expand `dir` (every `*.tar` in it, sorted) or a list of shard paths. */
+/** The class index in a sample's `cls` member (WebDataset's label convention), or -1. */
+export function sampleClass(sample: ShardSample): number {
+  const cls = sample.files.get('cls');
+  const n = cls ? Number.parseInt(Buffer.from(cls).toString('utf8').trim(), 10) : NaN;
+  return Number.isInteger(n) ? n : -1;
+}
+
+/** True when `input` names shards by pattern or list: a brace pattern (`train-{000..009}.tar`), a `::`-separated list, or one `.tar` file. */
+export function isShardSpec(input: string): boolean {
+  return /\{[^}]*(\.\.|,)[^}]*\}/.test(input) || input.includes('::') || /\.tar$/i.test(input);
+}
+
+/**
+ * Expand shard names: a list of paths; a folder (every `*.tar` in it, sorted);
+ * or, in the WebDataset way, a brace pattern (`shards/train-{000..009}.tar`,
+ * `{a,b}.tar`) and `::`-separated lists of those. Every named shard must exist.
+ */
 export function listShards(input: string | readonly string[]): string[] {
   if (Array.isArray(input)) return input.map((s) => path.resolve(s));
-  const p = path.resolve(input as string);
+  const spec = input as string;
+  if (spec.includes('::') || /\{[^}]*(\.\.|,)[^}]*\}/.test(spec)) {
+    const shards = spec.split('::').filter((s) => s !== '').flatMap((part) => expand(part)).map((s) => path.resolve(s));
+    const missing = shards.filter((s) => !fs.existsSync(s));
+    if (missing.length > 0) throw new Error(`shard ${missing[0]} named by ${spec} does not exist (${missing.length} of ${shards.length} missing); check the pattern.`);
+    return shards;
+  }
+  const p = path.resolve(spec);
   if (!fs.existsSync(p)) throw new Error(`shard path ${p} does not exist; pass a folder of .tar shards or a .tar file.`);
   if (fs.statSync(p).isFile()) return [p];
   const shards = fs.readdirSync(p).filter((f) => /\.tar$/i.test(f)).sort().map((f) => path.join(p, f));

@@ -160,19 +160,34 @@ export class TokenCache {
   }
 }
 
+/** The prefix of a token cache named by `p` (`X.bin`, `X.json` or `X` with both beside it), or undefined when `p` names no cache. */
+export function tokenCachePrefixOf(p: string): string | undefined {
+  const prefix = p.replace(/\.(bin|json)$/i, '');
+  if (!fs.existsSync(`${prefix}.bin`) || !fs.existsSync(`${prefix}.json`)) return undefined;
+  if (prefix === p && fs.existsSync(p)) return undefined; // a file or folder of its own, not a prefix
+  return prefix;
+}
+
+/** The current cache of the corpus at `input` for `tokenizer` in `dir`, or undefined when none was written or the files changed since. */
+export function findTokenCache(input: string, tokenizer: Pick<Tokenizer, 'name' | 'vocabSize'>, dir?: string): TokenCache | undefined {
+  const files = listTextFiles(input);
+  const prefix = tokenCachePrefix(files, tokenizer, dir);
+  if (!fs.existsSync(`${prefix}.json`) || !fs.existsSync(`${prefix}.bin`)) return undefined;
+  const cache = TokenCache.open(prefix);
+  if (JSON.stringify(cache.header.sources) === JSON.stringify(sourcesOf(files))) return cache;
+  cache.close();
+  return undefined;
+}
+
 /**
  * The token cache of the corpus at `input` (a file or folder): reused when its
  * header matches the files' sizes and mtimes and the tokenizer, else written
  * (with `onProgress` while tokenising). Returns the open cache and whether it was built now.
  */
 export async function tokenCacheFor(input: string, tokenizer: Tokenizer, options: { dir?: string; onProgress?: TokenizeProgress } = {}): Promise<{ cache: TokenCache; built: boolean }> {
-  const files = listTextFiles(input);
-  const prefix = tokenCachePrefix(files, tokenizer, options.dir);
-  if (fs.existsSync(`${prefix}.json`) && fs.existsSync(`${prefix}.bin`)) {
-    const cache = TokenCache.open(prefix);
-    if (JSON.stringify(cache.header.sources) === JSON.stringify(sourcesOf(files))) return { cache, built: false };
-    cache.close();
-  }
-  await writeTokenCache(files, tokenizer, prefix, options.onProgress);
+  const found = findTokenCache(input, tokenizer, options.dir);
+  if (found) return { cache: found, built: false };
+  const prefix = tokenCachePrefix(listTextFiles(input), tokenizer, options.dir);
+  await writeTokenCache(listTextFiles(input), tokenizer, prefix, options.onProgress);
   return { cache: TokenCache.open(prefix), built: true };
 }

@@ -32,7 +32,7 @@ import { EmaConfig, EmaTeacher } from './ema-teacher';
 import { LossConfig, maskedRegressionLoss, perTokenLoss } from './losses';
 import { TargetConfig, buildTargets } from './targets';
 import { computeVar } from './diagnostics';
-import { MaskInfo } from './v2-mask-info';
+import { MaskInfo, sliceMaskInfo } from './v2-mask-info';
 import { V2Backbone, V2EncoderResult, V2ModalityEncoder, dropExtraTokens } from './v2-backbone';
 import { LossOutputs, Objective } from '../train/objective';
 
@@ -175,6 +175,15 @@ export class Data2VecV2<E extends V2ModalityEncoder, D extends V2Decoder = V2Dec
    * the M clones, the same numbers as `repeat_interleave`), their `target_var` over the
    * masked positions of all clones, and the CLS target (patch mean) [B, D].
    */
+  /** The first `samples` samples of a batch with their clones' masks (the update-memory probe's batches). */
+  sliceBatch(batch: V2Batch, samples: number): V2Batch {
+    return {
+      input: tf.slice(batch.input, 0, samples),
+      mask: sliceMaskInfo(batch.mask, samples),
+      ...(batch.padMask ? { padMask: tf.slice(batch.padMask, 0, samples) } : {}),
+    };
+  }
+
   prepare(batch: V2Batch): Record<string, tf.Tensor> {
     return tf.tidy(() => {
       const y = this.targets(batch);

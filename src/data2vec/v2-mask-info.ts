@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { MaskBatch } from '../masking/mask-batch';
 import { MaskWithIndices, keepRestoreIndices } from '../masking/random-mask';
-import { flatRowIndices, rowIndexTensor } from '../nn/gather-tokens';
+import { flatRowIndices, hostRowIndex, rowIndexTensor } from '../nn/gather-tokens';
 
 /** Tensors describing which tokens each of R rows keeps (`MaskInfo` in fairseq). */
 export interface MaskInfo {
@@ -62,5 +62,23 @@ export function makeMaskInfo(mask: MaskBatch | MaskWithIndices, clones = 1): Mas
     keepIndex: rowIndexTensor(keep),
     sourceKeepIndex: rowIndexTensor(source),
     restoreIndex: rowIndexTensor(restore),
+  };
+}
+
+/**
+ * The mask info of the first `samples` samples (their M clones are the first rows, so
+ * every row-major flat index list is cut to a prefix and keeps its values).
+ */
+export function sliceMaskInfo(info: MaskInfo, samples: number): MaskInfo {
+  const rows = samples * info.clones;
+  if (!Number.isInteger(samples) || samples < 1 || rows > info.rows) throw new Error(`cannot take ${samples} samples of a mask info of ${info.rows / info.clones}.`);
+  const prefix = (index: tf.Tensor1D, perRow: number) => rowIndexTensor(hostRowIndex(index).slice(0, rows * perRow));
+  return {
+    ...info,
+    rows,
+    mask: tf.slice(info.mask, 0, rows),
+    keepIndex: prefix(info.keepIndex, info.lenKeep),
+    sourceKeepIndex: prefix(info.sourceKeepIndex, info.lenKeep),
+    restoreIndex: prefix(info.restoreIndex, info.length),
   };
 }

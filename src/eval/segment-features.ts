@@ -33,15 +33,21 @@ export function segmentPooledView<E extends object>(encoder: E, segments: number
   view.forward = (input: tf.Tensor, ...rest: unknown[]) => {
     const r = enc.forward(input, ...rest);
     if (r.padMask) throw new Error('segment pooling needs unpadded sequences; encode one clip per batch.');
-    const t = r.out.shape[1] as number;
-    const weights = new Float32Array(t * segments);
-    for (const [s, [a, b]] of segmentBounds(t, segments).entries()) {
-      for (let i = a; i < b; i++) weights[i * segments + s] = t / (b - a);
-    }
-    const w = tf.tensor4d(weights, [1, t, 1, segments]);
-    // [B, T, D, 1] × [1, T, 1, S] → [B, T, D, S] → [B, T, D · S]
-    const out = tf.mul(r.out.expandDims(3), w).reshape([r.out.shape[0], t, (r.out.shape[2] as number) * segments]);
-    return { ...r, out };
+    return { ...r, out: segmentWeighted(r.out, segments) };
   };
   return view as unknown as E;
+}
+
+/** Token outputs [B, T, D] → [B, T, D · S] whose mean over T is the S segment means (see the file header); differentiable. */
+export function segmentWeighted(out: tf.Tensor, segments: number): tf.Tensor {
+  const t = out.shape[1] as number;
+  const weights = new Float32Array(t * segments);
+  for (const [s, [a, b]] of segmentBounds(t, segments).entries()) {
+    for (let i = a; i < b; i++) weights[i * segments + s] = t / (b - a);
+  }
+  return tf.tidy(() => {
+    const w = tf.tensor4d(weights, [1, t, 1, segments]);
+    // [B, T, D, 1] × [1, T, 1, S] → [B, T, D, S] → [B, T, D · S]
+    return tf.mul(out.expandDims(3), w).reshape([out.shape[0], t, (out.shape[2] as number) * segments]);
+  });
 }

@@ -33,8 +33,12 @@ import { classifierAccuracy } from './evaluate';
 import { layerDecayScales } from './layer-decay';
 import { smoothedTargets } from './label-smoothing';
 import { mixBatch } from './mixup';
-import { FinetuneSettings, finetuneSettings } from './settings';
+import { FinetuneSettings, describeSettings, finetuneSettings } from './settings';
 import { checkDataModality } from './data-kind';
+import { drawTimeMask } from '../masking/time-mask';
+import { initHeadFromProbe } from './probe-init';
+import { audioBatchPlan } from '../modalities/audio/length-batches';
+import { ScheduleSpec } from '../train/schedules';
 
 export interface FinetuneOptions {
   /** A run folder from `pretrain`: its student encoder is fine-tuned. */
@@ -132,6 +136,19 @@ function sourceConfig(options: FinetuneOptions): { config: BaseRunConfig; what: 
   return { config: recipe.config(options.preset ?? 'tiny', {}), what: `--modality ${recipe.modality} --algo ${recipe.algo}` };
 }
 
+/** Parameter-name prefixes of the speech CNN feature encoders inside the classifier (data2vec 1.0 and 2.0). */
+export const SPEECH_FEATURE_ENCODER: readonly string[] = Object.freeze(['encoder.feature_extractor.', 'encoder.modality_encoder.local_encoder.']);
+
+/** The learning-rate schedule of `settings` (see `FinetuneSettings.schedule`). */
+export function finetuneSchedule(settings: FinetuneSettings): ScheduleSpec {
+  const warmupUpdates = Math.round(settings.warmupFraction * settings.updates);
+  if (settings.schedule === 'cosine') {
+    return { kind: 'cosine', peakLr: settings.lr, warmupUpdates, totalUpdates: settings.updates, minLr: settings.minLr };
+  }
+  const holdUpdates = Math.round(0.4 * settings.updates);
+  return { kind: 'tri_stage', peakLr: settings.lr, warmupUpdates, holdUpdates, decayUpdates: Math.max(0, settings.updates - warmupUpdates - holdUpdates), initLrScale: 0.01, finalLrScale: 0.05 };
+}
+
 /** Fine-tune and evaluate; returns the summary (see the file header for the run folder). */
 export async function finetune(options: FinetuneOptions): Promise<FinetuneSummary> {
   const started = Date.now();
@@ -144,6 +161,9 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneSummar
   const encoderConfig = structuredClone(runConfig) as BaseRunConfig & { model?: Record<string, unknown> };
   if (options.data !== undefined) encoderConfig.data = options.data;
   if (encoderConfig.model && 'dropPath' in encoderConfig.model) encoderConfig.model.dropPath = settings.dropPath;
+  if (encoderConfig.model && settings.encoderDropout !== null) {
+    for (const key of Object.keys(encoderConfig.model)) if (/dropout$/i.test(key)) encoderConfig.model[key] = settings.encoderDropout;
+  }
   const dim = encoderConfig.model?.dim;
   if (typeof dim !== 'number') throw new Error(`the ${modality} ${runConfig.algo} config has no model.dim; fine-tuning needs the encoder's width.`);
 
@@ -175,11 +195,18 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneSummar
   fs.mkdirSync(runDir, { recursive: true });
   writeFileAtomic(path.join(runDir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
 
-  const model = new Classifier(setup.encoder, dim, data.numClasses, new Rng(`${seed}:head`), settings.pooling);
+  const model = new Classifier(setup.encoder, dim, data.numClasses, new Rng(`${seed}:head`), settings.pooling, settings.segments, settings.headNorm);
   model.train();
+  const frozen = [...settings.frozenPrefixes, ...(settings.freezeFeatureEncoder ? SPEECH_FEATURE_ENCODER : [])];
+  if (model.freezeParameters(frozen) === 0 && settings.freezeFeatureEncoder) {
+    model.disposeHead();
+    setup.objective.dispose();
+    throw new Error(`freezeFeatureEncoder found no CNN parameters (${SPEECH_FEATURE_ENCODER.join(', ')}) in the ${modality} ${runConfig.algo} encoder; set it to false.`);
+  }
+  if (settings.headInit === 'probe') await initHeadFromProbe(model, trainSplit, trainIdx, data.numClasses);
   const names = model.namedTrainableParameters().map(([n]) => n);
   const scales = layerDecayScales(names, settings.layerDecay);
-  for (const n of names) if (settings.frozenPrefixes.some((p) => n.startsWith(p))) scales.set(n, 0);
+  for (const n of names) if (n.startsWith('encoder.')) scales.set(n, scales.get(n)! * settings.encoderLrScale);
   const evaluations: { update: number; accuracy: number }[] = [];
   const evaluateAt = async (update: number): Promise<Record<string, number>> => {
     const row: Record<string, number> = { epoch: (update * settings.batchSize) / trainIdx.length, test_accuracy: NaN };
@@ -191,10 +218,18 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneSummar
     return row;
   };
   const objective = new ClassificationObjective(model, trainSplit, evaluateAt);
+  const lengths = trainSplit.lengths;
+  const byLength = settings.batching === 'by-length' && lengths
+    ? audioBatchPlan(trainIdx.map((i) => lengths[i]), settings.batchSize, 'by-length', `${seed}:finetune-order`)
+    : undefined;
   const batches = (update: number): FinetuneBatch => {
     const rng = new Rng(`${seed}:finetune-batch:${update}`);
-    const idx = sampleIndices(trainIdx.length, update * settings.batchSize, settings.batchSize, `${seed}:finetune-order`).map((k) => trainIdx[k]);
+    const order = byLength ? byLength(update) : sampleIndices(trainIdx.length, update * settings.batchSize, settings.batchSize, `${seed}:finetune-order`);
+    const idx = order.map((k) => trainIdx[k]);
     const input = trainSplit.batch(idx, settings.augment ? rng : undefined);
+    if (settings.timeMask && trainSplit.frames) {
+      input.timeMask = drawTimeMask(idx.length, trainSplit.frames(setup.encoder, input), settings.timeMask, new Rng(`${seed}:finetune-time-mask:${update}`));
+    }
     const targets = smoothedTargets(Int32Array.from(idx, (i) => trainSplit.labels[i]), data.numClasses, settings.labelSmoothing);
     const frozenEncoder = update < Math.round(settings.freezeEncoderFraction * settings.updates);
     if (!settings.mixup) return { input, targets, frozenEncoder };
@@ -208,7 +243,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneSummar
     accumulation: 1,
     optimizer: { betas: settings.betas, eps: 1e-8, weightDecay: settings.weightDecay, lrScale: (name: string) => scales.get(name) ?? 1 },
     noDecayNames: ['cls_token', 'pos_embed', 'extra_tokens', 'alibi_scale'],
-    schedule: { kind: 'cosine' as const, peakLr: settings.lr, warmupUpdates: Math.round(settings.warmupFraction * settings.updates), totalUpdates: settings.updates, minLr: settings.minLr },
+    schedule: finetuneSchedule(settings),
     clipNorm: settings.clipNorm,
     seed,
     checkpointEvery: settings.evalEvery,
@@ -233,6 +268,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneSummar
         'held-out samples': testIdx.length,
         'train samples': trainIdx.length,
         encoder: source,
+        settings: describeSettings(settings),
         backend,
         data: data.describe,
         parameters,

@@ -18,7 +18,8 @@
  */
 import { Modality } from '../modalities/recipe';
 import { MixupOptions } from './mixup';
-import { Pooling } from './classifier';
+import { HeadNorm, Pooling } from './classifier';
+import { TimeMaskOptions } from '../masking/time-mask';
 
 export interface FinetuneSettings {
   /** Optimizer updates. */
@@ -33,6 +34,8 @@ export interface FinetuneSettings {
   warmupFraction: number;
   /** Layer-wise LR decay factor in (0, 1]; 1 disables it. */
   layerDecay: number;
+  /** Extra LR factor of every encoder parameter on top of the layer decay (the head and its norm keep 1): the data2vec 1.0 AudioSet fine-tuning trains the head at 2e-4 and the body at 3e-5 (0.15). */
+  encoderLrScale: number;
   /** Decoupled weight decay (not on biases, norms and other 1-D parameters). */
   weightDecay: number;
   betas: [number, number];
@@ -40,13 +43,29 @@ export interface FinetuneSettings {
   clipNorm: number;
   /** Label smoothing ε. */
   labelSmoothing: number;
+  /** Every dropout rate of the encoder config (`dropout`, `attnDropout`, `postMlpDropout`, …) set to this value while fine-tuning; null keeps the pretraining run's rates. */
+  encoderDropout: number | null;
   /** Stochastic depth of the last block (rising linearly from 0), where the encoder config has `dropPath`. */
   dropPath: number;
   pooling: Pooling;
+  /** Norm between the pooled features and the head (see `HeadNorm`). */
+  headNorm: HeadNorm;
+  /** `'zero'`: the head starts near zero (N(0, 2e-5²), MAE); `'probe'`: from a linear probe fitted on the starting encoder's features (linear probing, then fine-tuning; `probe-init.ts`; needs `headNorm: 'batch'`). */
+  headInit: 'zero' | 'probe';
+  /** With mean pooling: means of this many consecutive time segments, concatenated (speech: instance-normed targets leave each channel's clip mean without signal, so the whole-clip mean of a pretrained speech encoder is nearly the same for every clip; the probe reads 3 segments for the same reason). 1 for images and text. */
+  segments: number;
   /** Share of the updates at the start during which only the head trains (wav2vec 2.0 CTC recipes: `freeze_finetune_updates`, 10k of 13k for 10 minutes of labels); 0 by default (not measured to help here yet). */
   freezeEncoderFraction: number;
-  /** Parameters (by name prefix) that never train, e.g. `encoder.feature_extractor.` for the speech CNN as the CTC recipes' `feature_grad_mult: 0.0` (spec §1.2); none by default. */
+  /** Parameters (by name prefix) that never train (no gradient, no update); none by default. */
   frozenPrefixes: string[];
+  /** Freeze the speech CNN feature encoder (the CTC recipes' `feature_grad_mult: 0.0`, spec §1.2): no gradient is computed for it. Speech only. */
+  freezeFeatureEncoder: boolean;
+  /** Hide spans of time steps in training batches (wav2vec 2.0 fine-tuning `mask_prob` / `mask_length`, see `time-mask.ts`); null for none. Speech only. */
+  timeMask: TimeMaskOptions | null;
+  /** `'cosine'`: warm-up then cosine to `minLr` (image and text recipes); `'tri_stage'`: the CTC recipes' warm-up / hold / exponential decay over 10 / 40 / 50 % of the updates (`warmupFraction` replaces the first share), from and to 1 % and 5 % of the peak. */
+  schedule: 'cosine' | 'tri_stage';
+  /** `'by-length'`: each batch holds clips of similar length (speech batches are cropped to their shortest clip); `'random'`: uniform random batches. */
+  batching: 'random' | 'by-length';
   /** Draw the recipe's training augmentation (random resized crop and flip for images, random crops for speech); false trains on the evaluation view. */
   augment: boolean;
   /** Mixup / CutMix of image batches; null for none. */
@@ -59,12 +78,15 @@ export interface FinetuneSettings {
   maxTest: number | null;
 }
 
-const COMMON = { minLr: 1e-6, warmupFraction: 0.1, clipNorm: 0, labelSmoothing: 0.1, pooling: 'mean' as Pooling, freezeEncoderFraction: 0, frozenPrefixes: [] as string[], augment: true, mixup: null, maxTrain: null, maxTest: null };
+const COMMON = { minLr: 1e-6, encoderLrScale: 1, encoderDropout: null, warmupFraction: 0.1, clipNorm: 0, labelSmoothing: 0.1, pooling: 'mean' as Pooling, segments: 1, headNorm: 'layer' as HeadNorm, headInit: 'zero' as const, freezeEncoderFraction: 0, frozenPrefixes: [] as string[], freezeFeatureEncoder: false, timeMask: null, schedule: 'cosine' as const, batching: 'random' as const, augment: true, mixup: null, maxTrain: null, maxTest: null };
 
 /** The defaults of each modality (tiny presets; see the file header). */
 export const FINETUNE_DEFAULTS: Record<Modality, FinetuneSettings> = {
   image: { ...COMMON, augment: false, updates: 300, batchSize: 64, lr: 1e-3, layerDecay: 0.75, weightDecay: 0.05, betas: [0.9, 0.999], dropPath: 0.1, evalEvery: 100 },
-  audio: { ...COMMON, updates: 200, batchSize: 16, lr: 5e-4, layerDecay: 0.75, weightDecay: 0.01, betas: [0.9, 0.98], dropPath: 0, evalEvery: 50 },
+  audio: {
+    ...COMMON, updates: 200, batchSize: 16, lr: 5e-4, layerDecay: 0.75, weightDecay: 0.01, betas: [0.9, 0.98], dropPath: 0, evalEvery: 50,
+    freezeFeatureEncoder: true, batching: 'by-length', segments: 3, headNorm: 'batch',
+  },
   text: { ...COMMON, updates: 300, batchSize: 32, lr: 5e-4, layerDecay: 0.75, weightDecay: 0.1, betas: [0.9, 0.98], dropPath: 0, evalEvery: 100 },
 };
 
@@ -85,18 +107,54 @@ export function finetuneSettings(modality: Modality, overrides: Partial<Finetune
   need(s.minLr >= 0 && s.minLr <= s.lr, 'minLr', s.minLr, `a number in [0, lr] (lr ${s.lr})`);
   need(s.warmupFraction >= 0 && s.warmupFraction < 1, 'warmupFraction', s.warmupFraction, 'in [0, 1)');
   need(s.layerDecay > 0 && s.layerDecay <= 1, 'layerDecay (--layer-decay)', s.layerDecay, 'in (0, 1]');
+  need(s.encoderLrScale >= 0 && s.encoderLrScale <= 1, 'encoderLrScale (--encoder-lr-scale)', s.encoderLrScale, 'in [0, 1]');
   need(s.weightDecay >= 0, 'weightDecay', s.weightDecay, 'a number >= 0');
   need(s.clipNorm >= 0, 'clipNorm', s.clipNorm, 'a number >= 0');
   need(s.labelSmoothing >= 0 && s.labelSmoothing < 1, 'labelSmoothing (--label-smoothing)', s.labelSmoothing, 'in [0, 1)');
+  need(s.encoderDropout === null || (s.encoderDropout >= 0 && s.encoderDropout < 1), 'encoderDropout (--encoder-dropout)', s.encoderDropout, 'null or in [0, 1)');
   need(s.dropPath >= 0 && s.dropPath < 1, 'dropPath (--drop-path)', s.dropPath, 'in [0, 1)');
   need(s.pooling === 'mean' || s.pooling === 'cls', 'pooling (--pooling)', s.pooling, '"mean" or "cls"');
+  need(s.headNorm === 'layer' || s.headNorm === 'batch', 'headNorm (--head-norm)', s.headNorm, '"layer" or "batch"');
+  need(s.headInit === 'zero' || (s.headInit === 'probe' && s.headNorm === 'batch'), 'headInit (--head-init)', s.headInit, '"zero", or "probe" together with --head-norm batch');
+  need(Number.isInteger(s.segments) && s.segments >= 1, 'segments (--segments)', s.segments, 'a positive integer');
   need(s.freezeEncoderFraction >= 0 && s.freezeEncoderFraction < 1, 'freezeEncoderFraction (--freeze-encoder)', s.freezeEncoderFraction, 'in [0, 1)');
   need(Array.isArray(s.frozenPrefixes) && s.frozenPrefixes.every((p) => typeof p === 'string'), 'frozenPrefixes', s.frozenPrefixes, 'a list of parameter-name prefixes');
   need(typeof s.augment === 'boolean', 'augment', s.augment, 'true or false');
+  need(typeof s.freezeFeatureEncoder === 'boolean', 'freezeFeatureEncoder (--freeze-feature-encoder)', s.freezeFeatureEncoder, 'true or false');
+  need(s.timeMask === null || (s.timeMask.prob >= 0 && s.timeMask.prob < 1 && Number.isInteger(s.timeMask.length) && s.timeMask.length >= 1), 'timeMask (--time-mask PROB,LENGTH)', s.timeMask, 'null or { prob in [0, 1), length a positive integer }');
+  need(s.schedule === 'cosine' || s.schedule === 'tri_stage', 'schedule (--schedule)', s.schedule, '"cosine" or "tri_stage"');
+  need(s.batching === 'random' || s.batching === 'by-length', 'batching (--batching)', s.batching, '"random" or "by-length"');
   need(posInt(s.evalEvery), 'evalEvery (--eval-every)', s.evalEvery, 'a positive integer');
   need(s.maxTrain === null || posInt(s.maxTrain), 'maxTrain (--max-train)', s.maxTrain, 'a positive integer');
   need(s.maxTest === null || posInt(s.maxTest), 'maxTest (--max-test)', s.maxTest, 'a positive integer');
   if (s.mixup !== null && modality !== 'image') throw new Error(`mixup and cutmix apply to images only; drop --mixup/--cutmix for ${modality}.`);
+  if (modality !== 'audio' && (s.freezeFeatureEncoder || s.timeMask !== null || s.batching === 'by-length' || s.segments > 1)) {
+    throw new Error(`--freeze-feature-encoder, --time-mask, --segments and --batching by-length apply to speech only; drop them for ${modality}.`);
+  }
   if (s.pooling === 'cls' && modality !== 'text') throw new Error(`--pooling cls reads the <s> token of text; the ${modality} encoders here keep no such token in their outputs, so use --pooling mean.`);
   return s;
+}
+
+/** One line naming the settings in effect (the command prints it, the report shows it), e.g. `200 × 16, lr 1e-3 tri_stage, …`. */
+export function describeSettings(s: FinetuneSettings): string {
+  const parts = [
+    `${s.updates} updates × ${s.batchSize}`,
+    `peak lr ${s.lr} (${s.schedule}, warm-up ${s.warmupFraction})`,
+    `layer decay ${s.layerDecay}`,
+    s.encoderLrScale !== 1 ? `encoder lr × ${s.encoderLrScale}` : '',
+    `weight decay ${s.weightDecay}`,
+    `label smoothing ${s.labelSmoothing}`,
+    s.dropPath > 0 ? `drop path ${s.dropPath}` : '',
+    s.encoderDropout !== null ? `encoder dropout ${s.encoderDropout}` : '',
+    s.freezeEncoderFraction > 0 ? `head only for the first ${Math.round(s.freezeEncoderFraction * s.updates)} updates` : '',
+    s.freezeFeatureEncoder ? 'CNN feature encoder frozen' : '',
+    s.timeMask ? `time mask p ${s.timeMask.prob} × ${s.timeMask.length} frames` : '',
+    s.batching === 'by-length' ? 'batches by length' : '',
+    s.augment ? 'augmentation on' : 'no augmentation',
+    s.mixup ? `mixup ${s.mixup.mixupAlpha} / cutmix ${s.mixup.cutmixAlpha}` : '',
+    s.segments > 1 ? `${s.pooling} pooling over ${s.segments} time segments` : `${s.pooling} pooling`,
+    `${s.headNorm} norm before the head`,
+    s.headInit === 'probe' ? 'head started from a linear probe' : '',
+  ];
+  return parts.filter((p) => p !== '').join(', ');
 }

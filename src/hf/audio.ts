@@ -87,12 +87,19 @@ export const audioHf: HfModality<AudioEncoderV1Config, AudioEncoderV1> = {
     return m;
   },
 
-  encode(encoder: AudioEncoderV1, inputs, masked, source) {
-    const values = requireInput(inputs, 'input_values', source);
+  async checkInputs(inputs, source) {
     const attention = inputs.get('attention_mask');
-    if (attention && tf.min(attention).dataSync()[0] === 0) {
+    if (!attention) return;
+    const least = tf.min(attention);
+    const [value] = await least.data();
+    least.dispose();
+    if (value === 0) {
       throw new Error(`${source}: "attention_mask" marks padding, but the speech encoder takes unpadded batches; encode clips of different lengths one at a time.`);
     }
+  },
+
+  encode(encoder: AudioEncoderV1, inputs, masked, source) {
+    const values = requireInput(inputs, 'input_values', source);
     const mask = masked ? tf.cast(requireInput(inputs, 'mask_time_indices', source), 'float32') : undefined;
     const s = encoder.forwardStates(values, { mask });
     const out = hiddenOutputs(s.hidden, s.hidden[s.hidden.length - 1]);

@@ -10,11 +10,13 @@ import * as tf from '@tensorflow/tfjs';
 import { loadSafetensors, saveSafetensors } from '../train/safetensors';
 import { loadRunEncoder } from './run-encoder';
 
-/** Encode HF inputs (by name) with the encoder of `run`; the caller disposes the outputs. */
-export function encodeHf(run: string, inputs: Map<string, tf.Tensor>, options: { masked?: boolean; source?: string } = {}): Map<string, tf.Tensor> {
+/** Encode HF inputs (by name) with the encoder of `run`; the caller disposes the outputs. No synchronous tensor read. */
+export async function encodeHf(run: string, inputs: Map<string, tf.Tensor>, options: { masked?: boolean; source?: string } = {}): Promise<Map<string, tf.Tensor>> {
+  const source = options.source ?? 'the inputs';
   const { encoder, hf } = loadRunEncoder(run);
   try {
-    const kept = tf.tidy(() => Object.fromEntries(hf.encode(encoder, inputs, options.masked === true, options.source ?? 'the inputs')) as Record<string, tf.Tensor>);
+    await hf.checkInputs?.(inputs, source);
+    const kept = tf.tidy(() => Object.fromEntries(hf.encode(encoder, inputs, options.masked === true, source)) as Record<string, tf.Tensor>);
     return new Map(Object.entries(kept));
   } finally {
     encoder.dispose();
@@ -28,12 +30,12 @@ export interface EncodeHfSummary {
 }
 
 /** Read `input` (safetensors), encode it with the run's encoder and write `out` (safetensors). */
-export function encodeHfFile(run: string, input: string, out: string, masked = false): EncodeHfSummary {
+export async function encodeHfFile(run: string, input: string, out: string, masked = false): Promise<EncodeHfSummary> {
   const { tensors } = loadSafetensors(input);
   try {
-    const outputs = encodeHf(run, tensors, { masked, source: input });
+    const outputs = await encodeHf(run, tensors, { masked, source: input });
     try {
-      saveSafetensors(out, outputs, { format: 'pt' });
+      await saveSafetensors(out, outputs, { format: 'pt' });
       return { out, outputs: Object.fromEntries([...outputs].map(([n, t]) => [n, [...t.shape]])) };
     } finally {
       outputs.forEach((t) => t.dispose());

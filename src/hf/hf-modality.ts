@@ -51,6 +51,8 @@ export interface HfModality<C = unknown, E extends Module = Module> {
   buffers?(config: C, hf: HfConfig): HfBuffer[];
   /** HF input name of the mask `--masked` uses, if the class takes one. */
   maskInput?: string;
+  /** Check inputs whose values matter before {@link encode} (awaited reads, no synchronous read); throws one sentence naming `source`. */
+  checkInputs?(inputs: HfInputs, source: string): Promise<void>;
   /** Run the encoder (eval mode) on HF inputs; outputs in HF names and layouts. */
   encode(encoder: E, inputs: HfInputs, masked: boolean, source: string): Map<string, tf.Tensor>;
 }

@@ -18,7 +18,8 @@ import { V2Backbone, V2ModalityEncoder } from '../data2vec/v2-backbone';
 import { MaskedEncoder } from '../data2vec/encoder-contract';
 import { V2Decoder } from '../nn/decoders';
 import { Rng } from '../util/rng';
-import { Algo, BaseRunConfig, LabelledSplit, Modality, PretrainSetup, Recipe, RecipeData, RunOverrides } from './recipe';
+import { BatchSamples } from '../util/drawn-samples';
+import { Algo, BaseRunConfig, DataProgress, LabelledSplit, Modality, PretrainSetup, Recipe, RecipeData, RunOverrides } from './recipe';
 import { applyOverrides, presetFor } from './overrides';
 
 /** `T`, but not a site TypeScript infers `T` from (so the config type comes from the presets alone). */
@@ -34,12 +35,18 @@ export interface RecipeParts<C extends BaseRunConfig, D extends RecipeData, M ex
   /** Presets by name, in the order they are listed (the config type is read from here). */
   presets: Record<string, () => C>;
   loadData(config: Later<C>): D;
+  /** Slow one-time work `loadData` relies on (building a token cache), done by `pretrain` before loading. */
+  prepareData?(config: Later<C>, progress: DataProgress): Promise<void>;
   /** Throws one sentence when the config and the data disagree (before building and before extracting features). */
   check?(config: Later<C>, data: Later<D>): void;
   /** The model with this modality's networks, initialised from `init`. */
   model(config: Later<C>, init: Rng): M;
   /** Draws micro-batch (update, micro) with `rng`, the generator seeded for that micro-batch. */
-  batches(config: Later<C>, data: Later<D>, model: M): ((update: number, micro: number, rng: Rng) => B) & { prepare?: (update: number) => Promise<void> };
+  batches(config: Later<C>, data: Later<D>, model: M): ((update: number, micro: number, rng: Rng) => B) & {
+    prepare?: (update: number) => Promise<void>;
+    /** The samples micro-batch (update, micro) was drawn from (see `BatchSource.samples`). */
+    samples?: (update: number, micro: number) => BatchSamples | undefined;
+  };
   features(encoder: Module, config: Later<C>, data: Later<D>, split: 'train' | 'test', onProgress?: (done: number, total: number) => void): Promise<LabelledFeatures>;
   rawFeatures?(config: Later<C>, data: Later<D>, split: 'train' | 'test'): LabelledFeatures;
   /** A labelled split for fine-tuning (throws one sentence when the data carry no labels). */
@@ -69,7 +76,8 @@ export function defineRecipe<C extends BaseRunConfig, D extends RecipeData, M ex
       const draw = parts.batches(config, data, m);
       const batches: BatchSource<B> = (update: number, micro: number) => draw(update, micro, new Rng(`${config.seed}:batch:${update}:${micro}`));
       // a streamed corpus makes its batches ahead; the trainer awaits `prepare` before each update
-      batches.prepare = (draw as { prepare?: (update: number) => Promise<void> }).prepare;
+      batches.prepare = draw.prepare;
+      batches.samples = draw.samples;
       return { objective: m as unknown as Objective<B> & Module, batches, encoder: m.encoder };
     },
     features(encoder, config, data, split, onProgress) {
@@ -79,6 +87,7 @@ export function defineRecipe<C extends BaseRunConfig, D extends RecipeData, M ex
   };
   if (parts.rawFeatures) recipe.rawFeatures = parts.rawFeatures;
   if (parts.probeSubset) recipe.probeSubset = parts.probeSubset;
+  if (parts.prepareData) recipe.prepareData = parts.prepareData;
   const { labelledSplit } = parts;
   if (labelledSplit) {
     recipe.labelledSplit = (config, data, split) => {

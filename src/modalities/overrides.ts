@@ -41,6 +41,17 @@ export function applyOverrides<C extends BaseRunConfig>(config: C, o: RunOverrid
     if (!Number.isInteger(o.skipNonfinite) || o.skipNonfinite < 0) throw new Error(`--skip-nonfinite must be an integer >= 0, got ${o.skipNonfinite}.`);
     c.trainer.skipNonfinite = o.skipNonfinite;
   }
+  if (o.resample) {
+    const audio = (c as { audio?: { resample?: boolean } }).audio;
+    if (!audio) throw new Error(`--resample applies to speech runs; the ${c.modality} recipe reads no audio.`);
+    audio.resample = true;
+  }
+  if (o.maxSkipRate !== undefined) {
+    const loader = (c as { loader?: { maxSkipRate: number } }).loader;
+    if (!loader) throw new Error(`--max-skip-rate applies to streamed corpora; the ${c.modality} recipe has no loader settings.`);
+    if (!(o.maxSkipRate >= 0 && o.maxSkipRate <= 1)) throw new Error(`--max-skip-rate must be a share from 0 to 1 (0.01 = 1 %), got ${o.maxSkipRate}.`);
+    loader.maxSkipRate = o.maxSkipRate;
+  }
   if (o.steps !== undefined) c.trainer.updates = positiveInteger('--steps', o.steps);
   if (o.set) {
     for (const [key, value] of Object.entries(o.set)) {

@@ -41,8 +41,19 @@ export interface RunOverrides {
   lr?: number;
   /** Non-finite updates to skip before one stops the run (`trainer.skipNonfinite`). */
   skipNonfinite?: number;
+  /** Resample speech files at other rates to 16 kHz instead of refusing them (`audio.resample`). */
+  resample?: boolean;
+  /** Largest tolerated share of unreadable files in a streamed corpus (`loader.maxSkipRate`). */
+  maxSkipRate?: number;
   /** Any config field by dotted path, e.g. `{"model.dim": "128"}`; values are parsed as JSON when they can be. */
   set?: Record<string, string>;
+}
+
+/** Progress reports of `Recipe.prepareData`: tokenising a corpus (bytes read of the total, tokens written, seconds). */
+export interface DataProgress {
+  onTokenize?: (info: { bytes: number; totalBytes: number; tokens: number; seconds: number }) => void;
+  /** Told once when a cache is being built (before the first `onTokenize`). */
+  onStartTokenize?: (what: string) => void;
 }
 
 /** Loaded data: a train and a test split, opaque to everything but the recipe. */
@@ -66,6 +77,8 @@ export interface PretrainSetup<B = unknown> {
 export interface ClassifierInput {
   input: tf.Tensor;
   padMask?: tf.Tensor;
+  /** [B, T] time steps hidden from the encoder while fine-tuning (1 = masked; speech only, T from `LabelledSplit.frames`). */
+  timeMask?: tf.Tensor;
 }
 
 /** One labelled split as fine-tuning reads it (spec §6 "Fine-tuning recipes"): labels, batches and a differentiable encoder pass. */
@@ -76,8 +89,12 @@ export interface LabelledSplit {
   evalBatchSize: number;
   /** Inputs of samples `indices`; with `rng`, the training-time augmentation or crop is drawn from it, else the evaluation view. */
   batch(indices: readonly number[], rng?: Rng): ClassifierInput;
-  /** Token outputs [B, T, D] of `encoder` for a batch (no masking), and the [B, T] padding mask to pool with, if any. */
+  /** Token outputs [B, T, D] of `encoder` for a batch (masked where the batch has a `timeMask`), and the [B, T] padding mask to pool with, if any. */
   encode(encoder: Module, batch: ClassifierInput): { out: tf.Tensor; padMask?: tf.Tensor };
+  /** Length of each sample (speech: samples of each clip), for batches of similar length; absent where lengths do not matter. */
+  lengths?: readonly number[];
+  /** Time steps `encoder` produces for a batch (speech only: the frames a `timeMask` covers). */
+  frames?(encoder: Module, batch: ClassifierInput): number;
 }
 
 export interface Recipe<C extends BaseRunConfig = BaseRunConfig, D extends RecipeData = RecipeData> {
@@ -87,6 +104,8 @@ export interface Recipe<C extends BaseRunConfig = BaseRunConfig, D extends Recip
   /** The preset's config with overrides applied; throws a one-sentence error for unknown presets or bad values. */
   config(preset: string, overrides?: RunOverrides): C;
   loadData(config: C): D;
+  /** Slow one-time work `loadData` relies on (building a text corpus's token cache), done by `pretrain` before loading; absent: none. */
+  prepareData?(config: C, progress: DataProgress): Promise<void>;
   /** Build the model (random init from `config.seed`) and its deterministic batch source. */
   build(config: C, data: D): PretrainSetup;
   /** Mean-pooled frozen features of `encoder` for a split (eval mode, no masking). */

@@ -70,6 +70,23 @@ export class Module {
       .map(([n, e]) => [n, e.variable]);
   }
 
+  /**
+   * Make every parameter whose dotted name starts with one of `prefixes` fixed: it
+   * leaves `namedTrainableParameters`, so no gradient is computed for it and no
+   * optimizer touches it (e.g. the speech CNN during fine-tuning). Returns how many
+   * parameters were frozen.
+   */
+  freezeParameters(prefixes: readonly string[]): number {
+    let frozen = 0;
+    for (const [n, e] of this.namedParameterEntries('')) {
+      if (e.trainable && prefixes.some((p) => n.startsWith(p))) {
+        e.trainable = false;
+        frozen++;
+      }
+    }
+    return frozen;
+  }
+
   /** Names of trainable parameters that weight decay must skip. */
   noWeightDecayNames(prefix = ''): Set<string> {
     return new Set(

@@ -2,7 +2,8 @@
  * Data-pipeline throughput (issue "throughput"; a benchmark, never a timed
  * test): for a folder, images decoded and augmented per second at 224² (the
  * v1 view: random-resized-crop, flip, colour jitter) for each worker count,
- * seconds of speech decoded per second, and text tokenised per second with
+ * seconds of speech decoded per second (files, and `.tar` shards of FLAC/WAV
+ * per worker count), and text tokenised per second with
  * GPT-2 BPE. Each part runs only when the folder holds that kind of file.
  */
 import * as fs from 'fs';
@@ -15,11 +16,15 @@ import { ImageStream } from '../modalities/image/image-stream';
 import { V1_TRAIN_TRANSFORM } from '../modalities/image/image-transform';
 import { decodeAudioFile } from '../modalities/audio/decode-audio-file';
 import { MODEL_SAMPLE_RATE } from '../data/wav';
+import { listShards, readShards } from '../data/tar-shards';
+import { ShardAudioStream } from '../modalities/audio/shard-audio-stream';
 
 /** What `benchData` measured; a part is absent when the folder has no such files. */
 export interface DataBenchResult {
   images?: { workers: number; imagesPerSec: number; images: number; meanWidth: number; meanHeight: number }[];
   audio?: { audioSecondsPerSec: number; files: number; audioSeconds: number };
+  /** Speech `.tar` shards through `ShardAudioStream` (batches of 8, cropped to the shortest clip), per worker count. */
+  audioShards?: { workers: number; clipsPerSec: number; croppedSecondsPerSec: number; clips: number }[];
   text?: { tokensPerSec: number; tokens: number; megabytes: number };
 }
 
@@ -79,6 +84,38 @@ async function benchAudio(dir: string, options: DataBenchOptions): Promise<DataB
   return { audioSecondsPerSec: audioSeconds / seconds, files: files.length, audioSeconds };
 }
 
+/** True when the first sample of the first shard has a FLAC or WAV member. */
+async function shardsHoldAudio(shards: string[]): Promise<boolean> {
+  for await (const sample of readShards(shards.slice(0, 1), new SkipLog('samples', { maxSkipRate: 1 }))) return sample.files.has('flac') || sample.files.has('wav');
+  return false;
+}
+
+async function benchAudioShards(dir: string, options: DataBenchOptions): Promise<DataBenchResult['audioShards']> {
+  const shards = listShards(dir);
+  if (!(await shardsHoldAudio(shards))) return undefined;
+  const batch = 8;
+  const batches = Math.max(1, Math.ceil((options.audioFiles ?? 50) / batch));
+  const out: NonNullable<DataBenchResult['audioShards']> = [];
+  for (const workers of options.workers ?? [0, 1, 2]) {
+    const stream = new ShardAudioStream(shards, batch, { seed: 0, minSamples: 1, resample: true, workers, prefetch: Math.max(1, workers), shuffle: 64, skips: new SkipLog('samples', { maxSkipRate: 1 }) });
+    try {
+      await stream.batch(0); // start-up (worker threads, the first length window) outside the timing
+      let cropped = 0;
+      const t0 = performance.now();
+      for (let p = 1; p <= batches; p++) {
+        const b = await stream.batch(p);
+        cropped += (b.batch * b.length) / MODEL_SAMPLE_RATE;
+      }
+      const seconds = (performance.now() - t0) / 1000;
+      out.push({ workers, clipsPerSec: (batches * batch) / seconds, croppedSecondsPerSec: cropped / seconds, clips: batches * batch });
+      options.onLine?.(`audio shards: ${workers} worker(s): ${((batches * batch) / seconds).toFixed(1)} clips/s, ${(cropped / seconds).toFixed(1)} s of cropped 16 kHz audio per second (${batches * batch} clips in batches of ${batch})`);
+    } finally {
+      await stream.close();
+    }
+  }
+  return out;
+}
+
 async function benchText(dir: string, options: DataBenchOptions): Promise<DataBenchResult['text']> {
   const limit = options.textBytes ?? 4e6;
   const tok = gpt2Tokenizer();
@@ -108,7 +145,8 @@ export async function benchData(dir: string, options: DataBenchOptions = {}): Pr
   };
   if (has(/\.(jpe?g|png|webp)$/i)) result.images = await benchImages(dir, options);
   if (has(/\.(flac|wav)$/i)) result.audio = await benchAudio(dir, options);
+  if (fs.statSync(dir).isDirectory() && fs.readdirSync(dir).some((n) => /\.tar$/i.test(n))) result.audioShards = await benchAudioShards(dir, options);
   if (has(/\.(txt|jsonl|gz)$/i)) result.text = await benchText(dir, options);
-  if (!result.images && !result.audio && !result.text) throw new Error(`${dir} holds no images, speech or text files to time.`);
+  if (!result.images && !result.audio && !result.audioShards && !result.text) throw new Error(`${dir} holds no images, speech or text files to time.`);
   return result;
 }

@@ -15,6 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Algo, BaseRunConfig, Modality, RunOverrides } from '../modalities/recipe';
 import { trainWithProbes } from './probed-training';
 import { CurvePoint, bestPoint, firstCrossing } from './accuracy-curve';
+import { KernelProfile, formatKernelProfile, profileUpdates } from './kernel-profile';
 import { median } from '../util/median';
 import { currentBackend } from '../backend/select';
 
@@ -44,6 +45,12 @@ export interface BenchOptions {
   probeTestSize?: number;
   /** Extra overrides for every algorithm's config (batch size, lr, data folder, …). */
   overrides?: RunOverrides;
+  /**
+   * Profile this many extra updates per algorithm after its timed ones (kernel names,
+   * time, share, calls, GFLOP/s; `kernel-profile.ts`). They are not timed, probed or
+   * counted in `updates`.
+   */
+  profile?: number;
   /** Called after each probe. */
   onProbe?: (algo: Algo, p: BenchProbe) => void;
 }
@@ -88,6 +95,8 @@ export interface BenchAlgoResult {
   /** Achieved TFLOP/s: flops_per_update / median update time; null without updates. */
   tflop_per_sec: number | null;
   probes: BenchProbe[];
+  /** Where an update's time goes, per kernel (with `profile`). */
+  kernel_profile?: KernelProfile;
 }
 
 /** The JSON of `data2vec bench --compare v1,v2 --json`: one entry per algorithm plus the threshold. */
@@ -150,6 +159,7 @@ function checkOptions(o: BenchOptions): number {
     const v = o[key];
     if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw new Error(`${FLAG[key]} is ${v}; it must be a positive integer.`);
   }
+  if (o.profile !== undefined && !(Number.isInteger(o.profile) && o.profile > 0)) throw new Error(`--profile is ${o.profile}; give a positive number of updates to profile.`);
   if (o.maxSeconds !== undefined && !(o.maxSeconds > 0)) throw new Error(`--max-seconds is ${o.maxSeconds}; it must be a positive number of seconds.`);
   if (o.probeEverySeconds !== undefined && !(o.probeEverySeconds > 0)) throw new Error(`--probe-every-seconds is ${o.probeEverySeconds}; it must be a positive number of seconds.`);
   const algos = o.algos ?? ['v1', 'v2'];
@@ -160,12 +170,14 @@ function checkOptions(o: BenchOptions): number {
 
 /** Train one algorithm under the bench protocol (`probed-training.ts`). */
 async function benchOne(algo: Algo, o: BenchOptions, threshold: number): Promise<BenchAlgoResult> {
+  let kernelProfile: KernelProfile | undefined;
   const run = await trainWithProbes({
     modality: o.modality ?? 'image', algo, preset: o.preset, seed: o.seed, overrides: o.overrides,
     probeEverySeconds: o.probeEverySeconds, probeEveryUpdates: o.probeEvery, maxUpdates: o.maxUpdates, maxSeconds: o.maxSeconds,
     probeTrainSize: o.probeTrainSize, probeTestSize: o.probeTestSize,
     stopWhen: (p) => p.accuracy >= threshold,
     onProbe: (p) => o.onProbe?.(algo, p),
+    afterTraining: o.profile !== undefined ? async (step) => { kernelProfile = await profileUpdates(step, o.profile!); } : undefined,
   });
   const steady = run.step_ms.length > 1 ? run.step_ms.slice(1) : run.step_ms;
   const stepMedian = median(steady);
@@ -187,6 +199,7 @@ async function benchOne(algo: Algo, o: BenchOptions, threshold: number): Promise
     flops_per_update: run.flops_per_update,
     tflop_per_sec: steady.length && run.flops_per_update !== null ? run.flops_per_update / (stepMedian / 1000) / 1e12 : null,
     probes: run.probes,
+    ...(kernelProfile ? { kernel_profile: kernelProfile } : {}),
   };
 }
 
@@ -271,6 +284,7 @@ export function formatBench(r: BenchResult): string {
         `accuracy ${a.initial_accuracy.toFixed(3)} at init → best ${a.best_accuracy.toFixed(3)} in ${a.updates} updates (${a.train_seconds.toFixed(0)} training s; probes ${a.probe_seconds.toFixed(0)} s, not counted); ` +
         `encoder ${shapeText(a.encoder)}`,
     );
+    if (a.kernel_profile) lines.push(`${algo} ${formatKernelProfile(a.kernel_profile)}`);
   }
   const ratios = benchRatios(r);
   if (ratios) {

@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { getRecipe } from '../modalities/registry';
-import { BaseRunConfig, RunOverrides } from '../modalities/recipe';
+import { BaseRunConfig, DataProgress, RunOverrides } from '../modalities/recipe';
 import { Trainer } from '../train/trainer';
 import { MetricsRow } from '../train/metrics-log';
 import { writeFileAtomic } from '../util/atomic-write';
@@ -39,6 +39,8 @@ export interface PretrainOptions {
   onStart?: (info: { config: BaseRunConfig; runDir: string; dataDescription: string; startUpdate: number; parameters: number; memory?: string }) => void;
   onUpdate?: (row: MetricsRow) => void;
   onWarning?: (message: string) => void;
+  /** Progress of one-time data preparation (tokenising a text corpus into its cache). */
+  dataProgress?: DataProgress;
   signal?: AbortSignal;
 }
 
@@ -112,6 +114,7 @@ export async function pretrain(options: PretrainOptions = {}): Promise<PretrainS
   const recipe = getRecipe(config.modality, config.algo);
   makeDir(runDir, 'pass another run folder with --out');
   const staleFiles = removeStaleTempFiles(runDir);
+  await recipe.prepareData?.(config, options.dataProgress ?? {});
   const data = recipe.loadData(config);
   const setup = recipe.build(config, data);
   const backend = currentBackend()?.name ?? tf.getBackend();

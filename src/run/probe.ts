@@ -7,9 +7,14 @@
  * on a validation fifth of train (`probe-selection.ts`) unless one is given. With
  * `layers: 'all'` every block's end-of-block output is pooled and probed too
  * (`layer-features.ts`), with the spread of its pooled features.
+ *
+ * `task: 'sense'` (text only) probes word sense in context instead of the data set's
+ * own labels: the encoder's features at a polysemous word inside a sentence, pooled
+ * over the word's tokens, classified into the supersense of that occurrence
+ * (`modalities/text/sense-data.ts`), with the context-free baselines in the summary.
  */
 import { getRecipe } from '../modalities/registry';
-import { BaseRunConfig, RunOverrides } from '../modalities/recipe';
+import { BaseRunConfig, RecipeData, RunOverrides } from '../modalities/recipe';
 import { readRunConfig } from './pretrain';
 import { loadCheckpoint } from '../train/checkpoint';
 import { linearProbe, LinearProbeOptions } from '../eval/linear-probe';
@@ -18,6 +23,14 @@ import { allLayersView, pooledSpread, splitLayerFeatures } from '../eval/layer-f
 import { segmentPooledView } from '../eval/segment-features';
 import { knnClassify } from '../eval/knn';
 import { LabelledFeatures } from '../eval/features';
+import { loadTokenizer } from '../data/tokenizer-presets';
+import { loadWordnetSenses } from '../data/sense-dataset';
+import { SenseBaselines, loadSenseData, senseBaselines } from '../modalities/text/sense-data';
+import type { TokenizerConfig } from '../modalities/text/text-data';
+
+/** What a probe classifies: the data set's own labels, or (text) the supersense of a word in context. */
+export const PROBE_TASKS = ['labels', 'sense'] as const;
+export type ProbeTask = (typeof PROBE_TASKS)[number];
 
 export interface ProbeOptions {
   /** A run folder from `pretrain`; its checkpoint is probed. */
@@ -40,6 +53,8 @@ export interface ProbeOptions {
    * clip-level mean of each channel free, see `segment-features.ts`), 1 otherwise.
    */
   segments?: number;
+  /** `labels` (default): the data set's labels; `sense`: word sense in context (text, bundled WordNet senses). */
+  task?: ProbeTask;
   onProgress?: (stage: string, done: number, total: number) => void;
 }
 
@@ -69,6 +84,10 @@ export interface ProbeSummary {
   segments: number;
   /** L2 strength of the reported probe (chosen on a validation fifth of train unless given). */
   weight_decay: number;
+  /** What was classified (see {@link ProbeOptions.task}). */
+  task: ProbeTask;
+  /** `sense` task: test accuracy of the answers that ignore context. */
+  baselines?: SenseBaselines;
   /** Per-layer results when `layers: 'all'` was asked. */
   layers?: LayerProbe[];
   source: 'pretrained' | 'random-init' | 'raw';
@@ -93,7 +112,22 @@ export async function probe(options: ProbeOptions): Promise<ProbeSummary> {
   }
   const recipe = getRecipe(config.modality, config.algo);
   const segments = options.segments ?? (config.modality === 'audio' ? 3 : 1);
-  const data = recipe.loadData(config);
+  const task = options.task ?? 'labels';
+  if (!(PROBE_TASKS as readonly string[]).includes(task)) {
+    throw new Error(`unknown probe task ${JSON.stringify(task)}; choose one of ${PROBE_TASKS.join(', ')}.`);
+  }
+  let baselines: SenseBaselines | undefined;
+  let data: RecipeData;
+  if (task === 'sense') {
+    if (config.modality !== 'text') throw new Error(`the sense task reads words in sentences, so it needs a text model, not ${config.modality}; drop --task sense or probe a text run.`);
+    if (options.raw) throw new Error('--raw is not available for the sense task: text has no fixed-size raw feature vector.');
+    const senses = loadWordnetSenses();
+    const tok = (config as BaseRunConfig & { tokenizer: TokenizerConfig }).tokenizer;
+    data = loadSenseData(loadTokenizer(tok.name, { vocabSize: tok.vocabSize }), senses);
+    baselines = senseBaselines(senses.train, senses.test);
+  } else {
+    data = recipe.loadData(config);
+  }
   let train: LabelledFeatures;
   let test: LabelledFeatures;
   let parts = 0;
@@ -146,6 +180,8 @@ export async function probe(options: ProbeOptions): Promise<ProbeSummary> {
     dim: train.dim,
     layer: 'final',
     segments: options.raw ? 1 : segments,
+    task,
+    baselines,
     weight_decay: lin.weightDecay,
     layers,
     source: options.raw ? 'raw' : options.run ? 'pretrained' : 'random-init',

@@ -54,6 +54,8 @@ export interface ProbedTrainingOptions {
   stopWhen?: (p: CurvePoint) => boolean;
   /** Called after each probe. */
   onProbe?: (p: CurvePoint) => void;
+  /** Called once after the last probe, before the model is disposed, with a function that runs one more (untimed, unprobed) update. */
+  afterTraining?: (step: () => Promise<unknown>) => Promise<void>;
 }
 
 /** What {@link trainWithProbes} measured. */
@@ -130,6 +132,7 @@ export async function trainWithProbes(o: ProbedTrainingOptions): Promise<ProbedT
   let nextMark = every;
   let flopsPerUpdate: number | null = null;
   let stop = false;
+  let updates = 0;
   const probe = async (): Promise<void> => {
     const t0 = performance.now();
     const r = await probeAccuracy(o.modality, o.algo, setup.encoder, config, probeData, seed);
@@ -160,6 +163,8 @@ export async function trainWithProbes(o: ProbedTrainingOptions): Promise<ProbedT
     }
     // a run stopped by the clock between probes gets its last updates probed too
     if (!stop && probes[probes.length - 1].update !== trainer.updatesDone) await probe();
+    updates = trainer.updatesDone;
+    await o.afterTraining?.(() => trainer.step());
   } finally {
     trainer.dispose();
     setup.objective.dispose();
@@ -169,7 +174,7 @@ export async function trainWithProbes(o: ProbedTrainingOptions): Promise<ProbedT
     probes,
     step_ms: stepMs,
     flops_per_update: flopsPerUpdate,
-    updates: trainer.updatesDone,
+    updates,
     train_seconds: seconds,
     batch_size: config.trainer.batchSize * (config.trainer.accumulation ?? 1),
     views_per_sample: (config as { data2vec?: { clones?: number } }).data2vec?.clones ?? 1,

@@ -6,10 +6,13 @@
  * optimizer step, no EMA step, counted in the metrics as `nonfinite_skipped`); the next
  * one stops the run. Stopping writes `nonfinite-update-<n>.json` into the run folder
  * with what reproduces the update: the seed, the update and the micro-batches, whose
- * batches and stochastic layers are drawn from (seed, update, micro-batch) alone.
+ * batches and stochastic layers are drawn from (seed, update, micro-batch) alone, and
+ * each micro-batch's samples (dataset indices per input kind, or the files of a
+ * streamed corpus) as its batch source reported them.
  */
 import * as path from 'path';
 import { writeFileAtomic } from '../util/atomic-write';
+import type { BatchSamples } from '../util/drawn-samples';
 
 /** Thrown when a non-finite update stops the run; `file` is the record written (if there is a run folder). */
 export class NonfiniteUpdateError extends Error {
@@ -26,6 +29,8 @@ export interface UpdateValues {
   seed: number;
   /** Loss of each micro-batch, in order. */
   microLosses: number[];
+  /** The samples of each micro-batch (dataset indices or files, as the batch source reports them), in order. */
+  microSamples?: (BatchSamples | undefined)[];
   gradNorm: number;
   /** Updates whose checkpoint is on disk (the last good one), if any was written. */
   lastCheckpoint?: number;
@@ -57,7 +62,7 @@ export class NonfiniteGuard {
       const record = {
         update: step,
         seed: v.seed,
-        micro_batches: v.microLosses.map((loss, micro) => ({ micro, loss: String(loss) })),
+        micro_batches: v.microLosses.map((loss, micro) => ({ micro, loss: String(loss), samples: v.microSamples?.[micro] ?? null })),
         grad_norm: String(v.gradNorm),
         skipped_before: this.skipped,
         reproduce: `the batch source and stochastic layers of (seed ${v.seed}, update index ${v.update}, micro-batch 0..${v.microLosses.length - 1}) give this update again; resume from the checkpoint to rerun it`,

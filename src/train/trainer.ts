@@ -18,6 +18,7 @@ import { NonfiniteGuard } from './nonfinite-guard';
 import { MetricsLog, MetricsRow } from './metrics-log';
 import { CollapseThresholds, collapseWarning } from './collapse-guard';
 import { guardDeviceMemory } from '../backend/webgpu';
+import { BatchSamples } from '../util/drawn-samples';
 
 export interface TrainerConfig {
   /** Total optimizer updates of the run. */
@@ -49,9 +50,14 @@ export interface TrainerConfig {
  * Makes the micro-batch for (update, micro); must be deterministic. A source
  * that streams from disk (decoded on worker threads) also has `prepare`, which
  * the trainer awaits before each update so that the batches are ready; the
- * time spent there and in the calls is the update's `data_wait_ms`.
+ * time spent there and in the calls is the update's `data_wait_ms`. A source that
+ * has `samples` reports, after a call, which samples that micro-batch holds (dataset
+ * indices or files); a non-finite update's record lists them.
  */
-export type BatchSource<B> = ((update: number, micro: number) => B) & { prepare?: (update: number) => Promise<void> };
+export type BatchSource<B> = ((update: number, micro: number) => B) & {
+  prepare?: (update: number) => Promise<void>;
+  samples?: (update: number, micro: number) => BatchSamples | undefined;
+};
 
 export interface TrainerHooks {
   onUpdate?: (row: MetricsRow) => void;
@@ -140,9 +146,11 @@ export class Trainer<B> {
     const scalars: [string, tf.Tensor][] = [];
     let acc: Map<string, tf.Tensor> | undefined;
     let dataMs = waitedMs;
+    const samples: (BatchSamples | undefined)[] = [];
     for (let j = 0; j < accumulation; j++) {
       const asked = performance.now();
       const batch = this.batches(u, j);
+      samples.push(this.batches.samples?.(u, j));
       dataMs += performance.now() - asked;
       this.objective.module.reseed(new Rng(`${seed}:stochastic:${u}:${j}`));
       const prepared = this.objective.prepare(batch);
@@ -191,7 +199,7 @@ export class Trainer<B> {
     const microLosses = scalars.flatMap(([k], i) => (k === 'loss' ? [values[i]] : []));
     let skip: boolean;
     try {
-      skip = this.nonfinite.check({ update: u, seed, microLosses, gradNorm, lastCheckpoint: this.lastCheckpoint });
+      skip = this.nonfinite.check({ update: u, seed, microLosses, microSamples: samples, gradNorm, lastCheckpoint: this.lastCheckpoint });
     } catch (err) {
       clipped.grads.forEach((g) => g.dispose());
       throw err;

@@ -1,7 +1,8 @@
 /**
  * The update-memory estimate (src/backend/update-memory.ts): against the measured
- * peak of real updates of a small image v1 model on wasm, and the refusal of a
- * batch that cannot fit, with the largest one that does.
+ * peak of real updates of a small image v1 model on wasm, the refusal of a
+ * batch that cannot fit, with the largest one that does, and data2vec 2.0 batches,
+ * whose per-clone masks are cut with their samples.
  */
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
@@ -18,6 +19,10 @@ import {
   sliceBatch,
 } from '../../src/backend/update-memory';
 import { imageData, microImageConfig } from '../helpers/tiny-image';
+import { microRecipe } from '../helpers/micro-recipes';
+import { V2Batch } from '../../src/data2vec/data2vec-v2';
+import { MaskInfo, makeMaskInfo } from '../../src/data2vec/v2-mask-info';
+import { hostRowIndex } from '../../src/nn/gather-tokens';
 
 describe('update memory estimate', () => {
   it('predicts the measured peak of an update within 15 %', async function () {
@@ -65,6 +70,35 @@ describe('update memory estimate', () => {
     expect(part.c).to.equal(7);
     expect(sliceBatch(tf.ones([4]), 4, 1)).to.equal(undefined);
     expect(sliceBatch({ b: batch.b }, 4, 1)).to.equal(undefined);
-    tf.dispose([batch.a, batch.b, part.a]);
+    // a 2.0 batch: its mask info lays out rows per sample × clones, which slicing the input alone would break
+    const rows = tf.ones([8, 3]);
+    expect(sliceBatch({ input: batch.a, mask: { rows: 8, clones: 2, mask: rows } }, 4, 1)).to.equal(undefined);
+    tf.dispose([batch.a, batch.b, part.a, rows]);
+  });
+
+  it('estimates a data2vec 2.0 update: a probe of s samples keeps the masks of their clones', async () => {
+    const { recipe, config } = microRecipe('image-v2');
+    const setup = recipe.build(config, recipe.loadData(config));
+    const batch = setup.batches(0, 0) as V2Batch;
+    const objective = setup.objective as unknown as { sliceBatch(b: V2Batch, s: number): V2Batch };
+    const part = objective.sliceBatch(batch, 1);
+    const clones = batch.mask.clones;
+    expect(part.input.shape[0]).to.equal(1);
+    expect(part.mask.rows).to.equal(clones);
+    // the cut mask info is the one made from the first sample's masks alone
+    const length = batch.mask.length;
+    const firstRows = Uint8Array.from(batch.mask.mask.dataSync().slice(0, clones * length));
+    const expected = makeMaskInfo({ rows: clones, length, data: firstRows }, clones);
+    for (const key of ['keepIndex', 'sourceKeepIndex', 'restoreIndex'] as const) {
+      expect(Array.from(hostRowIndex(part.mask[key])), key).to.deep.equal(Array.from(hostRowIndex(expected[key])));
+    }
+    const held = tf.memory().numTensors;
+    const estimate = estimateUpdateMemory(setup.objective, batch, 2) as UpdateMemoryEstimate;
+    expect(estimate.perSampleBytes).to.be.greaterThan(0);
+    expect(tf.memory().numTensors).to.equal(held);
+    const disposeInfo = (m: MaskInfo) => tf.dispose([m.mask, m.keepIndex, m.sourceKeepIndex, m.restoreIndex]);
+    [batch, part, { input: undefined, mask: expected }].forEach((b) => disposeInfo(b.mask));
+    tf.dispose([batch.input, part.input]);
+    setup.objective.dispose();
   });
 });

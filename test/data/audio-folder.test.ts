@@ -7,29 +7,15 @@
  * shortest clip with worker threads giving the same batches as the main thread.
  */
 import { expect } from 'chai';
-import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { scanAudioFolder } from '../../src/data/audio-folder';
 import { decodeFlac, readFlacInfo } from '../../src/data/flac';
-import { readWav, writeWav16 } from '../../src/data/wav';
+import { readWav } from '../../src/data/wav';
+import { tone, writeFlac } from '../helpers/speech-fixture';
 import { AudioStream } from '../../src/modalities/audio/audio-stream';
 import { SkipLog } from '../../src/data/skip-log';
-
-/** A tone of `n` samples at `rate`, quantised to 16 bits. */
-function tone(n: number, freq: number, rate = 16000): Float32Array {
-  return Float32Array.from({ length: n }, (_, i) => Math.round(12000 * Math.sin((2 * Math.PI * freq * i) / rate)) / 32768);
-}
-
-/** Write `samples` as FLAC at `file` (via a WAV and the `flac` encoder); keeps the WAV when `keepWav`. */
-function writeFlac(file: string, samples: Float32Array, rate = 16000, keepWav = false): string {
-  const wav = file.replace(/\.flac$/, '.src.wav');
-  writeWav16(wav, samples, rate);
-  execFileSync('flac', ['--silent', '--force', '-o', file, wav]);
-  if (!keepWav) fs.rmSync(wav);
-  return wav;
-}
 
 describe('speech corpora: LibriSpeech FLAC folders', () => {
   let root: string;

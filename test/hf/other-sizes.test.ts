@@ -86,7 +86,7 @@ describe('Hugging Face interop at sizes read from config.json', function () {
       const inputs = c.inputs();
       for (const masked of c.hf.maskInput ? [false, true] : [false]) {
         const want = tf.tidy(() => Object.fromEntries(c.hf.encode(encoder, inputs, masked, 'inputs')) as Record<string, tf.Tensor>);
-        const got = encodeHf(run, inputs, { masked });
+        const got = await encodeHf(run, inputs, { masked });
         expect([...got.keys()].sort()).to.deep.equal(Object.keys(want).sort());
         expect(got.has(`hidden_states.${model.depth}`)).to.equal(true);
         for (const [k, t] of got) {

@@ -43,7 +43,7 @@ describe('Hugging Face interop on transformers reference outputs', function () {
           const dir = fixtureDir(name);
           const inputs = loadSafetensors(path.join(dir, 'input.safetensors')).tensors;
           const ref = loadSafetensors(path.join(dir, 'output.safetensors')).tensors;
-          const out = encodeHf(run, inputs, { masked });
+          const out = await encodeHf(run, inputs, { masked });
           const prefix = masked ? 'masked.' : '';
           const expected = [...ref.keys()].filter((k) => (masked ? k.startsWith(prefix) : !k.startsWith('masked.'))).map((k) => k.slice(prefix.length));
           expect([...out.keys()].sort()).to.deep.equal(expected.sort());

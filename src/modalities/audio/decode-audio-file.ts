@@ -3,6 +3,12 @@ import * as fs from 'fs';
 import { decodeFlac } from '../../data/flac';
 import { WavError, decodeWav } from '../../data/wav';
 
+/** Samples of the FLAC or WAV bytes of `name` (a file, or a shard member `shard:key.flac`) at 16 kHz; other rates are refused unless `resample`. */
+export function decodeAudioBytes(bytes: Uint8Array, name: string, resample: boolean): Promise<Float32Array> {
+  if (/\.flac$/i.test(name)) return decodeFlac(bytes, name, { resample });
+  return Promise.resolve(decodeWav(bytes, name, { otherRate: resample ? 'resample' : 'reject', minSamples: 1 }).samples);
+}
+
 /** Samples of `file` at 16 kHz; other rates are refused unless `resample`. */
 export async function decodeAudioFile(file: string, resample: boolean): Promise<Float32Array> {
   let bytes: Uint8Array;
@@ -11,6 +17,5 @@ export async function decodeAudioFile(file: string, resample: boolean): Promise<
   } catch (e) {
     throw new WavError(file, 'unreadable', `cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); check that it exists and is readable.`);
   }
-  if (/\.flac$/i.test(file)) return decodeFlac(bytes, file, { resample });
-  return decodeWav(bytes, file, { otherRate: resample ? 'resample' : 'reject', minSamples: 1 }).samples;
+  return decodeAudioBytes(bytes, file, resample);
 }

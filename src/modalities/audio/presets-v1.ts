@@ -40,6 +40,7 @@
 import { AudioEncoderV1Config, AUDIO_V1_SHARED_PREFIXES } from './encoder-v1';
 import { ConvLayerSpec, convLayersWithChannels, WAV2VEC2_CONV_LAYERS } from './feature-extractor';
 import { AudioBatching } from './length-batches';
+import { DEFAULT_LOADER, LoaderConfig } from '../../data/streamed-source';
 import { SPAN_MASK_1D_DEFAULTS, SpanMask1dOptions } from '../../masking/span-mask-1d';
 import { Data2VecV1Config } from '../../data2vec/data2vec-v1';
 import { BaseRunConfig } from '../recipe';
@@ -56,6 +57,8 @@ export interface AudioDataConfig {
   maxSampleSize: number;
   /** `'by-length'` (fairseq's size-ordered batches) or `'random'`. */
   batching: AudioBatching;
+  /** Resample streamed files at other rates to 16 kHz instead of refusing them (`--resample`). */
+  resample?: boolean;
 }
 
 /** A full speech data2vec 1.0 run config. */
@@ -63,6 +66,8 @@ export interface AudioV1Config extends BaseRunConfig {
   modality: 'audio';
   algo: 'v1';
   audio: AudioDataConfig;
+  /** How a streamed corpus (`--data` FLAC/WAV folder or `.tar` shards) is read. */
+  loader?: LoaderConfig;
   model: AudioEncoderV1Config;
   /** Span masking (`compute_mask_indices` arguments, spec §2.1). */
   masking: Omit<SpanMask1dOptions, 'validLengths'>;
@@ -70,12 +75,13 @@ export interface AudioV1Config extends BaseRunConfig {
 }
 
 /** fairseq LibriSpeech settings: clips under 2 s dropped, none dropped for length (an hour is the cap here), batches cropped at 20 s. */
-export const LIBRISPEECH_AUDIO: AudioDataConfig = { minSamples: 32000, maxSamples: 3600 * 16000, maxSampleSize: 320000, batching: 'by-length' };
+export const LIBRISPEECH_AUDIO: AudioDataConfig = { minSamples: 32000, maxSamples: 3600 * 16000, maxSampleSize: 320000, batching: 'by-length', resample: false };
 
 /** `base`: the paper's model and recipe (`base_librispeech.yaml`). */
 const base = (): AudioV1Config => ({
   modality: 'audio', algo: 'v1', preset: 'base', seed: 0,
   audio: LIBRISPEECH_AUDIO,
+  loader: { ...DEFAULT_LOADER },
   model: {
     convLayers: WAV2VEC2_CONV_LAYERS.map((l) => [...l] as ConvLayerSpec), convBias: false, dim: 768, depth: 12, heads: 12, ffnDim: 4 * 768,
     posConv: { width: 95, depth: 5, groups: 16 },

@@ -36,6 +36,7 @@
 import { AudioEncoderV2Config, AUDIO_V2_SHARED_PREFIXES } from './encoder-v2';
 import { ConvLayerSpec, convLayersWithChannels, WAV2VEC2_CONV_LAYERS } from './feature-extractor';
 import { AudioDataConfig, LIBRISPEECH_AUDIO } from './presets-v1';
+import { DEFAULT_LOADER, LoaderConfig } from '../../data/streamed-source';
 import { BLOCK_MASK_1D_DEFAULTS, BlockMask1dOptions } from '../../masking/block-mask-1d';
 import { ConvDecoderConfig } from '../../nn/decoders';
 import { Data2VecV2Config } from '../../data2vec/data2vec-v2';
@@ -48,6 +49,8 @@ export interface AudioV2Config extends BaseRunConfig {
   modality: 'audio';
   algo: 'v2';
   audio: AudioDataConfig;
+  /** How a streamed corpus (`--data` FLAC/WAV folder or `.tar` shards) is read. */
+  loader?: LoaderConfig;
   model: AudioEncoderV2Config;
   /** `Decoder1d` (spec §5.3). */
   decoder: ConvDecoderConfig;
@@ -60,6 +63,7 @@ export interface AudioV2Config extends BaseRunConfig {
 const base = (): AudioV2Config => ({
   modality: 'audio', algo: 'v2', preset: 'base', seed: 0,
   audio: LIBRISPEECH_AUDIO,
+  loader: { ...DEFAULT_LOADER },
   model: {
     convLayers: WAV2VEC2_CONV_LAYERS.map((l) => [...l] as ConvLayerSpec), dim: 768, heads: 12, mlpRatio: 4, depth: 12, prenetDepth: 0,
     posConv: { width: 95, depth: 5, groups: 16 },

@@ -1,6 +1,7 @@
 /**
  * The speech data2vec 1.0 recipe (spec §1.2, §2.1, §3.2, §4.2, Appendix A v1):
- * labelled clips (the bundled spoken digits, or `--data DIR`), size-ordered
+ * labelled clips (the bundled spoken digits, or `--data DIR`; FLAC/WAV corpora
+ * and shards stream through `speech-corpus.ts`), size-ordered
  * batches cropped to their shortest clip and normalised per utterance
  * (`collateAudio`), span masks drawn on the batch's frame count, the wav2vec 2.0
  * style encoder as student and EMA teacher (the teacher sees the unmasked
@@ -21,14 +22,23 @@ import { audioV1Batches } from './batches';
 import { AudioEncoderV1 } from './encoder-v1';
 import { audioLabelledSplit } from './labelled-split';
 import { AUDIO_V1_PRESETS, AudioV1Config } from './presets-v1';
+import { AudioSource, SpeechCorpus, SpeechCorpusConfig, describeSpeechCorpus, isSpeechCorpus, openSpeechCorpus, streamedAudio, streamedClipFeatures } from './speech-corpus';
 
 /** Loaded clips and what the probe needs. */
 export interface AudioData extends RecipeData {
+  /** The clips in memory (empty splits when `corpus` streams). */
   dataset: AudioDataset;
+  /** Set when `--data` names FLAC/WAV files or shards to stream (`speech-corpus.ts`). */
+  corpus?: SpeechCorpus;
 }
 
-/** Load the clips the config names (bundled spoken digits unless `data` is a folder). */
-export function loadAudioData(config: Pick<AudioV1Config, 'data' | 'audio' | 'seed'>): AudioData {
+/**
+ * Load the clips the config names: the bundled spoken digits, a folder with a
+ * `manifest.csv` or a small `<label>/*.wav` folder in memory, or a streamed
+ * speech corpus (`isSpeechCorpus`: LibriSpeech layout, FLAC/WAV folders, `.tar` shards).
+ */
+export function loadAudioData(config: Pick<AudioV1Config, 'data' | 'audio' | 'seed' | 'loader'>): AudioData {
+  if (config.data !== undefined && isSpeechCorpus(config.data)) return loadSpeechCorpus(config.data, config);
   const dataset = loadAudioDataset(config.data, { minSamples: config.audio.minSamples, maxSamples: config.audio.maxSamples });
   const { train, test, labels } = dataset;
   if (train.length === 0 || test.length === 0) {
@@ -45,6 +55,27 @@ export function loadAudioData(config: Pick<AudioV1Config, 'data' | 'audio' | 'se
     describe: `speech clips from ${dataset.source}: ${train.length} train / ${test.length} test (split by ${dataset.splitBy}), ${labels.length} labels, ${range}${skipped}`,
   };
 }
+
+function loadSpeechCorpus(data: string, config: Pick<AudioV1Config, 'audio' | 'seed' | 'loader'>): AudioData {
+  const corpus = openSpeechCorpus(data, config);
+  const dataset: AudioDataset = { train: [], test: [], labels: corpus.labels, skipped: [], source: corpus.root, splitBy: 'file' };
+  return { dataset, corpus, trainSize: corpus.train.length, testSize: corpus.test.length, numClasses: corpus.labels.length, describe: describeSpeechCorpus(corpus) };
+}
+
+/** Features of a split: clips in memory, or files of a streamed corpus decoded one by one. */
+export function audioSplitFeatures(encoder: WaveformEncoder, config: Pick<AudioV1Config, 'audio'>, data: AudioData, split: 'train' | 'test', onProgress?: (done: number, total: number) => void): Promise<LabelledFeatures> {
+  if (!data.corpus) return audioClipFeatures(encoder, data.dataset[split], config.audio.maxSampleSize, onProgress);
+  return streamedClipFeatures((w) => encoder.forward(w).out, data.corpus, split, { maxSampleSize: config.audio.maxSampleSize, resample: config.audio.resample ?? false }, onProgress);
+}
+
+/** The clips of a split for fine-tuning; a streamed corpus is refused with one sentence. */
+export function audioClipsOf(data: AudioData, split: 'train' | 'test'): AudioClip[] {
+  if (data.corpus) throw new Error(`fine-tuning reads labelled clips in memory; ${data.corpus.root} is a streamed speech corpus: fine-tune on a folder with a manifest.csv or <label>/*.wav files.`);
+  return data.dataset[split];
+}
+
+/** The micro-batch stream of a streamed corpus, or undefined for clips in memory. */
+export const audioStreamOf = (config: SpeechCorpusConfig, data: AudioData): AudioSource | undefined => (data.corpus ? streamedAudio(config, data.corpus) : undefined);
 
 /** Any speech encoder that maps a waveform batch [1, L] to outputs [1, T, D] (v1 and v2). */
 export interface WaveformEncoder {
@@ -67,7 +98,7 @@ export const audioV1Recipe = defineRecipe({
   presets: AUDIO_V1_PRESETS,
   loadData: loadAudioData,
   model: v1Model((config: AudioV1Config, rng: Rng) => new AudioEncoderV1(config.model, rng)),
-  batches: (config: AudioV1Config, data: AudioData, model: Data2VecV1<AudioEncoderV1>) => audioV1Batches(config, data.dataset.train, model.encoder),
-  features: (encoder, config, data, split, onProgress) => audioClipFeatures(encoder as AudioEncoderV1, data.dataset[split], config.audio.maxSampleSize, onProgress),
-  labelledSplit: (config, data, split) => audioLabelledSplit(data.dataset[split], config.audio.maxSampleSize),
+  batches: (config: AudioV1Config, data: AudioData, model: Data2VecV1<AudioEncoderV1>) => audioV1Batches(config, data.dataset.train, model.encoder, audioStreamOf(config, data)),
+  features: (encoder, config, data, split, onProgress) => audioSplitFeatures(encoder as AudioEncoderV1, config, data, split, onProgress),
+  labelledSplit: (config, data, split) => audioLabelledSplit(audioClipsOf(data, split), config.audio.maxSampleSize),
 });

@@ -19,7 +19,7 @@ import { Data2VecV2 } from '../../data2vec/data2vec-v2';
 import { V2Backbone } from '../../data2vec/v2-backbone';
 import { Decoder1d } from '../../nn/decoder-1d';
 import { AudioEncoderV2, audioBackboneV2 } from './encoder-v2';
-import { AudioData, audioClipFeatures, loadAudioData } from './recipe-v1';
+import { AudioData, audioClipsOf, audioSplitFeatures, audioStreamOf, loadAudioData } from './recipe-v1';
 import { audioV2Batches } from './batches';
 import { audioLabelledSplit } from './labelled-split';
 import { AUDIO_V2_PRESETS, AudioV2Config } from './presets-v2';
@@ -34,9 +34,9 @@ export const audioV2Recipe = defineRecipe({
     (config: AudioV2Config, rng: Rng) => audioBackboneV2(config.model, rng),
     (config: AudioV2Config, rng: Rng) => new Decoder1d(config.decoder, config.model.dim, rng),
   ),
-  batches: (config: AudioV2Config, data: AudioData, model: Data2VecV2<AudioEncoderV2, Decoder1d>) => audioV2Batches(config, data.dataset.train, model.encoder.modality),
-  features: (encoder, config, data, split, onProgress) => audioClipFeatures(encoder as V2Backbone<AudioEncoderV2>, data.dataset[split], config.audio.maxSampleSize, onProgress),
-  labelledSplit: (config, data, split) => audioLabelledSplit(data.dataset[split], config.audio.maxSampleSize),
+  batches: (config: AudioV2Config, data: AudioData, model: Data2VecV2<AudioEncoderV2, Decoder1d>) => audioV2Batches(config, data.dataset.train, model.encoder.modality, audioStreamOf(config, data)),
+  features: (encoder, config, data, split, onProgress) => audioSplitFeatures(encoder as V2Backbone<AudioEncoderV2>, config, data, split, onProgress),
+  labelledSplit: (config, data, split) => audioLabelledSplit(audioClipsOf(data, split), config.audio.maxSampleSize),
 });
 
 /** The v2 speech model of a config (random init from `config.seed`). */

@@ -14,8 +14,9 @@ import * as tf from '@tensorflow/tfjs';
 import { ImageDataset } from '../../data/image-dataset';
 import { ImageEntry, scanImageFolder } from '../../data/image-folder';
 import { SkipLog } from '../../data/skip-log';
-import { listShards } from '../../data/tar-shards';
-import { defaultWorkerCount } from '../../data/worker-pool';
+import { holdOutPerLabel } from '../../data/holdout-split';
+import { isShardSpec, listShards } from '../../data/tar-shards';
+import { DEFAULT_LOADER, LoaderConfig, workersOf } from '../../data/streamed-source';
 import { LabelledFeatures } from '../../eval/features';
 import { Rng } from '../../util/rng';
 import { AugmentConfig } from './augment';
@@ -26,18 +27,7 @@ import { ShardImageStream } from './shard-image-stream';
 import type { ImageSource } from './batches';
 import { streamedBatchSource } from '../../data/streamed-batches';
 
-/** How streamed data is read: decode threads, batches made ahead, tolerated share of bad files. */
-export interface LoaderConfig {
-  /** Worker threads decoding; 0 = one per core less one (at least 1). */
-  workers: number;
-  /** Batches made ahead of training. */
-  prefetch: number;
-  /** Stop once more than this share of files is unreadable. */
-  maxSkipRate: number;
-}
-
-/** Default loader: automatic worker count, 2 batches ahead, 1 % skips. */
-export const DEFAULT_LOADER: LoaderConfig = Object.freeze({ workers: 0, prefetch: 2, maxSkipRate: 0.01 });
+export { DEFAULT_LOADER, LoaderConfig } from '../../data/streamed-source';
 
 /** A streamed image corpus: the files (or shards) and where the probe splits come from. */
 export interface ImageFolderSource {
@@ -58,23 +48,18 @@ export function isImageCorpus(dir: string): boolean {
   return names.some((n) => /\.(jpe?g|png|webp|tar)$/i.test(n) || fs.statSync(path.join(dir, n)).isDirectory());
 }
 
-/** List a corpus folder: shards when it holds `.tar` files, else an image folder (test split: `val/` or a seeded 10 % per class). */
+/** List a corpus: shards for a pattern or list (`train-{000..009}.tar`, `a.tar::b.tar`) or a folder holding `.tar` files, else an image folder (test split: `val/` or a seeded 10 % per class). */
 export function openImageCorpus(dir: string, loader: LoaderConfig, seed: number): ImageFolderSource {
+  if (isShardSpec(dir)) {
+    return { root: dir, kind: 'shards', train: [], test: [], shards: listShards(dir), classNames: [], skips: new SkipLog('samples', { maxSkipRate: loader.maxSkipRate }) };
+  }
   const root = path.resolve(dir);
   if (fs.readdirSync(root).some((n) => /\.tar$/i.test(n))) {
     return { root, kind: 'shards', train: [], test: [], shards: listShards(root), classNames: [], skips: new SkipLog('samples', { maxSkipRate: loader.maxSkipRate }) };
   }
   const folder = scanImageFolder(root, { maxSkipRate: loader.maxSkipRate });
   let { train, val: test } = folder;
-  if (test.length === 0) {
-    const rng = new Rng(`${seed}:holdout`);
-    const held = new Set<number>();
-    const byLabel = new Map<number, number[]>();
-    train.forEach((e, i) => byLabel.set(e.label, [...(byLabel.get(e.label) ?? []), i]));
-    for (const members of byLabel.values()) for (const k of rng.permutation(members.length).slice(0, Math.max(1, Math.round(members.length / 10)))) held.add(members[k]);
-    test = train.filter((_, i) => held.has(i));
-    train = train.filter((_, i) => !held.has(i));
-  }
+  if (test.length === 0) ({ train, test } = holdOutPerLabel(train, seed));
   return { root, kind: 'folder', train, test, shards: [], classNames: folder.classNames, skips: folder.skips };
 }
 
@@ -104,8 +89,6 @@ export function normalizedBatch(batch: ImageBytesBatch, norm: Normalization): tf
   }
   return tf.tensor4d(out, [batch.n, batch.size, batch.size, c]);
 }
-
-const workersOf = (loader: LoaderConfig): number => (loader.workers > 0 ? loader.workers : defaultWorkerCount());
 
 /** The training stream of a corpus (files in a seeded order per epoch, or shards through a shuffle buffer). */
 export function trainImageStream(source: ImageFolderSource, transform: ImageTransform, batchSize: number, loader: LoaderConfig, seed: number): { batch(p: number): Promise<ImageBytesBatch>; close(): Promise<void> } {
@@ -159,7 +142,8 @@ export function subsetSource(source: ImageFolderSource, train: number, test: num
 /**
  * The image source of a streamed corpus for `imageV1Batches`/`imageV2Batches`:
  * batch position `update·accumulation + micro` of the training stream, made
- * ahead on worker threads and awaited in `prepare`. Undefined without a corpus.
+ * ahead on worker threads and awaited in `prepare`, reporting the files of each
+ * micro-batch (paths, or `shard.tar:key`). Undefined without a corpus.
  */
 export function streamedImages(
   config: { seed: number; normalize: Normalization; model: { imageSize: [number, number]; channels: number }; augment: AugmentConfig; trainer: { batchSize: number; accumulation: number }; loader?: LoaderConfig },
@@ -173,5 +157,6 @@ export function streamedImages(
     (position) => stream.batch(position),
     (raw) => normalizedBatch(raw, config.normalize),
     accumulation,
+    (raw) => ({ files: raw.files }),
   ) as unknown as ImageSource;
 }

@@ -12,10 +12,8 @@ import * as path from 'path';
 import sharp from 'sharp';
 import { sampleIndices } from '../../data/batch-order';
 import { ImageEntry } from '../../data/image-folder';
-import { Prefetcher } from '../../data/prefetch';
-import { SkipLog } from '../../data/skip-log';
 import { SkippingDecoder } from '../../data/skipping-decoder';
-import { WorkerJobError, WorkerPool } from '../../data/worker-pool';
+import { StreamedSource, StreamedSourceOptions, isBadInput } from '../../data/streamed-source';
 import { Rng } from '../../util/rng';
 import { ImageDecodeJob } from './image-decode-worker';
 import { ImageDecodeError, ImageTransform, ImageView, transformImage } from './image-transform';
@@ -32,22 +30,13 @@ export interface ImageBytesBatch {
 }
 
 /** Options of `ImageStream`. */
-export interface ImageStreamOptions {
+export interface ImageStreamOptions extends StreamedSourceOptions {
   transform: ImageTransform;
   seed: number | string;
-  /** Worker threads decoding (0: decode from this thread through libvips). Default 1. */
-  workers?: number;
-  /** Batches produced ahead of the one being trained on. Default 2. */
-  prefetch?: number;
-  /** Where skipped files are counted (a fresh 1 % log by default). */
-  skips?: SkipLog;
 }
 
-export class ImageStream {
-  private readonly pool?: WorkerPool<ImageDecodeJob, ImageView>;
+export class ImageStream extends StreamedSource<ImageDecodeJob, ImageView, ImageBytesBatch> {
   private readonly decoder: SkippingDecoder<ImageView>;
-  private readonly prefetcher: Prefetcher<ImageBytesBatch>;
-  readonly skips: SkipLog;
   readonly transform: ImageTransform;
 
   /**
@@ -57,19 +46,11 @@ export class ImageStream {
    */
   constructor(readonly entries: readonly ImageEntry[], readonly batchSize: number, readonly options: ImageStreamOptions, readonly order: 'random' | 'sequential' = 'random') {
     if (entries.length === 0) throw new Error('an image stream needs at least one file.');
+    // workers 0: decode from this thread through libvips
+    super(path.join(__dirname, 'image-decode-worker.js'), options, 'files');
     this.transform = options.transform;
-    this.skips = options.skips ?? new SkipLog('files');
-    const isFileError = (e: unknown): e is ImageDecodeError => e instanceof ImageDecodeError || (e instanceof WorkerJobError && e.kind !== 'error');
-    this.decoder = new SkippingDecoder(entries.length, (i) => entries[i].file, this.skips, isFileError);
-    const workers = options.workers ?? 1;
-    if (workers > 0) this.pool = new WorkerPool(path.join(__dirname, 'image-decode-worker.js'), workers);
-    else sharp.concurrency(1);
-    this.prefetcher = new Prefetcher((p) => this.makeBatch(p), options.prefetch ?? 2);
-  }
-
-  /** Milliseconds the last `batch` call waited. */
-  get lastWaitMs(): number {
-    return this.prefetcher.lastWaitMs;
+    this.decoder = new SkippingDecoder(entries.length, (i) => entries[i].file, this.skips, (e): e is ImageDecodeError => isBadInput(e, ImageDecodeError));
+    if (!this.pool) sharp.concurrency(1);
   }
 
   /** Entry indices of batch position p (before bad files are replaced); the last sequential batch may be short. */
@@ -84,8 +65,7 @@ export class ImageStream {
 
   private decode(index: number, seed: string): Promise<ImageView> {
     const file = this.entries[index].file;
-    if (!this.pool) return transformImage(file, this.transform, new Rng(seed), file);
-    return this.pool.run({ file, transform: this.transform, seed });
+    return this.decodeJob({ file, transform: this.transform, seed }, () => transformImage(file, this.transform, new Rng(seed), file));
   }
 
   /** Make batch position p (no prefetching). */
@@ -100,15 +80,5 @@ export class ImageStream {
       labels: Int32Array.from(views.map(({ index }) => this.entries[index].label)),
       files: views.map(({ index }) => this.entries[index].file),
     };
-  }
-
-  /** Batch position p, prefetching the next ones. */
-  batch(p: number): Promise<ImageBytesBatch> {
-    return this.prefetcher.take(p);
-  }
-
-  /** Stop the workers. */
-  close(): Promise<void> {
-    return this.pool?.close() ?? Promise.resolve();
   }
 }

@@ -19,6 +19,7 @@ import { IMAGE_V1_PRESETS, ImageV1Config } from './presets-v1';
 import { LabelledFeatures } from '../../eval/features';
 import { meanPooledFeatures } from '../../eval/pooled-features';
 import * as path from 'path';
+import { isShardSpec } from '../../data/tar-shards';
 import { DEFAULT_LOADER, ImageFolderSource, LoaderConfig, isImageCorpus, openImageCorpus, streamedImageFeatures, streamedImages, streamedSplit, trainTransform } from './folder-data';
 
 export interface ImageData extends RecipeData {
@@ -36,7 +37,7 @@ type ImageLoadConfig = { data?: string; seed?: number; loader?: LoaderConfig; mo
  * or, when `data` is a folder of images or `.tar` shards, a streamed corpus (`folder-data.ts`).
  */
 export function loadImageData(config: ImageLoadConfig): ImageData {
-  if (config.data && isImageCorpus(config.data)) return loadImageCorpus(config.data, config);
+  if (config.data && (isShardSpec(config.data) || isImageCorpus(config.data))) return loadImageCorpus(config.data, config);
   const { train, test, source } = loadFashionMnist(config.data);
   return {
     train, test, trainSize: train.n, testSize: test.n, numClasses: train.classNames.length,

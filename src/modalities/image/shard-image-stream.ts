@@ -9,72 +9,36 @@
  * whose image does not decode are counted as skipped.
  */
 import * as path from 'path';
-import { Prefetcher } from '../../data/prefetch';
-import { SkipLog } from '../../data/skip-log';
-import { ShardSample, readShards, shuffleBuffer } from '../../data/tar-shards';
-import { WorkerJobError, WorkerPool } from '../../data/worker-pool';
+import { ShardEpochs } from '../../data/shard-epochs';
+import { StreamedSource, StreamedSourceOptions, isBadInput } from '../../data/streamed-source';
+import { ShardSample, sampleClass } from '../../data/tar-shards';
 import { Rng } from '../../util/rng';
 import { ImageDecodeJob } from './image-decode-worker';
 import { ImageBytesBatch } from './image-stream';
 import { ImageDecodeError, ImageTransform, ImageView, transformImage } from './image-transform';
 
 /** Options of `ShardImageStream`. */
-export interface ShardImageStreamOptions {
+export interface ShardImageStreamOptions extends StreamedSourceOptions {
   transform: ImageTransform;
   seed: number | string;
   /** Samples in the shuffle buffer. Default 1000. */
   shuffle?: number;
-  workers?: number;
-  prefetch?: number;
-  skips?: SkipLog;
 }
 
 const IMAGE_EXTS = ['jpg', 'jpeg', 'png', 'webp'];
 
-/** The class index in a sample's `cls` member, or -1. */
-function classOf(sample: ShardSample): number {
-  const cls = sample.files.get('cls');
-  const n = cls ? Number.parseInt(Buffer.from(cls).toString('utf8').trim(), 10) : NaN;
-  return Number.isInteger(n) ? n : -1;
-}
-
-export class ShardImageStream {
-  private readonly pool?: WorkerPool<ImageDecodeJob, ImageView>;
-  private readonly prefetcher: Prefetcher<ImageBytesBatch>;
-  private samples: AsyncIterator<ShardSample> | undefined;
-  private epoch = -1;
+export class ShardImageStream extends StreamedSource<ImageDecodeJob, ImageView, ImageBytesBatch> {
+  private readonly samples: ShardEpochs;
   private next = 0;
-  private chain: Promise<unknown> = Promise.resolve();
-  /** Shards and samples skipped. */
-  readonly skips: SkipLog;
 
   constructor(readonly shards: readonly string[], readonly batchSize: number, readonly options: ShardImageStreamOptions) {
-    if (shards.length === 0) throw new Error('a shard stream needs at least one .tar shard.');
-    this.skips = options.skips ?? new SkipLog('samples');
-    const workers = options.workers ?? 1;
-    if (workers > 0) this.pool = new WorkerPool(path.join(__dirname, 'image-decode-worker.js'), workers);
-    this.prefetcher = new Prefetcher((p) => this.produce(p), options.prefetch ?? 2);
-  }
-
-  get lastWaitMs(): number {
-    return this.prefetcher.lastWaitMs;
+    super(path.join(__dirname, 'image-decode-worker.js'), options, 'samples', true);
+    this.samples = new ShardEpochs(shards, options.seed, options.shuffle ?? 1000, this.skips);
   }
 
   /** The next sample of the endless, epoch-by-epoch shuffled stream. */
-  private async pull(): Promise<ShardSample> {
-    for (let empty = 0; empty < 2; ) {
-      if (this.samples) {
-        const r = await this.samples.next();
-        if (!r.done) return r.value;
-      }
-      this.epoch++;
-      const rng = new Rng(`${this.options.seed}:shards:${this.epoch}`);
-      const order = rng.permutation(this.shards.length).map((i) => this.shards[i]);
-      const before = this.skips.seen;
-      this.samples = shuffleBuffer(readShards(order, this.skips), this.options.shuffle ?? 1000, rng)[Symbol.asyncIterator]();
-      if (this.epoch > 0 && this.skips.seen === before) empty++;
-    }
-    throw new Error(`the shards ${this.shards.slice(0, 3).join(', ')}… hold no samples.`);
+  private pull(): Promise<ShardSample> {
+    return this.samples.next();
   }
 
   private decode(sample: ShardSample, seed: string): Promise<ImageView> {
@@ -82,8 +46,7 @@ export class ShardImageStream {
     const file = `${sample.shard}:${sample.key}`;
     if (!ext) return Promise.reject(new ImageDecodeError(file, 'sample without an image', `${file} has no jpg, png or webp member.`));
     const bytes = sample.files.get(ext)!;
-    if (!this.pool) return transformImage(bytes, this.options.transform, new Rng(seed), file);
-    return this.pool.run({ file, bytes, transform: this.options.transform, seed });
+    return this.decodeJob({ file, bytes, transform: this.options.transform, seed }, () => transformImage(bytes, this.options.transform, new Rng(seed), file));
   }
 
   /** A replacement for slot (p, b): pulls until a sample decodes, counting the rest as skipped. */
@@ -95,24 +58,18 @@ export class ShardImageStream {
         this.skips.ok();
         return { view, sample };
       } catch (e) {
-        if (!(e instanceof ImageDecodeError || (e instanceof WorkerJobError && e.kind !== 'error'))) throw e;
+        if (!isBadInput(e, ImageDecodeError)) throw e;
         this.skips.skip(`${sample.shard}:${sample.key}`, (e as ImageDecodeError).kind, e.message);
       }
     }
   }
 
   /**
-   * Batch p. Batches are made one after another (a chain), so the samples each
-   * takes, refills included, depend only on the seed; within a batch the
+   * Batch p. Batches are made one after another (`inOrder`), so the samples
+   * each takes, refills included, depend only on the seed; within a batch the
    * images decode in parallel on the workers.
    */
-  private produce(p: number): Promise<ImageBytesBatch> {
-    const made = this.chain.then(() => this.makeBatch(p));
-    this.chain = made.catch(() => undefined);
-    return made;
-  }
-
-  private async makeBatch(p: number): Promise<ImageBytesBatch> {
+  protected async makeBatch(p: number): Promise<ImageBytesBatch> {
     for (; this.next < p; this.next++) for (let b = 0; b < this.batchSize; b++) await this.pull();
     this.next = p + 1;
     const samples: ShardSample[] = [];
@@ -128,7 +85,7 @@ export class ShardImageStream {
         continue;
       }
       const e = r.reason as Error & { kind?: string };
-      if (!(e instanceof ImageDecodeError || (e instanceof WorkerJobError && e.kind !== 'error'))) throw e;
+      if (!isBadInput(e, ImageDecodeError)) throw e;
       this.skips.skip(`${samples[b].shard}:${samples[b].key}`, e.kind!, e.message);
       decoded.push(await this.refill(p, b));
     }
@@ -136,17 +93,8 @@ export class ShardImageStream {
     decoded.forEach(({ view }, b) => pixels.set(view.pixels, b * view.pixels.length));
     return {
       pixels, n: samples.length, size, channels,
-      labels: Int32Array.from(decoded.map(({ sample }) => classOf(sample))),
+      labels: Int32Array.from(decoded.map(({ sample }) => sampleClass(sample))),
       files: decoded.map(({ sample }) => `${sample.shard}:${sample.key}`),
     };
-  }
-
-  /** Batch position p (positions are read in order). */
-  batch(p: number): Promise<ImageBytesBatch> {
-    return this.prefetcher.take(p);
-  }
-
-  close(): Promise<void> {
-    return this.pool?.close() ?? Promise.resolve();
   }
 }

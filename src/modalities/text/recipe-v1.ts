@@ -10,7 +10,7 @@ import { defineRecipe, v1Model } from '../define-recipe';
 import { LabelledFeatures } from '../../eval/features';
 import { TextEncoderV1 } from './encoder-v1';
 import { documentFeatures } from './document-features';
-import { TextData, checkTextModelAndRows, loadTextData } from './text-data';
+import { TextData, checkTextModelAndRows, loadTextData, prepareTextData } from './text-data';
 import { textV1Batches } from './batches';
 import { textLabelledSplit } from './labelled-split';
 import { TEXT_V1_PRESETS, TextV1Config } from './presets-v1';
@@ -47,6 +47,7 @@ export const textV1Recipe = defineRecipe({
   algo: 'v1',
   presets: TEXT_V1_PRESETS,
   loadData: loadTextData,
+  prepareData: prepareTextData,
   check: checkTextConfig,
   model: v1Model((config: TextV1Config, rng: Rng) => new TextEncoderV1(config.model, rng)),
   batches: (config: TextV1Config, data: TextData) => textV1Batches(config, data),

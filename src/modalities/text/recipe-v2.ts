@@ -14,7 +14,7 @@ import { Decoder1d } from '../../nn/decoder-1d';
 import { Rng } from '../../util/rng';
 import { TextEncoderV2, textBackboneV2 } from './encoder-v2';
 import { initBertLinears } from '../../nn/init-bert';
-import { TextData, checkTextModelAndRows, loadTextData } from './text-data';
+import { TextData, checkTextModelAndRows, loadTextData, prepareTextData } from './text-data';
 import { textV2Batches } from './batches';
 import { documentFeatures } from './document-features';
 import { textLabelledSplit } from './labelled-split';
@@ -34,6 +34,7 @@ export const textV2Recipe = defineRecipe({
   algo: 'v2',
   presets: TEXT_V2_PRESETS,
   loadData: loadTextData,
+  prepareData: prepareTextData,
   check: checkTextV2Config,
   model: v2Model(
     (config: TextV2Config, rng: Rng) => textBackboneV2(config.model, rng),

@@ -10,17 +10,24 @@
  * - a folder holding `train.jsonl` and `test.jsonl` (or `train.txt` / `test.txt`),
  *   used as given.
  *
+ * Large corpora (`.gz`, folders without splits, files over 64 MiB) and token caches
+ * stream instead (`text-stream.ts`); they carry no labels.
+ *
  * Labels come from the JSONL `label` field. A corpus without labels can be pretrained
  * on; probing it fails with one sentence saying why. A corpus where only some documents
  * carry a label is an error.
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { RecipeData } from '../recipe';
 import { TextDocument, loadWordnetGlosses, readTextCorpus } from '../../data/text-dataset';
 import { Tokenizer } from '../../data/tokenizer';
 import { loadTokenizer } from '../../data/tokenizer-presets';
 import { Rng } from '../../util/rng';
+import type { TokenSpan } from './word-span';
+import { TokenCache } from '../../data/token-cache';
+import { ensureTextCache, openTextCache, textDataKind } from './text-stream';
+import { findTokenCache } from '../../data/token-cache';
+import { DataProgress, RecipeData } from '../recipe';
 
 /** Which tokenizer a run uses (see `loadTokenizer`). */
 export interface TokenizerConfig {
@@ -37,6 +44,11 @@ export interface TextSplit {
   ids: number[][];
   /** Class id of each document (index into `TextData.labels`); absent when the corpus has no labels. */
   labels?: Int32Array;
+  /**
+   * Token positions of each row's target word (word-in-context tasks, see
+   * `sense-data.ts`): probing then pools over those positions only, not the whole row.
+   */
+  spans?: TokenSpan[];
 }
 
 export interface TextData extends RecipeData {
@@ -47,6 +59,8 @@ export interface TextData extends RecipeData {
   labels: string[];
   /** Where the documents came from (a path or "bundled WordNet glosses"), for messages. */
   source: string;
+  /** Set when `--data` streams from a token cache (`text-stream.ts`): pretraining rows come from it, the splits above are empty. */
+  cache?: TokenCache;
 }
 
 /** Share of a single-file corpus held out for testing. */
@@ -91,9 +105,21 @@ function labelSplits(source: string, train: TextDocument[], test: TextDocument[]
   return { labels, train: ids(train), test: ids(test) };
 }
 
-/** Load and tokenise the bundled glosses (no `data`) or the file/folder `data`. */
-export function loadTextData(config: { data?: string; tokenizer: TokenizerConfig }): TextData {
+/** Load and tokenise the bundled glosses (no `data`) or the file/folder `data`; large corpora and token caches stream (`text-stream.ts`). */
+export function loadTextData(config: { data?: string; tokenizer: TokenizerConfig; sequences?: { maxLength: number } }): TextData {
   const tokenizer = loadTokenizer(config.tokenizer.name, { vocabSize: config.tokenizer.vocabSize });
+  if (config.data !== undefined && textDataKind(config.data) !== 'memory') {
+    const cache = openTextCache(config.data, tokenizer);
+    const length = config.sequences?.maxLength ?? 512;
+    const rows = cache.rowCount(length);
+    const empty: TextSplit = { documents: [], ids: [] };
+    return {
+      tokenizer, train: empty, test: { documents: [], ids: [] }, labels: [], source: config.data, cache,
+      trainSize: rows, testSize: 0, numClasses: 0,
+      describe: `${config.data}: token cache ${cache.prefix}.bin, ${cache.header.tokens.toLocaleString('en-US')} ${cache.header.dtype} tokens of ${cache.header.documents.toLocaleString('en-US')} documents ` +
+        `(${tokenizer.name}, ${tokenizer.vocabSize} ids), ${rows.toLocaleString('en-US')} rows of ${length} tokens, streamed`,
+    };
+  }
   let source: string;
   let split: { train: TextDocument[]; test: TextDocument[] };
   if (config.data === undefined) {
@@ -116,6 +142,16 @@ export function loadTextData(config: { data?: string; tokenizer: TokenizerConfig
       `${tokens} train tokens (${tokenizer.name}, ${tokenizer.vocabSize} ids), ` +
       (labelled.labels.length > 0 ? `${labelled.labels.length} labels` : 'no labels'),
   };
+}
+
+/** Build the token cache of a raw corpus named by `data` on first use (`text-stream.ts`), reporting progress. */
+export async function prepareTextData(config: { data?: string; tokenizer: TokenizerConfig }, progress: DataProgress = {}): Promise<void> {
+  if (config.data === undefined || textDataKind(config.data) !== 'corpus') return;
+  const tokenizer = loadTokenizer(config.tokenizer.name, { vocabSize: config.tokenizer.vocabSize });
+  const current = findTokenCache(config.data, tokenizer);
+  if (current) return current.close();
+  progress.onStartTokenize?.(`tokenising ${config.data} (${tokenizer.name}) into its token cache, once`);
+  await ensureTextCache(config.data, tokenizer, progress.onTokenize);
 }
 
 /** The class ids of a split, or a one-sentence error when the corpus has no labels. */

@@ -20,6 +20,7 @@ import { batchStart, sampleIndices } from '../../data/batch-order';
 import { packTokenBlocks, wrapDocument } from '../../data/text-batch';
 import type { SpecialTokens } from '../../data/tokenizer';
 import { Rng } from '../../util/rng';
+import type { BatchSamples } from '../../util/drawn-samples';
 
 /** How pretraining rows are formed. */
 export interface SequenceConfig {
@@ -68,8 +69,11 @@ export class LengthGroupedOrder {
   }
 }
 
-/** Makes the token rows (with `<s>`/`</s>`, unpadded) of micro-batch (update, micro). */
-export type RowSource = (update: number, micro: number) => number[][];
+/**
+ * Makes the token rows (with `<s>`/`</s>`, unpadded) of micro-batch (update, micro);
+ * `samples` says which documents (`documents` packing) or blocks (`blocks`) they are.
+ */
+export type RowSource = ((update: number, micro: number) => number[][]) & { samples(update: number, micro: number): BatchSamples };
 
 /**
  * The row source for `documents` or `blocks` packing over `documentIds` (token ids
@@ -84,11 +88,12 @@ export function pretrainingRows(
   const { batchSize, accumulation, seed } = batch;
   if (sequences.packing === 'blocks') {
     const blocks = packTokenBlocks(documentIds, specials, { blockSize: sequences.maxLength });
-    return (update, micro) =>
-      sampleIndices(blocks.length, batchStart(update, micro, batchSize, accumulation), batchSize, `${seed}:order`).map((i) => blocks[i]);
+    const pick = (update: number, micro: number) => sampleIndices(blocks.length, batchStart(update, micro, batchSize, accumulation), batchSize, `${seed}:order`);
+    return Object.assign((update: number, micro: number) => pick(update, micro).map((i) => blocks[i]), { samples: (update: number, micro: number) => ({ blocks: pick(update, micro) }) });
   }
   const rows = documentIds.map((ids) => wrapDocument(ids, specials, sequences.maxLength));
   const order = new LengthGroupedOrder(rows.map((r) => r.length), batchSize, `${seed}:order`);
-  return (update, micro) => order.batch(update * accumulation + micro).map((i) => rows[i]);
+  const pick = (update: number, micro: number) => order.batch(update * accumulation + micro);
+  return Object.assign((update: number, micro: number) => pick(update, micro).map((i) => rows[i]), { samples: (update: number, micro: number) => ({ documents: pick(update, micro) }) });
 }
 

@@ -16,6 +16,7 @@ import { audioV1Recipe, loadAudioData } from '../../../src/modalities/audio/reci
 import { AUDIO_V1_PRESETS } from '../../../src/modalities/audio/presets-v1';
 import { getRecipe } from '../../../src/modalities/registry';
 import { V1Batch } from '../../../src/data2vec/data2vec-v1';
+import { collateAudio } from '../../../src/data/audio-batch';
 import { pretrain } from '../../../src/run/pretrain';
 import { probe } from '../../../src/run/probe';
 import { featureExtractOutputLength } from '../../../src/modalities/audio/feature-extractor';
@@ -76,6 +77,12 @@ describe('audio recipe: data and batches', () => {
     const setup = audioV1Recipe.build(config, data);
     const batches = setup.batches as (update: number, micro: number) => V1Batch;
     const batch = batches(3, 0);
+    // the source reports the clips it drew, which with the micro-batch's generator give the waveforms again
+    const drawn = setup.batches.samples!(3, 0)!;
+    const clips = (drawn.clips as number[]).map((i) => data.dataset.train[i]);
+    expect(drawn.files).to.deep.equal(clips.map((c) => c.file));
+    const collated = collateAudio(clips, new Rng(`${config.seed}:batch:3:0`), { maxSampleSize: config.audio.maxSampleSize });
+    expect(Array.from(collated.waveforms)).to.deep.equal(Array.from(batch.studentInput.dataSync()));
     const [b, samples] = batch.studentInput.shape;
     expect(b).to.equal(6);
     expect(batch.teacherInput).to.equal(batch.studentInput);

@@ -2,7 +2,8 @@
  * The image recipes on a generated image folder (modalities/image/folder-data.ts):
  * `--data DIR` streams it, the `base` presets read it at 224×224×3 with patches of
  * 16 (shrunk in width and depth here), training runs through the worker-fed
- * prefetch with `data_wait_ms` in every row, and the probe's features carry the
+ * prefetch with `data_wait_ms` in every row, each micro-batch reports its files, and
+ * the probe's features carry the
  * folder labels of `val/`.
  */
 import { expect } from 'chai';
@@ -11,6 +12,7 @@ import { imageV1Recipe } from '../../../src/modalities/image/recipe-v1';
 import { imageV2Recipe } from '../../../src/modalities/image/recipe-v2';
 import { Trainer } from '../../../src/train/trainer';
 import { makeImageFolder } from '../../helpers/image-folder-fixture';
+import { sampleIndices } from '../../../src/data/batch-order';
 
 describe('image recipes on an image folder', function () {
   this.timeout(240000);
@@ -38,6 +40,9 @@ describe('image recipes on an image folder', function () {
       expect(Number.isFinite(row.loss)).to.equal(true);
       expect(row.data_wait_ms).to.be.at.least(0);
     }
+    // the last micro-batch drawn reports its files: batch position 1 of the seeded file order
+    const order = sampleIndices(12, 4, 4, `${config.seed}:order`);
+    expect(setup.batches.samples!(1, 0)).to.deep.equal({ files: order.map((i) => data.source!.train[i].file) });
     const features = await imageV1Recipe.features(setup.encoder, config, data, 'test');
     expect(features.n).to.equal(4);
     expect(features.dim).to.equal(32);

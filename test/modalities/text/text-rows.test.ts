@@ -5,6 +5,7 @@
 import { expect } from 'chai';
 import { Rng } from '../../../src/util/rng';
 import { LengthGroupedOrder, pretrainingRows } from '../../../src/modalities/text/text-rows';
+import { packTokenBlocks } from '../../../src/data/text-batch';
 
 const SPECIALS = { bos: 0, eos: 2 };
 
@@ -43,8 +44,12 @@ describe('text pretraining rows', () => {
 
   it('documents: <s> ids </s> per row, truncated to maxLength with </s> kept', () => {
     const docs = [[5, 6, 7, 8, 9, 10], [11], [12, 13]];
-    const rows = pretrainingRows(docs, SPECIALS, { packing: 'documents', maxLength: 5 }, { batchSize: 3, accumulation: 1, seed: 0 })(0, 0);
+    const source = pretrainingRows(docs, SPECIALS, { packing: 'documents', maxLength: 5 }, { batchSize: 3, accumulation: 1, seed: 0 });
+    const rows = source(0, 0);
     expect(rows.map((r) => r.join(',')).sort()).to.deep.equal(['0,11,2', '0,12,13,2', '0,5,6,7,2']);
+    // the source reports which documents the rows are, in row order
+    const byDocument = ['0,5,6,7,2', '0,11,2', '0,12,13,2'];
+    expect((source.samples(0, 0).documents as number[]).map((d) => byDocument[d])).to.deep.equal(rows.map((r) => r.join(',')));
   });
 
   it('blocks: every row is exactly maxLength, led by <s>, documents joined by </s>', () => {
@@ -59,6 +64,8 @@ describe('text pretraining rows', () => {
         expect(r.slice(1)).to.not.include(0);
       });
     }
+    const blocks = packTokenBlocks(docs, SPECIALS, { blockSize: 8 });
+    for (const [u, m] of [[0, 0], [5, 1]]) expect((source.samples(u, m).blocks as number[]).map((i) => blocks[i])).to.deep.equal(source(u, m));
     expect(source(0, 1)).to.not.deep.equal(source(0, 0));
     expect(source(5, 1)).to.deep.equal(source(5, 1));
   });
