@@ -29,7 +29,7 @@ import { median } from '../src/util/median';
 import { trainWithProbes, rawProbeAccuracy, benchProbeSegments } from '../src/run/probed-training';
 import { bestPoint, firstCrossing } from '../src/run/accuracy-curve';
 import { LEARNING_CURVES_SCHEMA, LearningCurvesFile, LearningCurveRun, checkLearningCurves } from '../src/run/learning-curves-file';
-import { writeLearningCurves } from '../src/viz/learning-curves-page';
+import { writeLearningCurves } from '../src/run/learning-curves-page';
 import { THREADS_HELP, collectSet } from '../src/cli/flags';
 
 /** Seconds per update of a (modality, algo) preset with overrides: the median of 4 updates after one warm-up. */

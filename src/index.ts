@@ -199,7 +199,7 @@ export * from './run/bench';
 export * from './run/accuracy-curve';
 export * from './run/probed-training';
 export * from './run/learning-curves-file';
-export * from './viz/learning-curves-page';
+export * from './run/learning-curves-page';
 export * from './run/flatness';
 export * from './run/soak';
 

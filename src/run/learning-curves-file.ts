@@ -3,7 +3,7 @@
  * modality, the raw-input probe and, per algorithm, the probe curve of one run on
  * the training clock (`probed-training.ts`), with where it was measured and how.
  * Written by `bench/learning-curves.ts`; its zod schema is the contract that the
- * page writer (`viz/learning-curves-page.ts`) and any reader rely on.
+ * page writer (`run/learning-curves-page.ts`) and any reader rely on.
  */
 import { z } from 'zod';
 import { CurvePoint } from './accuracy-curve';

@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { LEARNING_CURVES_SCHEMA, LearningCurvesFile, checkLearningCurves } from '../../src/run/learning-curves-file';
-import { learningCurveFigures, renderLearningCurves, writeLearningCurves } from '../../src/viz/learning-curves-page';
+import { learningCurveFigures, renderLearningCurves, writeLearningCurves } from '../../src/run/learning-curves-page';
 import { plotlyScriptTag } from '../../src/viz/plotly-bundle';
 import { scriptJson } from '../../src/viz/report';
 

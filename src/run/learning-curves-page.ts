@@ -5,9 +5,9 @@
  * probe and at the raw-input probe. A self-contained HTML page (the run-report
  * writer: inline plotly.js, a policy that forbids every fetch).
  */
-import { LearningCurvesFile, checkLearningCurves } from '../run/learning-curves-file';
-import { LineTrace, PlotlyFigure } from './figures';
-import { RunReportInput, renderRunReport, writeRunReport } from './report';
+import { LearningCurvesFile, checkLearningCurves } from './learning-curves-file';
+import { LineTrace, PlotlyFigure } from '../viz/figures';
+import { RunReportInput, renderRunReport, writeRunReport } from '../viz/report';
 
 const COLOURS: Record<string, string> = { v1: '#1f77b4', v2: '#d62728', raw: '#2ca02c' };
 
