@@ -155,7 +155,7 @@ async function main(): Promise<void> {
       process.stderr.write(`${modality} ${algo}: ${perUpdate.toFixed(2)} s/update measured; schedule over ${updates} updates\n`);
       const run = await trainWithProbes({
         modality, algo, preset: o.preset, seed, overrides: { steps: updates, set: sets }, probeEverySeconds: every, maxSeconds: budget,
-        onProbe: (p) => process.stderr.write(`${modality} ${algo} update ${p.update}: ${(100 * p.accuracy).toFixed(1)} % after ${p.seconds.toFixed(0)} s (L2 ${p.weight_decay})\n`),
+        onProbe: (p) => process.stderr.write(`${modality} ${algo} update ${p.update}: ${(100 * p.accuracy).toFixed(1)} % after ${p.seconds.toFixed(0)} s (L2 ${p.weight_decay}, validation ${p.validation_accuracy === undefined ? 'n/a' : `${(100 * p.validation_accuracy).toFixed(1)} %`})\n`),
       });
       const steady = run.step_ms.slice(1);
       const toRaw = raw ? firstCrossing(run.probes, raw.accuracy) : null;

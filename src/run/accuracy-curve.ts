@@ -21,6 +21,8 @@ export interface CurvePoint {
   accuracy: number;
   /** The probe's L2 strength, chosen on a validation fifth of the train split. */
   weight_decay: number;
+  /** Accuracy on that validation fifth at the chosen L2 (fitted on the other four fifths); absent in files written before it was recorded. */
+  validation_accuracy?: number;
 }
 
 /** Where a curve first reaches a threshold. */

@@ -14,7 +14,7 @@ export const LEARNING_CURVES_SCHEMA = 'data2vec-ts/learning-curves@1';
 const accuracy = z.number().min(0).max(1);
 const seconds = z.number().min(0);
 
-const point = z.object({ update: z.number().int().min(0), seconds, cpu_seconds: seconds, accuracy, weight_decay: z.number().positive() });
+const point = z.object({ update: z.number().int().min(0), seconds, cpu_seconds: seconds, accuracy, weight_decay: z.number().positive(), validation_accuracy: accuracy.optional() });
 
 const run = z.object({
   preset: z.string(),

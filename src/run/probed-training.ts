@@ -77,7 +77,7 @@ export interface ProbedTraining {
 }
 
 /** Linear-probe accuracy of `encoder`'s frozen features on `data` under the bench protocol (see the file header). */
-export async function probeAccuracy(modality: Modality, algo: Algo, encoder: Module, config: BaseRunConfig, data: RecipeData, seed: number): Promise<{ accuracy: number; weight_decay: number }> {
+export async function probeAccuracy(modality: Modality, algo: Algo, encoder: Module, config: BaseRunConfig, data: RecipeData, seed: number): Promise<{ accuracy: number; weight_decay: number; validation_accuracy: number }> {
   const recipe = getRecipe(modality, algo);
   const segments = benchProbeSegments(modality);
   const view = segments > 1 ? segmentPooledView(encoder, segments) : encoder;
@@ -86,7 +86,8 @@ export async function probeAccuracy(modality: Modality, algo: Algo, encoder: Mod
     const train = await recipe.features(view, config, data, 'train');
     const test = await recipe.features(view, config, data, 'test');
     const fit = await selectedLinearProbe(train, test, data.numClasses, { seed });
-    return { accuracy: fit.accuracy, weight_decay: fit.weightDecay };
+    const validation = fit.validation.find((v) => v.weightDecay === fit.weightDecay)!.accuracy;
+    return { accuracy: fit.accuracy, weight_decay: fit.weightDecay, validation_accuracy: validation };
   } finally {
     encoder.train();
   }
@@ -137,7 +138,7 @@ export async function trainWithProbes(o: ProbedTrainingOptions): Promise<ProbedT
     const t0 = performance.now();
     const r = await probeAccuracy(o.modality, o.algo, setup.encoder, config, probeData, seed);
     probeSeconds += (performance.now() - t0) / 1000;
-    const p: CurvePoint = { update: trainer.updatesDone, seconds, cpu_seconds: cpuSeconds, accuracy: r.accuracy, weight_decay: r.weight_decay };
+    const p: CurvePoint = { update: trainer.updatesDone, seconds, cpu_seconds: cpuSeconds, accuracy: r.accuracy, weight_decay: r.weight_decay, validation_accuracy: r.validation_accuracy };
     probes.push(p);
     o.onProbe?.(p);
     if (o.stopWhen?.(p)) stop = true;

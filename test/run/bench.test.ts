@@ -39,6 +39,8 @@ describe('benchCompare (v1 vs v2 on images)', () => {
       a.probes.forEach((p) => expect(p.accuracy).to.be.within(0, 1));
       // the probe's L2 strength is one of the validation candidates, and probing is off the training clock
       a.probes.forEach((p) => expect([1e-4, 1e-3, 1e-2, 1e-1, 1]).to.include(p.weight_decay));
+      // each probe records the validation accuracy that chose it (the basis for comparing settings without test)
+      a.probes.forEach((p) => expect(p.validation_accuracy).to.be.a('number').and.within(0, 1));
       expect(a.probe_seconds).to.be.greaterThan(0);
     }
     expect(r.v2!.views_per_sample).to.equal(8);

@@ -26,6 +26,15 @@ describe('image v2 presets (spec §1.1, §5.3, §6)', () => {
     expect(JSON.parse(JSON.stringify(c))).to.deep.equal(c);
   });
 
+  it('tiny keeps the reference masking algorithm, optimiser and schedule shape; it departs in size, τ, a mask ratio of 0.6 and a peak LR of 2e-3', () => {
+    const c = IMAGE_V2_PRESETS.tiny();
+    const b = IMAGE_V2_PRESETS['base-28']();
+    expect(c.masking).to.deep.equal({ ...b.masking, maskProb: 0.6 });
+    expect(b.masking.maskProb).to.equal(0.8);
+    expect([c.trainer.optimizer, c.trainer.clipNorm]).to.deep.equal([b.trainer.optimizer, b.trainer.clipNorm]);
+    expect(c.trainer.schedule).to.deep.equal({ kind: 'cosine', peakLr: 2e-3, warmupUpdates: 60, totalUpdates: 600, minLr: 1e-6 });
+  });
+
   it('registers as image/v2 and resolves overrides (steps rescale warm-up and the EMA anneal)', () => {
     expect(getRecipe('image', 'v2')).to.equal(imageV2Recipe);
     const c = imageV2Recipe.config('tiny', { steps: 300, seed: 4 });
@@ -38,13 +47,13 @@ describe('image v2 batches (spec §2.4, trap 10–12)', () => {
   const config = imageV2Recipe.config('tiny', { batchSize: 4 });
   const data = imageV2Recipe.loadData(config);
 
-  it('draws clones × batch masks keeping exactly 9 of the 49 patches, the same for the same seed and different for another', () => {
+  it('draws clones × batch masks keeping exactly 19 of the 49 patches (mask ratio 0.6), the same for the same seed and different for another', () => {
     const setup = imageV2Recipe.build(config, data);
     const a = setup.batches(3, 0) as V2Batch;
-    expect([a.mask.rows, a.mask.length, a.mask.lenKeep, a.mask.clones]).to.deep.equal([4 * 8, 49, 9, 8]);
+    expect([a.mask.rows, a.mask.length, a.mask.lenKeep, a.mask.clones]).to.deep.equal([4 * 8, 49, 19, 8]);
     expect(a.input.shape).to.deep.equal([4, 28, 28, 1]);
     const rows = a.mask.mask.arraySync() as number[][];
-    rows.forEach((r) => expect(r.reduce((s, v) => s + v, 0)).to.equal(40));
+    rows.forEach((r) => expect(r.reduce((s, v) => s + v, 0)).to.equal(30));
     const b = setup.batches(3, 0) as V2Batch;
     expect(b.mask.mask.arraySync()).to.deep.equal(rows);
     const other = imageV2Recipe.build(imageV2Recipe.config('tiny', { batchSize: 4, seed: 1 }), data).batches(3, 0) as V2Batch;
@@ -63,7 +72,7 @@ describe('image v2 batches (spec §2.4, trap 10–12)', () => {
     expect(r.lastMean).to.be.lessThan(0.9 * r.firstMean);
     expect(r.last.target_var).to.be.greaterThan(0.1);
     expect(r.last.pred_var).to.be.greaterThan(0.01);
-    expect(r.last.masked_pct).to.be.closeTo(40 / 49, 1e-6);
+    expect(r.last.masked_pct).to.be.closeTo(30 / 49, 1e-6);
     expect(r.tensorsAtEnd).to.equal(r.tensorsAfterSecond);
     expect(r.tensorsAfterDispose).to.equal(r.tensorsBefore);
   });
