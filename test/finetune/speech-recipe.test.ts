@@ -125,6 +125,7 @@ describe('speech fine-tuning recipe', function () {
     expect(d.batching).to.equal('random');
     expect(d.wholeClips).to.equal(true);
     expect(d.encoderDropout).to.equal(0);
+    expect(d.headInit).to.equal('probe');
     expect(d.segments).to.equal(3);
     expect(d.headNorm).to.equal('batch');
     expect(() => finetuneSettings('image', { timeMask: { prob: 0.3, length: 2 } })).to.throw(/speech only/);
@@ -132,7 +133,7 @@ describe('speech fine-tuning recipe', function () {
     const s = await finetune({ randomInit: true, modality: 'audio', algo: 'v2', preset: 'tiny', out, settings: { updates: 2, batchSize: 4, maxTrain: 8, maxTest: 2, evalEvery: 2 } });
     expect(s.updates).to.equal(2);
     const config = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8'));
-    for (const key of ['freezeFeatureEncoder', 'timeMask', 'batching', 'wholeClips', 'encoderDropout', 'segments', 'headNorm', 'schedule', 'encoderLrScale', 'lr', 'layerDecay'] as const) {
+    for (const key of ['freezeFeatureEncoder', 'timeMask', 'batching', 'wholeClips', 'encoderDropout', 'headInit', 'segments', 'headNorm', 'schedule', 'encoderLrScale', 'lr', 'layerDecay'] as const) {
       expect(config.settings[key], key).to.deep.equal(d[key]);
     }
     const report = fs.readFileSync(path.join(out, 'report.html'), 'utf8');
@@ -140,6 +141,7 @@ describe('speech fine-tuning recipe', function () {
     expect(report).to.include('mean pooling over 3 time segments');
     expect(report).to.include('batch norm before the head');
     expect(report).to.include('whole clips encoded one at a time');
+    expect(report).to.include('head started from a linear probe');
     // A time mask asked for reaches config.json too.
     const masked = await finetune({ randomInit: true, modality: 'audio', algo: 'v1', preset: 'tiny', out: out + '-masked', report: false, settings: { updates: 1, batchSize: 4, maxTrain: 4, maxTest: 1, evalEvery: 1, timeMask: { prob: 0.3, length: 2 } } });
     expect(masked.config.settings.timeMask).to.deep.equal({ prob: 0.3, length: 2 });
