@@ -21,6 +21,8 @@
  * and the kernel profile, and the parity results.
  *
  *   node scripts/gpu-check.js [--quick] [--out FILE] [--updates N] [--seconds S] [--profile N] [--parity-timeout S]
+ *                             [--matmul-programs -1,3]  (time the base updates under each tfjs matmul program type)
+ *                             [--skip matmul,tiny,parity] [--batches-v1 64,32] [--batches-v2 16,8]
  *
  * --quick: the same steps at small sizes (one 256² product, 2 timed tiny updates, the
  * tiny image preset at batches 4, 2, one parity test), minutes on a software adapter.
@@ -41,7 +43,7 @@ const PARITY_RUNNER = path.join(__dirname, 'gpu-parity.js');
 const RECIPE_PARITY = 'loss and every parameter gradient match cpu|buffer limits';
 
 function parseArgs(argv) {
-  const o = { quick: false, out: path.join(root, 'runs', 'gpu-check.json'), updates: 5, seconds: 60, profile: 2, parityTimeout: 180 };
+  const o = { quick: false, out: path.join(root, 'runs', 'gpu-check.json'), updates: 5, seconds: 60, profile: 2, parityTimeout: 180, matmulPrograms: [-1], skip: [], batches: {} };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') o.quick = true;
@@ -50,7 +52,10 @@ function parseArgs(argv) {
     else if (a === '--seconds') o.seconds = Number(argv[++i]);
     else if (a === '--profile') o.profile = Number(argv[++i]);
     else if (a === '--parity-timeout') o.parityTimeout = Number(argv[++i]);
-    else throw new Error(`unknown option ${a}; use --quick, --out FILE, --updates N, --seconds S, --profile N, --parity-timeout S.`);
+    else if (a === '--matmul-programs') o.matmulPrograms = argv[++i].split(',').map(Number);
+    else if (a === '--skip') o.skip = argv[++i].split(',');
+    else if (a === '--batches-v1' || a === '--batches-v2') o.batches[a.slice(-2)] = argv[++i].split(',').map(Number);
+    else throw new Error(`unknown option ${a}; use --quick, --out FILE, --updates N, --seconds S, --profile N, --parity-timeout S, --matmul-programs LIST, --skip matmul,tiny,parity, --batches-v1 LIST, --batches-v2 LIST.`);
   }
   if (!(Number.isInteger(o.updates) && o.updates >= 1)) throw new Error(`--updates must be a positive integer, got ${o.updates}.`);
   if (!(Number.isInteger(o.profile) && o.profile >= 0)) throw new Error(`--profile must be a number of updates (0 for none), got ${o.profile}.`);
@@ -120,6 +125,7 @@ async function timeAlgo(api, tf, algo, batches, o) {
     } finally {
       trainer.dispose();
       setup.objective.dispose();
+      api.releaseFreeGpuBuffers(); // the next configuration starts with the GPU's memory free
     }
   }
   return { error: `no batch of ${batches.join(', ')} fits`, tried_batches: tried };
@@ -145,7 +151,13 @@ async function matmulCeiling(tf, quick) {
     for (const program of programs) {
       tf.env().set('WEBGPU_MATMUL_PROGRAM_TYPE', program);
       const once = () => tf.matMul(a, b);
-      const warm = once();
+      let warm;
+      try {
+        warm = once();
+      } catch (e) {
+        rows.push({ shape: s.name, program_type: program, error: /** @type {Error} */ (e).message });
+        continue;
+      }
       await warm.slice(Array(s.a.length).fill(0), Array(s.a.length).fill(1)).data();
       warm.dispose();
       const reps = quick ? 2 : 10;
@@ -211,6 +223,8 @@ async function timeTinyRecipes(api, o) {
 }
 
 async function main() {
+  // stopped by run.sh's time limit: exit normally so that node --cpu-prof still writes its profile
+  process.once('SIGTERM', () => process.exit(143));
   const o = parseArgs(process.argv.slice(2));
   const started = Date.now();
   const api = {
@@ -238,25 +252,36 @@ async function main() {
     process.stderr.write(`[${out.seconds.toFixed(0)} s] ${step} done\n`);
   };
 
-  process.stderr.write('matrix-product rate...\n');
-  out.matmul = await matmulCeiling(tf, o.quick);
-  save('matmul');
-
-  process.stderr.write('tiny recipes on the bundled data...\n');
-  out.tiny = await timeTinyRecipes(api, o);
-  save('tiny');
+  if (!o.skip.includes('matmul')) {
+    process.stderr.write('matrix-product rate...\n');
+    out.matmul = await matmulCeiling(tf, o.quick);
+    save('matmul');
+  }
+  if (!o.skip.includes('tiny')) {
+    process.stderr.write('tiny recipes on the bundled data...\n');
+    out.tiny = await timeTinyRecipes(api, o);
+    save('tiny');
+  }
 
   const results = {};
   out.image = results;
-  for (const algo of ['v1', 'v2']) {
-    const batches = o.quick ? [4, 2] : algo === 'v1' ? [256, 128, 64, 32, 16, 8] : [64, 32, 16, 8, 4, 2];
-    results[algo] = await timeAlgo(api, tf, algo, batches, o);
-    const r = results[algo];
-    process.stderr.write(r.error ? `${algo}: ${r.error}\n` : `${algo}: batch ${r.batch_size}, ${r.samples_per_sec.toFixed(1)} samples/s, ${r.tflop_per_sec.toPrecision(3)} TFLOP/s, losses ${r.losses.map((l) => l.toFixed(4)).join(' ')}\n`);
-    if (r.kernel_profile) process.stderr.write(`${algo} ${api.formatKernelProfile({ ...r.kernel_profile, kernels: r.kernel_profile.kernels.slice(0, 8), rest: undefined })}\n`);
-    save(`base ${algo}`);
+  const savedProgram = tf.env().get('WEBGPU_MATMUL_PROGRAM_TYPE');
+  for (const program of o.matmulPrograms) for (const algo of ['v1', 'v2']) {
+    const batches = o.batches[algo] ?? (o.quick ? [4, 2] : algo === 'v1' ? [256, 128, 64, 32, 16, 8] : [64, 32, 16, 8, 4, 2]);
+    const key = o.matmulPrograms.length > 1 ? `${algo} matmul-program ${program}` : algo;
+    tf.env().set('WEBGPU_MATMUL_PROGRAM_TYPE', program);
+    results[key] = { ...(await timeAlgo(api, tf, algo, batches, o)), matmul_program_type: program };
+    tf.env().set('WEBGPU_MATMUL_PROGRAM_TYPE', savedProgram);
+    const r = results[key];
+    process.stderr.write(r.error ? `${key}: ${r.error}\n` : `${key}: batch ${r.batch_size}, ${r.samples_per_sec.toFixed(1)} samples/s, ${r.tflop_per_sec.toPrecision(3)} TFLOP/s, losses ${r.losses.map((l) => l.toFixed(4)).join(' ')}\n`);
+    if (r.kernel_profile) process.stderr.write(`${key} ${api.formatKernelProfile({ ...r.kernel_profile, kernels: r.kernel_profile.kernels.slice(0, 8), rest: undefined })}\n`);
+    save(`base ${key}`);
   }
 
+  if (o.skip.includes('parity')) {
+    api.releaseWebGpu();
+    return;
+  }
   process.stderr.write('parity tests on this adapter...\n');
   const report = path.join(path.dirname(o.out), 'gpu-check-parity.json');
   fs.rmSync(report, { force: true }); // never read a previous run's results
