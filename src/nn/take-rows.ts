@@ -53,13 +53,34 @@ function scatterAddRows(g: Float32Array, index: Int32Array, w: number, rows: num
   return acc;
 }
 
+/** Per index array (kept by the caller, e.g. convolution frames): its gather form for a matrix of n rows. */
+interface DeviceIndex {
+  n: number;
+  /** index with −1 replaced by n, the appended zero row. */
+  gather: Int32Array;
+  /** {@link occurrenceIndices}, made at the first backward pass. */
+  occurrences?: Int32Array[];
+}
+
+const deviceIndices = new WeakMap<Int32Array, DeviceIndex>();
+
+function deviceIndex(index: Int32Array, n: number): DeviceIndex {
+  let entry = deviceIndices.get(index);
+  if (!entry || entry.n !== n) {
+    const gather = new Int32Array(index.length);
+    for (let k = 0; k < index.length; k++) gather[k] = index[k] < 0 ? n : index[k];
+    entry = { n, gather };
+    deviceIndices.set(index, entry);
+  }
+  return entry;
+}
+
 /** x [n, w] → rows `index` of x with a zero row appended (−1 → that zero row), by `tf.gather`. */
 function gatherWithZeroRow(x: tf.Tensor, index: Int32Array): tf.Tensor2D {
   const [n, w] = x.shape as [number, number];
   return tf.tidy(() => {
     const padded = tf.concat([x, tf.zeros([1, w], x.dtype)], 0);
-    const idx = tf.tensor1d(Int32Array.from(index, (s) => (s < 0 ? n : s)), 'int32');
-    return tf.gather(padded, idx) as tf.Tensor2D;
+    return tf.gather(padded, tf.tensor1d(deviceIndex(index, n).gather, 'int32')) as tf.Tensor2D;
   });
 }
 
@@ -90,10 +111,13 @@ export function occurrenceIndices(index: Int32Array, n: number): Int32Array[] {
  */
 function scatterAddByGathers(dy: tf.Tensor, index: Int32Array, n: number): tf.Tensor {
   const w = dy.shape[1] as number;
+  const entry = deviceIndex(index, n);
+  entry.occurrences ??= occurrenceIndices(index, n);
+  const lists = entry.occurrences;
   return tf.tidy(() => {
+    if (lists.length === 0) return tf.zeros([n, w], dy.dtype);
     const padded = tf.concat([dy, tf.zeros([1, w], dy.dtype)], 0);
-    const parts = occurrenceIndices(index, n).map((rows) => tf.gather(padded, tf.tensor1d(rows, 'int32')));
-    if (parts.length === 0) return tf.zeros([n, w], dy.dtype);
+    const parts = lists.map((rows) => tf.gather(padded, tf.tensor1d(rows, 'int32')));
     return parts.length === 1 ? parts[0] : tf.addN(parts);
   });
 }
