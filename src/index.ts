@@ -217,6 +217,7 @@ export * from './finetune/data-kind';
 export * from './finetune/finetune';
 export * from './masking/time-mask';
 export * from './finetune/probe-init';
+export * from './finetune/batches';
 export * from './modalities/image/labelled-split';
 export * from './modalities/audio/labelled-split';
 export * from './modalities/text/labelled-split';
