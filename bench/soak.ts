@@ -2,7 +2,8 @@
  * Soak benchmark (spec §6, long runs in bounded memory): long `pretrain` runs of the
  * tiny presets on the bundled data, sampling the resident set, the wasm heap and
  * `tf.memory()` (live tensors and bytes) before the first update and every 100
- * updates, each judged flat or not by `src/run/flatness.ts` after a warm-up. Each run
+ * updates (with where the resident set lies: external and ArrayBuffer memory, and on
+ * Linux the wasm heap's resident pages, the C heap, other anonymous memory, files), each judged flat or not by `src/run/flatness.ts` after a warm-up. Each run
  * is a separate node process (so one run's memory does not count in the next), with a
  * full garbage collection before each sample. The warm-up is 200 updates or the first
  * checkpoint, whichever is later. Defaults: image v1 2,000 updates, image
@@ -25,7 +26,7 @@ import * as path from 'path';
 import { fork } from 'child_process';
 import { initBackend } from '../src/backend/select';
 import { soak } from '../src/run/soak';
-import { FlatnessCriteria, FlatnessVerdict, MemorySample, judgeFlatness } from '../src/run/flatness';
+import { FlatnessCheck, FlatnessCriteria, FlatnessVerdict, MemorySample, judgeFlatness } from '../src/run/flatness';
 import { getRecipe } from '../src/modalities/registry';
 import { lineFigure, PlotlyFigure } from '../src/viz/figures';
 import { writeRunReport } from '../src/viz/report';
@@ -105,6 +106,11 @@ function figures(runs: RunRecord[]): PlotlyFigure[] {
     ['tensors', 'Live tensors (tf.memory().numTensors)', 'tensors'],
     ['tensorMb', 'Tensor bytes (tf.memory().numBytes)', 'MB'],
     ['jsHeapMb', 'JavaScript heap in use (not judged)', 'MB'],
+    ['wasmResidentMb', 'wasm heap: resident part (not judged; at most its span)', 'MB'],
+    ['cHeapMb', 'C heap (glibc main arena) resident (not judged)', 'MB'],
+    ['otherAnonMb', 'Other anonymous memory resident: JavaScript heap, threads, other wasm memories (not judged)', 'MB'],
+    ['externalMb', 'process.memoryUsage().external, wasm memories included (not judged)', 'MB'],
+    ['arrayBuffersMb', 'process.memoryUsage().arrayBuffers (not judged)', 'MB'],
   ];
   return metrics.map(([key, title, unit]) => {
     const parts = runs.map((r) =>
@@ -121,11 +127,13 @@ function verdictLine(r: RunRecord): string {
   const reached = r.samples[r.samples.length - 1]?.update ?? 0;
   const how = r.status === 'done' ? `over ${r.updates} updates` : `${r.status} after ${reached} of ${r.updates} updates${r.error ? ` (${r.error})` : ''}, so far`;
   if (!r.verdict) return `${r.name}: ${how}: too few samples after update ${r.criteria.warmupUpdates} to judge`;
-  const parts = r.verdict.checks.map((c) => {
+  const describe = (c: FlatnessCheck, judged: boolean) => {
     const digits = c.name === 'tensors' ? 1 : 3;
-    return `${c.name} ${c.pass ? 'flat' : 'GROWING'} (slope ${c.slopePer1000.toFixed(digits)} ± ${c.slopeStdErrPer1000.toFixed(digits)}/1000 updates, change ${c.change.toFixed(c.name === 'tensors' ? 0 : 2)})`;
-  });
-  return `${r.name}: ${r.verdict.pass ? 'PASS' : 'FAIL'} ${how} (${r.verdict.judged} samples from update ${r.criteria.warmupUpdates}): ${parts.join(', ')}`;
+    const word = judged ? (c.pass ? 'flat' : 'GROWING') : 'not judged';
+    return `${c.name} ${word} (slope ${c.slopePer1000.toFixed(digits)} ± ${c.slopeStdErrPer1000.toFixed(digits)}/1000 updates, change ${c.change.toFixed(c.name === 'tensors' ? 0 : 2)})`;
+  };
+  const shown = (r.verdict.shown ?? []).map((c) => describe(c, false));
+  return `${r.name}: ${r.verdict.pass ? 'PASS' : 'FAIL'} ${how} (${r.verdict.judged} samples from update ${r.criteria.warmupUpdates}): ${[...r.verdict.checks.map((c) => describe(c, true)), ...shown].join(', ')}`;
 }
 
 /** Judge each run's samples (so far, for a run that did not finish). */
@@ -234,7 +242,12 @@ async function main(): Promise<void> {
         if (m.kind === 'sample') {
           record.samples.push(m.sample);
           record.sample_seconds.push(m.seconds);
-          process.stderr.write(`${spec.name} update ${m.sample.update}: rss ${m.sample.rssMb.toFixed(1)} MB, heap ${m.sample.heapMb?.toFixed(1)} MB, ${m.sample.tensors} tensors, ${m.sample.tensorMb.toFixed(3)} MB tensors (${m.seconds.toFixed(0)} s)\n`);
+          const s = m.sample;
+          const where = s.cHeapMb === undefined ? '' : ` (wasm heap resident ${s.wasmResidentMb?.toFixed(1)}, C heap ${s.cHeapMb.toFixed(1)}, other anonymous ${s.otherAnonMb?.toFixed(1)}, files ${s.fileMb?.toFixed(1)})`;
+          process.stderr.write(
+            `${spec.name} update ${s.update}: rss ${s.rssMb.toFixed(1)} MB${where}, wasm heap ${s.heapMb?.toFixed(1)} MB, external ${s.externalMb?.toFixed(1)} MB, ` +
+              `ArrayBuffers ${s.arrayBuffersMb?.toFixed(1)} MB, ${s.tensors} tensors, ${s.tensorMb.toFixed(3)} MB tensors (${m.seconds.toFixed(0)} s)\n`,
+          );
         } else if (m.kind === 'done') {
           Object.assign(record, { status: 'done', samples_per_sec: m.samples_per_sec, seconds: m.seconds });
         } else {
