@@ -17,6 +17,7 @@ export * from './util/atomic-write';
 export * from './util/io-error';
 export * from './util/stale-temp';
 export * from './util/median';
+export * from './util/package-root';
 
 // Building blocks (spec §1)
 export * from './nn/module';
