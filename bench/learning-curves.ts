@@ -30,7 +30,8 @@ import { trainWithProbes, rawProbeAccuracy, benchProbeSegments } from '../src/ru
 import { bestPoint, firstCrossing } from '../src/run/accuracy-curve';
 import { LEARNING_CURVES_SCHEMA, LearningCurvesFile, LearningCurveRun, checkLearningCurves } from '../src/run/learning-curves-file';
 import { writeLearningCurves } from '../src/run/learning-curves-page';
-import { THREADS_HELP, collectSet } from '../src/cli/flags';
+import { collectSet } from '../src/cli/flags';
+import { addBackendOptions } from '../src/cli/common-options';
 
 /** Seconds per update of a (modality, algo) preset with overrides: the median of 4 updates after one warm-up. */
 async function secondsPerUpdate(modality: string, algo: Algo, preset: string, overrides: RunOverrides): Promise<number> {
@@ -95,9 +96,8 @@ async function main(): Promise<void> {
     .option('--seed <n>', 'seed of every run and of the probe subset', '0')
     .option('--set <path=value>', 'config field of every run (v1:path=value or v2:path=value for one algorithm; repeatable)', collectSet)
     .option('--out-dir <dir>', 'folder of the results', 'bench/results')
-    .option('--name <name>', 'file name stem (default learning-curves-<date>)')
-    .option('--backend <name>', 'wasm, cpu, tensorflow or webgpu')
-    .option('--threads <n>', THREADS_HELP)
+    .option('--name <name>', 'file name stem (default learning-curves-<date>)');
+  addBackendOptions(program, 'wasm, cpu, tensorflow or webgpu')
     .option('--from <files>', 'train nothing: merge these comma-separated curves files into one page and PNG (each modality keeps its budget)')
     .parse(process.argv);
   const o = program.opts();

@@ -21,9 +21,6 @@ export function numberFlag(name: string) {
   };
 }
 
-/** Help text of `--threads`. */
-export const THREADS_HELP = 'threads for matrix products on wasm (default: D2V_THREADS, else one per core; 1: main thread only)';
-
 /** Start the backend (`threads`: the `--threads` flag) and say which one runs. */
 export async function startBackend(flag?: string, threads?: string): Promise<string> {
   const info = await initBackend(flag, { threads });
