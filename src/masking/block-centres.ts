@@ -14,11 +14,17 @@ import { assertFinite, assertIntegerAtLeast, assertProbability } from './validat
 
 /** The options both block masks take; names follow fairseq's arguments. */
 export interface BlockCentreOptions {
+  /** Fraction of positions (patches) masked in the end (`mask_prob`). */
   maskProb: number;
+  /** Span length or square block side B (`mask_length`; the 2-D mask needs B > 1, as in the reference). */
   maskLength: number;
+  /** Extra centre density that compensates for overlaps (`mask_prob_adjust`). */
   maskProbAdjust: number;
+  /** Blocks mark kept positions and the mask is flipped at the end (`inverse_mask`). */
   inverseMask: boolean;
+  /** Force exactly `int(L·p)` marked positions per row (`require_same_masks`). */
   requireSameMasks: boolean;
+  /** Only scales the number of centres by (1 + mask_dropout), as in the reference (`mask_dropout`). */
   maskDropout: number;
 }
 

@@ -14,25 +14,12 @@
  */
 import { Rng } from '../util/rng';
 import { MaskBatch, SequenceBatchShape } from './mask-batch';
-import { assertBlockCentreOptions, drawBlockCentreMasks } from './block-centres';
+import { BlockCentreOptions, assertBlockCentreOptions, drawBlockCentreMasks } from './block-centres';
 import { clamp } from './reference-math';
 import { assertCount, assertIntegerAtLeast, withDefaults } from './validate';
 
-/** Options of {@link blockMask1d}; names follow fairseq's arguments. */
-export interface BlockMask1dOptions {
-  /** Fraction of positions masked (`mask_prob`). */
-  maskProb: number;
-  /** Span length B (`mask_length`). */
-  maskLength: number;
-  /** Extra centre density that compensates for overlaps (`mask_prob_adjust`). */
-  maskProbAdjust: number;
-  /** Spans mark kept positions and the mask is flipped at the end (`inverse_mask`). */
-  inverseMask: boolean;
-  /** Force exactly `int(L·p)` masked positions per row (`require_same_masks`). */
-  requireSameMasks: boolean;
-  /** Only scales the number of centres by (1 + mask_dropout), as in the reference (`mask_dropout`). */
-  maskDropout: number;
-}
+/** Options of {@link blockMask1d} (see {@link BlockCentreOptions}). */
+export type BlockMask1dOptions = BlockCentreOptions;
 
 /** data2vec 2.0 base audio values (`base_audio_only_task.yaml`, spec §2.2). */
 export const BLOCK_MASK_1D_DEFAULTS: Readonly<BlockMask1dOptions> = Object.freeze({

@@ -18,25 +18,12 @@
  */
 import { Rng } from '../util/rng';
 import { GridBatchShape, MaskBatch } from './mask-batch';
-import { assertBlockCentreOptions, drawBlockCentreMasks } from './block-centres';
+import { BlockCentreOptions, assertBlockCentreOptions, drawBlockCentreMasks } from './block-centres';
 import { clamp } from './reference-math';
 import { assertCount, assertIntegerAtLeast, withDefaults } from './validate';
 
-/** Options of {@link inverseBlockMask2d}; names follow fairseq's arguments. */
-export interface InverseBlockMask2dOptions {
-  /** Fraction of patches masked in the end (`mask_prob`). */
-  maskProb: number;
-  /** Block side B (`mask_length`, must be > 1 as in the reference). */
-  maskLength: number;
-  /** Extra centre density that compensates for overlaps (`mask_prob_adjust`). */
-  maskProbAdjust: number;
-  /** Blocks mark kept patches and the mask is flipped at the end (`inverse_mask`). */
-  inverseMask: boolean;
-  /** Force exactly `int(L·p)` marked patches per row (`require_same_masks`). */
-  requireSameMasks: boolean;
-  /** Only scales the number of centres by (1 + mask_dropout), as in the reference (`mask_dropout`). */
-  maskDropout: number;
-}
+/** Options of {@link inverseBlockMask2d} (see {@link BlockCentreOptions}). */
+export type InverseBlockMask2dOptions = BlockCentreOptions;
 
 /** data2vec 2.0 base image values (`ImageMaskingConfig`, spec §2.4). */
 export const INVERSE_BLOCK_MASK_2D_DEFAULTS: Readonly<InverseBlockMask2dOptions> = Object.freeze({
