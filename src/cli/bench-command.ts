@@ -8,7 +8,8 @@ import { benchCompare, formatBench, BENCH_THRESHOLDS, DEFAULT_PROBE_EVERY_SECOND
 import { Algo, Modality } from '../modalities/recipe';
 import { withFile } from '../util/io-error';
 import { collectSet, intFlag, numberFlag, startBackend } from './flags';
-import { JSON_RESULT_HELP, addBackendOptions, addOutputOptions, printJsonLine } from './common-options';
+import { JSON_RESULT_HELP, addBackendOptions, addOutputOptions } from './common-options';
+import { printJsonLine, say } from './output-lines';
 
 export function registerBenchCommand(program: Command): void {
   const cmd = program
@@ -33,9 +34,9 @@ export function registerBenchCommand(program: Command): void {
         modality: opts.modality as Modality, preset: opts.preset, algos, threshold: opts.threshold, seed: opts.seed,
         probeEverySeconds: opts.probeEverySeconds, probeEvery: opts.probeEvery, profile: opts.profile === true ? 3 : opts.profile, maxUpdates: opts.maxUpdates, maxSeconds: opts.maxSeconds,
         overrides: opts.set ? { set: opts.set as Record<string, string> } : undefined,
-        onProbe: (algo, p) => process.stderr.write(`${algo} update ${p.update}: probe ${(100 * p.accuracy).toFixed(1)} % after ${p.seconds.toFixed(1)} s of training\n`),
+        onProbe: (algo, p) => say(`${algo} update ${p.update}: probe ${(100 * p.accuracy).toFixed(1)} % after ${p.seconds.toFixed(1)} s of training`),
       });
-      process.stderr.write(formatBench(result) + '\n');
+      say(formatBench(result));
       if (opts.out) withFile('write', opts.out, () => fs.writeFileSync(opts.out, JSON.stringify(result, null, 2) + '\n'), 'pass another --out file');
       printJsonLine(opts.json, result);
     });

@@ -3,7 +3,8 @@ import * as fs from 'fs';
 import { Command } from 'commander';
 import { benchData } from '../run/bench-data';
 import { intFlag } from './flags';
-import { JSON_RESULT_HELP, addOutputOptions, printJsonLine } from './common-options';
+import { JSON_RESULT_HELP, addOutputOptions } from './common-options';
+import { printJsonLine, say } from './output-lines';
 
 export function registerBenchDataCommand(program: Command): void {
   const cmd = program
@@ -20,7 +21,7 @@ export function registerBenchDataCommand(program: Command): void {
         if (!Number.isInteger(n) || n < 0) throw new Error(`--workers must list non-negative integers, got "${opts.workers}".`);
         return n;
       });
-      const result = await benchData(opts.data, { workers, images: opts.images, onLine: (l) => process.stderr.write(l + '\n') });
+      const result = await benchData(opts.data, { workers, images: opts.images, onLine: say });
       if (opts.out) fs.writeFileSync(opts.out, JSON.stringify(result, null, 2) + '\n');
       printJsonLine(opts.json, result);
     });

@@ -26,14 +26,9 @@ export function addBackendOptions(cmd: Command, backends: string, threads = true
 
 /**
  * Add `--no-progress` (when `progress`) and then `--json` with help `json`. The action
- * reads `opts.progress` (false with the switch) and hands `opts.json` to {@link printJsonLine}.
+ * reads `opts.progress` (false with the switch) and hands `opts.json` to `printJsonLine` (output-lines.ts).
  */
 export function addOutputOptions(cmd: Command, { progress = false, json = JSON_SUMMARY_HELP }: { progress?: boolean; json?: string } = {}): Command {
   if (progress) cmd.option('--no-progress', 'no progress bar');
   return cmd.option('--json', json);
-}
-
-/** Write `value` as one JSON line on stdout when `json` (the `--json` flag) is set. */
-export function printJsonLine(json: unknown, value: unknown): void {
-  if (json) process.stdout.write(JSON.stringify(value) + '\n');
 }

@@ -7,11 +7,10 @@ import { Command, Option } from 'commander';
 import { finetune } from '../finetune/finetune';
 import { FinetuneSettings, describeSettings } from '../finetune/settings';
 import { intFlag, numberFlag, startBackend } from './flags';
-import { addBackendOptions, addOutputOptions, printJsonLine } from './common-options';
+import { addBackendOptions, addOutputOptions } from './common-options';
 import { progressReporter } from './progress';
 import { stopOnSigint } from './pretrain-runner';
-
-const say = (line: string) => process.stderr.write(line + '\n');
+import { printJsonLine, say } from './output-lines';
 
 /** `--time-mask PROB,LENGTH` (or `none`) as settings; undefined keeps the default. */
 function timeMaskFlag(value: string | undefined): FinetuneSettings['timeMask'] | undefined {

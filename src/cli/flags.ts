@@ -2,6 +2,7 @@
  * Shared flag parsers for the `data2vec` subcommands, and the backend start-up line.
  */
 import { initBackend, describeBackend } from '../backend/select';
+import { say } from './output-lines';
 
 /** Parse an integer flag with a clear error. */
 export function intFlag(name: string) {
@@ -24,7 +25,7 @@ export function numberFlag(name: string) {
 /** Start the backend (`threads`: the `--threads` flag) and say which one runs. */
 export async function startBackend(flag?: string, threads?: string): Promise<string> {
   const info = await initBackend(flag, { threads });
-  process.stderr.write(describeBackend(info) + '\n');
+  say(describeBackend(info));
   return info.name;
 }
 

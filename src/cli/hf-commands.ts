@@ -5,12 +5,11 @@
  */
 import { Command } from 'commander';
 import { startBackend } from './flags';
-import { addBackendOptions, addOutputOptions, printJsonLine } from './common-options';
+import { addBackendOptions, addOutputOptions } from './common-options';
 import { importHf } from '../hf/import-hf';
 import { exportHf } from '../hf/export-hf';
 import { encodeHfFile } from '../hf/encode-hf';
-
-const say = (line: string) => process.stderr.write(line + '\n');
+import { printJsonLine, say } from './output-lines';
 
 /** The options of the interop subcommands, as commander parses them (each command has some). */
 interface InteropOptions {

@@ -16,11 +16,10 @@ import { registerBenchDataCommand } from './bench-data-command';
 import { registerHfCommands } from './hf-commands';
 import { registerTokenizeCommand } from './tokenize-command';
 import { collectSet, intFlag, numberFlag, startBackend } from './flags';
-import { addBackendOptions, addOutputOptions, printJsonLine } from './common-options';
+import { addBackendOptions, addOutputOptions } from './common-options';
 import { errorMessage } from './error-message';
 import { releaseWebGpu } from '../backend/webgpu';
-
-const say = (line: string) => process.stderr.write(line + '\n');
+import { printJsonLine, say } from './output-lines';
 
 function addTrainingOptions(cmd: Command): Command {
   cmd

@@ -7,9 +7,9 @@ import { Command } from 'commander';
 import { probe, ProbeSummary } from '../run/probe';
 import { runPretrain } from './pretrain-runner';
 import { intFlag, startBackend } from './flags';
-import { addBackendOptions, addOutputOptions, printJsonLine } from './common-options';
+import { addBackendOptions, addOutputOptions } from './common-options';
+import { printJsonLine, say } from './output-lines';
 
-const say = (line: string) => process.stderr.write(line + '\n');
 const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
 
 export function registerQuickstartCommand(program: Command): void {

@@ -8,7 +8,8 @@ import { Command } from 'commander';
 import { tokenCacheFor } from '../data/token-cache';
 import { loadTokenizer } from '../data/tokenizer-presets';
 import { tokenizeProgressBar } from './tokenize-progress';
-import { addOutputOptions, printJsonLine } from './common-options';
+import { addOutputOptions } from './common-options';
+import { printJsonLine, say } from './output-lines';
 
 export function registerTokenizeCommand(program: Command): void {
   const cmd = program
@@ -29,7 +30,7 @@ export function registerTokenizeCommand(program: Command): void {
       }
       const { cache, built } = result;
       const h = cache.header;
-      process.stderr.write(`${built ? 'wrote' : 'reused'} ${cache.prefix}.bin: ${h.tokens.toLocaleString('en-US')} ${h.dtype} tokens, ${h.documents.toLocaleString('en-US')} documents, ${cache.rowCount(512).toLocaleString('en-US')} rows of 512\n`);
+      say(`${built ? 'wrote' : 'reused'} ${cache.prefix}.bin: ${h.tokens.toLocaleString('en-US')} ${h.dtype} tokens, ${h.documents.toLocaleString('en-US')} documents, ${cache.rowCount(512).toLocaleString('en-US')} rows of 512`);
       printJsonLine(opts.json, { prefix: cache.prefix, built, ...h });
       cache.close();
     });
