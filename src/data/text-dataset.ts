@@ -15,7 +15,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { fileError } from '../util/io-error';
+import { withFile } from '../util/io-error';
 import { packageRoot } from '../util/package-root';
 
 /** One document: its text and, for labelled corpora, its class name. */
@@ -40,12 +40,7 @@ export interface TextCorpus {
 
 /** Read a corpus file (see the header comment for the formats and errors). */
 export function readTextCorpus(file: string, format: TextFileFormat = 'auto'): TextCorpus {
-  let bytes: Uint8Array;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch (err) {
-    throw fileError(err, 'read the text file', file, 'check the --data path');
-  }
+  const bytes = withFile('read the text file', file, () => fs.readFileSync(file), 'check the --data path');
   return parseTextCorpus(bytes, file, format);
 }
 
