@@ -45,6 +45,7 @@ function settingsFrom(opts: Record<string, unknown>): Partial<FinetuneSettings> 
     encoderLrScale: opts.encoderLrScale as number | undefined,
     schedule: opts.schedule as FinetuneSettings['schedule'] | undefined,
     batching: opts.batching as FinetuneSettings['batching'] | undefined,
+    wholeClips: opts.wholeClips as boolean | undefined,
     evalEvery: opts.evalEvery as number | undefined,
     maxTrain: opts.maxTrain as number | undefined,
     maxTest: opts.maxTest as number | undefined,
@@ -81,6 +82,8 @@ export function registerFinetuneCommand(program: Command): void {
     .option('--encoder-lr-scale <x>', 'LR factor of the whole encoder on top of the layer decay', numberFlag('--encoder-lr-scale'))
     .option('--schedule <kind>', 'cosine or tri_stage')
     .option('--batching <kind>', 'random, or by-length (speech: clips of similar length per batch)')
+    .option('--whole-clips', 'speech: encode every training clip whole, one at a time, as evaluation does (default on for speech)')
+    .option('--no-whole-clips', 'speech: crop each training batch to its shortest clip instead')
     .option('--augment', 'draw the training augmentation (default: on for speech, off for images)')
     .option('--no-augment', 'train on the evaluation view')
     .option('--mixup <alpha>', 'mixup Beta(α, α) for images (0: off)', numberFlag('--mixup'))
