@@ -10,6 +10,8 @@ export * from './backend/wasm-kernels';
 export * from './backend/batched-matmul';
 export { requestedThreads, defaultThreads } from './backend/matmul-threads';
 export * from './backend/wasm-slice';
+export * from './backend/device-random';
+export * from './backend/broadcast-gradients';
 
 // Utilities
 export * from './util/rng';
