@@ -91,6 +91,7 @@ export * from './eval/pooled-features';
 export * from './eval/layer-features';
 export * from './eval/probe-selection';
 export * from './eval/segment-features';
+export * from './eval/explained-share';
 
 // Data
 export * from './data/batch-order';
