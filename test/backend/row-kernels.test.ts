@@ -1,0 +1,152 @@
+/**
+ * The fused row kernels on wasm (src/backend/row-kernels.ts): layer norm (with
+ * and without scale and shift), GELU, the softmax gradient and the bias add,
+ * values and input gradients against tfjs's composed ops on the cpu backend,
+ * on rows whose length is and is not a multiple of the SIMD width, plus a
+ * finite-difference check of the fused gradients on wasm itself, and the same
+ * results whether products run on 1 or 2 threads.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { expect } from 'chai';
+import { Rng } from '../../src/util/rng';
+import { affineLayerNorm, layerNorm } from '../../src/nn/layer-norm';
+import { gelu } from '../../src/nn/activations';
+import { softmaxLastAxis } from '../../src/nn/softmax';
+import { addBias } from '../../src/nn/linear';
+import { rowKernelsActive } from '../../src/backend/row-kernels';
+import { matMulThreads, setMatMulThreads, startMatMulThreads } from '../../src/backend/batched-matmul';
+import { expectClose, onBoth, random, valueAndGrads } from '../helpers/wasm-vs-cpu';
+
+/** Kernels that ran during `f`. */
+async function kernelsIn(f: () => tf.Tensor): Promise<string[]> {
+  const profile = await tf.profile(() => f());
+  return profile.kernels.map((k) => k.name);
+}
+
+describe('fused row kernels on wasm', () => {
+  before(function () {
+    if (tf.getBackend() !== 'wasm') this.skip();
+  });
+
+  it('are active on wasm and replace the composed ops', async () => {
+    expect(rowKernelsActive()).to.equal(true);
+    const x = tf.randomNormal([4, 6]);
+    const w = tf.ones([6]);
+    const b = tf.zeros([6]);
+    try {
+      expect(await kernelsIn(() => affineLayerNorm(x, w, b))).to.include('D2vLayerNorm').and.not.include('Sqrt');
+      expect(await kernelsIn(() => gelu(x))).to.include('D2vGelu').and.not.include('Erf');
+      expect(await kernelsIn(() => addBias(x, b))).to.include('D2vBiasAdd').and.not.include('Add');
+    } finally {
+      tf.dispose([x, w, b]);
+    }
+  });
+
+  for (const cols of [64, 7, 50]) {
+    it(`layer norm, affine and not, matches cpu with its gradients (rows of ${cols})`, async () => {
+      const rng = new Rng(`ln-${cols}`);
+      const x = random(rng, [3, 5, cols]);
+      // a large common offset makes the variance's two-pass form matter
+      for (let i = 0; i < x.data.length; i++) x.data[i] = 3 + 2 * x.data[i];
+      const w = random(rng, [cols]);
+      const b = random(rng, [cols]);
+      const affine = await onBoth((t, g, s) => affineLayerNorm(t, g, s, 1e-5), [x, w, b]);
+      expectClose(affine.wasm, affine.cpu, 2e-5, 'affine layer norm');
+      const plain = await onBoth((t) => layerNorm(t, 1e-6), [x]);
+      expectClose(plain.wasm, plain.cpu, 2e-5, 'layer norm');
+    });
+  }
+
+  for (const n of [64 * 3, 101]) {
+    it(`GELU matches cpu (erf form) with its gradient (${n} values, tails to ±9)`, async () => {
+      const rng = new Rng(`gelu-${n}`);
+      const x = random(rng, [n]);
+      for (let i = 0; i < n; i++) x.data[i] *= 3;
+      x.data[0] = -9;
+      x.data[1] = 9;
+      x.data[2] = 0;
+      const { wasm, cpu } = await onBoth((t) => gelu(t), [x]);
+      expectClose(wasm, cpu, 1e-6, 'gelu');
+    });
+  }
+
+  it('softmax over the last axis (50 and 8 columns) matches cpu with its gradient', async () => {
+    const rng = new Rng('softmax');
+    for (const cols of [50, 8]) {
+      const x = random(rng, [2, 3, 5, cols]);
+      const { wasm, cpu } = await onBoth((t) => softmaxLastAxis(t), [x]);
+      expectClose(wasm, cpu, 1e-6, `softmax ${cols}`);
+    }
+  });
+
+  it('bias add matches cpu, the bias gradient being the column sum', async () => {
+    const rng = new Rng('bias');
+    for (const cols of [16, 13]) {
+      const x = random(rng, [37, cols]);
+      const b = random(rng, [cols]);
+      const { wasm, cpu } = await onBoth((t, s) => addBias(t, s), [x, b]);
+      expectClose(wasm, cpu, 1e-6, `bias add ${cols}`);
+    }
+  });
+
+  it('gradients agree with central differences on wasm (layer norm + GELU + softmax chain)', () => {
+    const rng = new Rng('fd');
+    const x = tf.tensor(rng.normalArray(4 * 10), [4, 10]);
+    const w = tf.tensor(rng.normalArray(10), [10]);
+    const b = tf.tensor(rng.normalArray(10), [10]);
+    const v = tf.tensor(rng.normalArray(4 * 10), [4, 10]);
+    const f = (t: tf.Tensor, g: tf.Tensor, s: tf.Tensor) => tf.sum(tf.mul(softmaxLastAxis(gelu(affineLayerNorm(addBias(t, s), g, s))), v)) as tf.Scalar;
+    try {
+      const grads = tf.grads((t: tf.Tensor, g: tf.Tensor, s: tf.Tensor) => f(t, g, s))([x, w, b]);
+      const directions = [x, w, b].map((t) => tf.tensor(rng.normalArray(t.size), t.shape));
+      const h = 1e-2;
+      for (let i = 0; i < 3; i++) {
+        const shifted = (sign: number) => tf.tidy(() => {
+          const args = [x, w, b].map((t, j) => (j === i ? tf.add(t, tf.mul(directions[i], sign * h)) : t));
+          return f(args[0], args[1], args[2]).dataSync()[0];
+        });
+        const numeric = (shifted(1) - shifted(-1)) / (2 * h);
+        const analytic = tf.sum(tf.mul(grads[i], directions[i])).dataSync()[0];
+        expect(Math.abs(analytic - numeric), `input ${i}: analytic ${analytic}, numeric ${numeric}`).to.be.below(2e-3 * (1 + Math.abs(numeric)));
+      }
+      tf.dispose([...grads, ...directions]);
+    } finally {
+      tf.dispose([x, w, b, v]);
+    }
+  });
+
+  it('give bit-identical values and gradients with products on 1 and 2 threads', async () => {
+    const before = matMulThreads();
+    const rng = new Rng('threads');
+    const x = random(rng, [64, 48]);
+    const w1 = random(rng, [48, 200]);
+    const w2 = random(rng, [200, 48]);
+    const g = random(rng, [48]);
+    const block = (t: tf.Tensor, a: tf.Tensor, c: tf.Tensor, s: tf.Tensor) => affineLayerNorm(tf.matMul(gelu(tf.matMul(t, a)), c), s, s);
+    try {
+      const runs: Float32Array[][] = [];
+      for (const threads of [1, 2]) {
+        setMatMulThreads(threads);
+        await startMatMulThreads();
+        runs.push(valueAndGrads(block, [x, w1, w2, g], 'w'));
+      }
+      runs[0].forEach((a, i) => expect(Buffer.from(runs[1][i].buffer).equals(Buffer.from(a.buffer)), `output ${i}`).to.equal(true));
+    } finally {
+      setMatMulThreads(before);
+    }
+  });
+
+  it('leave no tensors behind, with or without a gradient', () => {
+    const x = tf.randomNormal([3, 8]);
+    const w = tf.ones([8]);
+    const b = tf.zeros([8]);
+    const before = tf.memory().numTensors;
+    tf.tidy(() => {
+      affineLayerNorm(gelu(x), w, b);
+    });
+    const g = tf.grads((t: tf.Tensor, s: tf.Tensor, c: tf.Tensor) => tf.sum(softmaxLastAxis(addBias(affineLayerNorm(gelu(t), s, c), c))));
+    tf.dispose(g([x, w, b]));
+    expect(tf.memory().numTensors).to.equal(before);
+    tf.dispose([x, w, b]);
+  });
+});
