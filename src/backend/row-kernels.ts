@@ -14,7 +14,12 @@
  * `D2vLayerNormGrad`, `D2vSoftmaxGrad`, `D2vGelu`, `D2vGeluGrad`,
  * `D2vBiasAdd`, `D2vColumnSum`); the building blocks (`src/nn/layer-norm.ts`,
  * `activations.ts`, `softmax.ts`, `linear.ts`) call them through `tf.customGrad`
- * when `rowKernelsActive()`, and compose tfjs ops on every other backend. They
+ * when `rowKernelsActive()`, and compose tfjs ops on every other backend.
+ * `D2vAdamW` and `D2vEma` do an optimizer step and a teacher step per
+ * parameter in one kernel instead of about 20 and 5 (each scalar operand is a
+ * tensor too), in the same float32 operations and order, so their results are
+ * bit-identical to the composed ones (`src/train/adamw.ts`,
+ * `src/data2vec/ema-teacher.ts`). They
  * run on the main thread: the tfjs heap cannot be shared with workers, and
  * these passes are memory-bound, so copying their operands to threads would
  * cost about what it saves.
@@ -32,11 +37,24 @@ interface RowKernelExports {
   gelu_grad(x: number, dy: number, dx: number, n: number): void;
   bias_add(x: number, b: number, y: number, rows: number, cols: number): void;
   column_sum(x: number, out: number, rows: number, cols: number): void;
+  adamw(p: number, g: number, m: number, v: number, pOut: number, mOut: number, vOut: number, n: number,
+    b1: number, c1: number, b2: number, c2: number, decay: number, scale: number, div: number, eps: number): void;
+  ema(t: number, s: number, out: number, n: number, tau: number, rest: number): void;
 }
 
 let compiled: object | undefined;
 const instances = new WeakMap<object, RowKernelExports | null>();
 let installed = false;
+let wanted = process.env.D2V_FUSED_KERNELS !== '0';
+
+/**
+ * Use the fused row kernels on wasm (the default) or tfjs's composed ops
+ * (`false`, or `D2V_FUSED_KERNELS=0`), e.g. to measure what they save.
+ * Results differ only by float32 rounding.
+ */
+export function useRowKernels(enabled: boolean): void {
+  wanted = enabled;
+}
 
 function kernelsFor(backend: WasmBackendInternals): RowKernelExports | undefined {
   let kernels = instances.get(backend);
@@ -52,7 +70,7 @@ function kernelsFor(backend: WasmBackendInternals): RowKernelExports | undefined
 
 /** Whether the fused row kernels run on the current backend (wasm, registered, SIMD). */
 export function rowKernelsActive(): boolean {
-  if (!installed || tf.getBackend() !== 'wasm') return false;
+  if (!wanted || !installed || tf.getBackend() !== 'wasm') return false;
   return kernelsFor(tf.backend() as unknown as WasmBackendInternals) !== undefined;
 }
 
@@ -116,6 +134,26 @@ const KERNELS: Record<string, Kernel> = {
     const [rows, cols] = rowsOf(x);
     const out = backend.makeOutput([cols], 'float32');
     k.column_sum(heapOffset(backend, x.dataId, 'D2vColumnSum'), heapOffset(backend, out.dataId, 'D2vColumnSum'), rows, cols);
+    return out;
+  },
+  /**
+   * inputs param, grad, expAvg, expAvgSq; attrs beta1, beta2, decay, scale, div, eps
+   * → [param', expAvg', expAvgSq'] (one AdamW step, see `adamw` in the .wat).
+   */
+  D2vAdamW: (backend, k, { param, grad, expAvg, expAvgSq }, a) => {
+    const n = tf.util.sizeFromShape(param.shape);
+    const outs = [param, expAvg, expAvgSq].map((t) => backend.makeOutput(t.shape, 'float32'));
+    const at = (t: tf.TensorInfo) => heapOffset(backend, t.dataId, 'D2vAdamW');
+    const f = (name: string) => a[name] as number;
+    k.adamw(at(param), at(grad), at(expAvg), at(expAvgSq), at(outs[0]), at(outs[1]), at(outs[2]), n,
+      f('beta1'), 1 - f('beta1'), f('beta2'), 1 - f('beta2'), f('decay'), f('scale'), f('div'), f('eps'));
+    return outs;
+  },
+  /** inputs teacher, student; attrs tau → teacher·tau + student·(1 − tau). */
+  D2vEma: (backend, k, { teacher, student }, { tau }) => {
+    const out = backend.makeOutput(teacher.shape, 'float32');
+    const at = (t: tf.TensorInfo) => heapOffset(backend, t.dataId, 'D2vEma');
+    k.ema(at(teacher), at(student), at(out), tf.util.sizeFromShape(teacher.shape), tau as number, 1 - (tau as number));
     return out;
   },
 };

@@ -4,7 +4,9 @@
  * values and input gradients against tfjs's composed ops on the cpu backend,
  * on rows whose length is and is not a multiple of the SIMD width, plus a
  * finite-difference check of the fused gradients on wasm itself, and the same
- * results whether products run on 1 or 2 threads.
+ * results whether products run on 1 or 2 threads; the fused AdamW and EMA
+ * steps bit-identical to the composed ops; and a seeded pretraining run with
+ * the same losses, to float32 rounding, with the kernels on and off.
  */
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
@@ -13,7 +15,12 @@ import { affineLayerNorm, layerNorm } from '../../src/nn/layer-norm';
 import { gelu } from '../../src/nn/activations';
 import { softmaxLastAxis } from '../../src/nn/softmax';
 import { addBias } from '../../src/nn/linear';
-import { rowKernelsActive } from '../../src/backend/row-kernels';
+import { rowKernelsActive, runRowKernel, useRowKernels } from '../../src/backend/row-kernels';
+import { AdamW } from '../../src/train/adamw';
+import { pretrain } from '../../src/run/pretrain';
+import { mkdtempSync, rmSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
 import { matMulThreads, setMatMulThreads, startMatMulThreads } from '../../src/backend/batched-matmul';
 import { expectClose, onBoth, random, valueAndGrads } from '../helpers/wasm-vs-cpu';
 
@@ -148,5 +155,76 @@ describe('fused row kernels on wasm', () => {
     tf.dispose(g([x, w, b]));
     expect(tf.memory().numTensors).to.equal(before);
     tf.dispose([x, w, b]);
+  });
+
+  it('AdamW steps in one kernel are bit-identical to the composed ops (both eps styles, decayed and not)', () => {
+    for (const epsStyle of ['torch', 'fairseq'] as const) {
+      const rng = new Rng(`adamw-${epsStyle}`);
+      const init = [rng.normalArray(4 * 6), rng.normalArray(7)];
+      const grads = [0, 1, 2].map(() => [rng.normalArray(4 * 6), rng.normalArray(7)]);
+      const run = (fused: boolean) => {
+        useRowKernels(fused);
+        const params: [string, tf.Variable][] = [['w', tf.variable(tf.tensor(init[0], [4, 6]))], ['b', tf.variable(tf.tensor(init[1], [7]))]];
+        const opt = new AdamW(params, { betas: [0.9, 0.98], eps: 1e-6, weightDecay: 0.05, epsStyle }, new Set(['b']));
+        for (const [i, g] of grads.entries()) {
+          const map = new Map([['w', tf.tensor(g[0], [4, 6])], ['b', tf.tensor(g[1], [7])]]);
+          opt.step(map, 1e-3 * (i + 1));
+          tf.dispose([...map.values()]);
+        }
+        const state = opt.stateDict();
+        const out = [...params.map(([, v]) => v.dataSync().slice() as Float32Array), ...[...state.tensors.values()].map((t) => t.dataSync().slice() as Float32Array)];
+        tf.dispose([...params.map(([, v]) => v), ...state.tensors.values()]);
+        opt.dispose();
+        return out;
+      };
+      try {
+        const composed = run(false);
+        const fused = run(true);
+        fused.forEach((a, i) => expect(Buffer.from(a.buffer).equals(Buffer.from(composed[i].buffer)), `${epsStyle} tensor ${i}`).to.equal(true));
+        expect(composed[0][0]).to.not.equal(init[0][0]);
+      } finally {
+        useRowKernels(true);
+      }
+    }
+  });
+
+  it('the EMA step kernel is bit-identical to teacher·τ + student·(1 − τ)', () => {
+    const rng = new Rng('ema');
+    const teacher = tf.tensor(rng.normalArray(103), [103]);
+    const student = tf.tensor(rng.normalArray(103), [103]);
+    try {
+      for (const tau of [0.999, 0.9998, 0.5]) {
+        const fused = runRowKernel('D2vEma', { teacher, student }, { tau })[0];
+        const composed = tf.add(tf.mul(teacher, tau), tf.mul(student, 1 - tau));
+        expect(Buffer.from(fused.dataSync().buffer).equals(Buffer.from(composed.dataSync().buffer)), `tau ${tau}`).to.equal(true);
+        tf.dispose([fused, composed]);
+      }
+    } finally {
+      tf.dispose([teacher, student]);
+    }
+  });
+
+  it('a seeded tiny image v1 run has the same losses with the fused kernels as with tfjs ops (within 1e-5 relative)', async function () {
+    this.timeout(60_000);
+    const out = mkdtempSync(join(tmpdir(), 'd2v-fused-'));
+    try {
+      const losses = async (fused: boolean) => {
+        useRowKernels(fused);
+        const rows: number[] = [];
+        await pretrain({
+          modality: 'image', preset: 'tiny', out: join(out, fused ? 'fused' : 'composed'), report: false,
+          overrides: { steps: 3, batchSize: 32, seed: 4 },
+          onUpdate: (row) => rows.push(row.loss),
+        });
+        return rows;
+      };
+      const composed = await losses(false);
+      const fused = await losses(true);
+      expect(fused).to.have.length(3);
+      fused.forEach((l, i) => expect(Math.abs(l - composed[i]), `update ${i + 1}: ${l} against ${composed[i]}`).to.be.at.most(1e-5 * Math.abs(composed[i])));
+    } finally {
+      useRowKernels(true);
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 });

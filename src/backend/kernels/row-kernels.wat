@@ -1,6 +1,7 @@
 ;; Fused row kernels with WebAssembly SIMD (f32x4) for the wasm backend (see
 ;; ../row-kernels.ts): layer normalisation forward and backward, the softmax
-;; gradient, exact GELU forward and backward, a bias add and a column sum.
+;; gradient, exact GELU forward and backward, a bias add and a column sum,
+;; and the elementwise chains of an AdamW step and an EMA step.
 ;; Each replaces a chain of 4 to 15 tfjs kernels (every one a pass over memory
 ;; and a JavaScript dispatch) with one pass or two over each row.
 ;;
@@ -400,4 +401,70 @@
       (local.set $x (i32.add (local.get $x) (i32.shl (local.get $cols) (i32.const 2))))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $row))))
+  ;; One AdamW step over n floats, in the order of src/train/adamw.ts's
+  ;; composed ops, each rounded to float32 as tfjs does (bit-identical):
+  ;; m' = m·b1 + g·(1−b1); v' = v·b2 + (g·g)·(1−b2);
+  ;; p' = p·decay − (m'·scale) / (√v' / div + eps).
+  (func (export "adamw") (param $p i32) (param $g i32) (param $m i32) (param $v i32)
+                         (param $pOut i32) (param $mOut i32) (param $vOut i32) (param $n i32)
+                         (param $b1 f32) (param $c1 f32) (param $b2 f32) (param $c2 f32)
+                         (param $decay f32) (param $scale f32) (param $div f32) (param $eps f32)
+    (local $j i32) (local $vec i32) (local $o i32)
+    (local $vg v128) (local $vm v128) (local $vv v128)
+    (local $gs f32) (local $ms f32) (local $vs f32)
+    (local.set $vec (i32.and (local.get $n) (i32.const -4)))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $j) (local.get $vec)))
+      (local.set $o (i32.shl (local.get $j) (i32.const 2)))
+      (local.set $vg (v128.load (i32.add (local.get $g) (local.get $o))))
+      (local.set $vm (f32x4.add (f32x4.mul (v128.load (i32.add (local.get $m) (local.get $o))) (f32x4.splat (local.get $b1)))
+                                (f32x4.mul (local.get $vg) (f32x4.splat (local.get $c1)))))
+      (local.set $vv (f32x4.add (f32x4.mul (v128.load (i32.add (local.get $v) (local.get $o))) (f32x4.splat (local.get $b2)))
+                                (f32x4.mul (f32x4.mul (local.get $vg) (local.get $vg)) (f32x4.splat (local.get $c2)))))
+      (v128.store (i32.add (local.get $mOut) (local.get $o)) (local.get $vm))
+      (v128.store (i32.add (local.get $vOut) (local.get $o)) (local.get $vv))
+      (v128.store (i32.add (local.get $pOut) (local.get $o))
+        (f32x4.sub (f32x4.mul (v128.load (i32.add (local.get $p) (local.get $o))) (f32x4.splat (local.get $decay)))
+                   (f32x4.div (f32x4.mul (local.get $vm) (f32x4.splat (local.get $scale)))
+                              (f32x4.add (f32x4.div (f32x4.sqrt (local.get $vv)) (f32x4.splat (local.get $div))) (f32x4.splat (local.get $eps))))))
+      (local.set $j (i32.add (local.get $j) (i32.const 4)))
+      (br $next)))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $j) (local.get $n)))
+      (local.set $o (i32.shl (local.get $j) (i32.const 2)))
+      (local.set $gs (f32.load (i32.add (local.get $g) (local.get $o))))
+      (local.set $ms (f32.add (f32.mul (f32.load (i32.add (local.get $m) (local.get $o))) (local.get $b1))
+                              (f32.mul (local.get $gs) (local.get $c1))))
+      (local.set $vs (f32.add (f32.mul (f32.load (i32.add (local.get $v) (local.get $o))) (local.get $b2))
+                              (f32.mul (f32.mul (local.get $gs) (local.get $gs)) (local.get $c2))))
+      (f32.store (i32.add (local.get $mOut) (local.get $o)) (local.get $ms))
+      (f32.store (i32.add (local.get $vOut) (local.get $o)) (local.get $vs))
+      (f32.store (i32.add (local.get $pOut) (local.get $o))
+        (f32.sub (f32.mul (f32.load (i32.add (local.get $p) (local.get $o))) (local.get $decay))
+                 (f32.div (f32.mul (local.get $ms) (local.get $scale))
+                          (f32.add (f32.div (f32.sqrt (local.get $vs)) (local.get $div)) (local.get $eps)))))
+      (local.set $j (i32.add (local.get $j) (i32.const 1)))
+      (br $next))))
+
+  ;; One EMA step over n floats: out = t·tau + s·(1−tau) (src/data2vec/ema-teacher.ts,
+  ;; the same float32 roundings as its composed ops).
+  (func (export "ema") (param $t i32) (param $s i32) (param $out i32) (param $n i32) (param $tau f32) (param $rest f32)
+    (local $j i32) (local $vec i32) (local $o i32)
+    (local.set $vec (i32.and (local.get $n) (i32.const -4)))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $j) (local.get $vec)))
+      (local.set $o (i32.shl (local.get $j) (i32.const 2)))
+      (v128.store (i32.add (local.get $out) (local.get $o))
+        (f32x4.add (f32x4.mul (v128.load (i32.add (local.get $t) (local.get $o))) (f32x4.splat (local.get $tau)))
+                   (f32x4.mul (v128.load (i32.add (local.get $s) (local.get $o))) (f32x4.splat (local.get $rest)))))
+      (local.set $j (i32.add (local.get $j) (i32.const 4)))
+      (br $next)))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $j) (local.get $n)))
+      (local.set $o (i32.shl (local.get $j) (i32.const 2)))
+      (f32.store (i32.add (local.get $out) (local.get $o))
+        (f32.add (f32.mul (f32.load (i32.add (local.get $t) (local.get $o))) (local.get $tau))
+                 (f32.mul (f32.load (i32.add (local.get $s) (local.get $o))) (local.get $rest))))
+      (local.set $j (i32.add (local.get $j) (i32.const 1)))
+      (br $next))))
 )
