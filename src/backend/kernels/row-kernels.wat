@@ -296,31 +296,12 @@
       (f32x4.ge (local.get $x) (f32x4.splat (f32.const 0))))
     (f32x4.mul (local.get $e) (f32x4.splat (f32.const 0.3989422804014327))))
 
-;; erf(x) for each lane as a rational function of x (Eigen's float erf:
-  ;; x clamped to [-4, 4], where erf is ±1 in float32; odd degree-13 numerator,
-  ;; even degree-8 denominator; a few ulp), no exponential.
-  (func $erf (param $x v128) (result v128)
-    (local $x2 v128) (local $p v128) (local $q v128)
-    (local.set $x (f32x4.max (f32x4.min (local.get $x) (f32x4.splat (f32.const 4))) (f32x4.splat (f32.const -4))))
-    (local.set $x2 (f32x4.mul (local.get $x) (local.get $x)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $x2) (f32x4.splat (f32.const -2.72614225801306e-10))) (f32x4.splat (f32.const 2.77068142495902e-08))))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $x2) (local.get $p)) (f32x4.splat (f32.const -2.10102402082508e-06))))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $x2) (local.get $p)) (f32x4.splat (f32.const -5.69250639462346e-05))))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $x2) (local.get $p)) (f32x4.splat (f32.const -7.34990630326855e-04))))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $x2) (local.get $p)) (f32x4.splat (f32.const -2.95459980854025e-03))))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $x2) (local.get $p)) (f32x4.splat (f32.const -1.60960333262415e-02))))
-    (local.set $p (f32x4.mul (local.get $x) (local.get $p)))
-    (local.set $q (f32x4.add (f32x4.mul (local.get $x2) (f32x4.splat (f32.const -1.45660718464996e-05))) (f32x4.splat (f32.const -2.13374055278905e-04))))
-    (local.set $q (f32x4.add (f32x4.mul (local.get $x2) (local.get $q)) (f32x4.splat (f32.const -1.68282697438203e-03))))
-    (local.set $q (f32x4.add (f32x4.mul (local.get $x2) (local.get $q)) (f32x4.splat (f32.const -7.37332916720468e-03))))
-    (local.set $q (f32x4.add (f32x4.mul (local.get $x2) (local.get $q)) (f32x4.splat (f32.const -1.42647390514189e-02))))
-    (f32x4.div (local.get $p) (local.get $q)))
-
-  ;; GELU of one vector: 0.5·x·(1 + erf(x/√2)), the form of tfjs's composed ops.
+  ;; GELU of one vector: x·Φ(x).
   (func $gelu (param $x v128) (result v128)
-    (f32x4.mul (f32x4.mul (local.get $x) (f32x4.splat (f32.const 0.5)))
-               (f32x4.add (call $erf (f32x4.mul (local.get $x) (f32x4.splat (f32.const 0.7071067811865476))))
-                          (f32x4.splat (f32.const 1)))))
+    (call $normal (local.get $x))
+    (drop)
+    (local.get $x)
+    (f32x4.mul))
 
   ;; y = x·Φ(x) for n floats (exact GELU, PyTorch nn.GELU()).
   (func (export "gelu") (param $x i32) (param $y i32) (param $n i32)
