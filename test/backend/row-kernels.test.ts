@@ -64,7 +64,7 @@ describe('fused row kernels on wasm', () => {
     });
   }
 
-  for (const n of [64 * 3, 101]) {
+  for (const n of [64 * 3, 101, 102, 103]) {
     it(`GELU matches cpu (erf form) with its gradient (${n} values, tails to ±9)`, async () => {
       const rng = new Rng(`gelu-${n}`);
       const x = random(rng, [n]);
