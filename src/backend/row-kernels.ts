@@ -19,14 +19,16 @@
  * parameter in one kernel instead of about 20 and 5 (each scalar operand is a
  * tensor too), in the same float32 operations and order, so their results are
  * bit-identical to the composed ones (`src/train/adamw.ts`,
- * `src/data2vec/ema-teacher.ts`). They
+ * `src/data2vec/ema-teacher.ts`); `D2vSumOfSquares` takes every gradient at
+ * once for the global norm (`src/train/grad-clip.ts`: one kernel instead of
+ * three per gradient; summed in another order, so equal to float32 rounding). They
  * run on the main thread: the tfjs heap cannot be shared with workers, and
  * these passes are memory-bound, so copying their operands to threads would
  * cost about what it saves.
  */
 import * as tf from '@tensorflow/tfjs';
 import { ROW_KERNELS_WASM_BASE64 } from './kernels/row-kernels-wasm';
-import { WasmBackendInternals, decodeBase64, heapOffset, instantiateOnHeap, webAssembly } from './wasm-module';
+import { WasmBackendInternals, decodeBase64, heapOffset, importableHeap, instantiateOnHeap, webAssembly } from './wasm-module';
 
 /** Exports of `kernels/row-kernels.wat` (byte offsets into the heap). */
 interface RowKernelExports {
@@ -40,6 +42,7 @@ interface RowKernelExports {
   adamw(p: number, g: number, m: number, v: number, pOut: number, mOut: number, vOut: number, n: number,
     b1: number, c1: number, b2: number, c2: number, decay: number, scale: number, div: number, eps: number): void;
   ema(t: number, s: number, out: number, n: number, tau: number, rest: number): void;
+  sum_squares(x: number, n: number): number;
 }
 
 let compiled: object | undefined;
@@ -154,6 +157,15 @@ const KERNELS: Record<string, Kernel> = {
     const out = backend.makeOutput(teacher.shape, 'float32');
     const at = (t: tf.TensorInfo) => heapOffset(backend, t.dataId, 'D2vEma');
     k.ema(at(teacher), at(student), at(out), tf.util.sizeFromShape(teacher.shape), tau as number, 1 - (tau as number));
+    return out;
+  },
+  /** any number of inputs → a scalar, Σ over the inputs (in order) of each one's Σ x² (the squared global gradient norm). */
+  D2vSumOfSquares: (backend, k, inputs) => {
+    let total = 0;
+    for (const t of Object.values(inputs)) total = Math.fround(total + k.sum_squares(heapOffset(backend, t.dataId, 'D2vSumOfSquares'), tf.util.sizeFromShape(t.shape)));
+    const out = backend.makeOutput([], 'float32');
+    const heap = importableHeap(backend) as { buffer: ArrayBuffer };
+    new Float32Array(heap.buffer, heapOffset(backend, out.dataId, 'D2vSumOfSquares'), 1)[0] = total;
     return out;
   },
 };

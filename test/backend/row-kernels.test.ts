@@ -17,6 +17,7 @@ import { softmaxLastAxis } from '../../src/nn/softmax';
 import { addBias } from '../../src/nn/linear';
 import { rowKernelsActive, runRowKernel, useRowKernels } from '../../src/backend/row-kernels';
 import { AdamW } from '../../src/train/adamw';
+import { globalGradNormTensor } from '../../src/train/grad-clip';
 import { pretrain } from '../../src/run/pretrain';
 import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
@@ -201,6 +202,25 @@ describe('fused row kernels on wasm', () => {
       }
     } finally {
       tf.dispose([teacher, student]);
+    }
+  });
+
+  it('the global gradient norm in one kernel matches the composed one to float32 rounding', () => {
+    const rng = new Rng('norm');
+    const grads = new Map([[3, 5], [7], [2, 2, 9], [1]].map((shape, i) => [`g${i}`, tf.tensor(rng.normalArray(shape.reduce((a, b) => a * b, 1)), shape)]));
+    try {
+      const fused = globalGradNormTensor(grads);
+      useRowKernels(false);
+      const composed = globalGradNormTensor(grads);
+      let want = 0;
+      for (const g of grads.values()) for (const v of g.dataSync()) want += v * v;
+      const [f, c] = [fused.dataSync()[0], composed.dataSync()[0]];
+      expect(Math.abs(f - Math.sqrt(want))).to.be.below(1e-6 * Math.sqrt(want));
+      expect(Math.abs(f - c)).to.be.below(1e-6 * c);
+      tf.dispose([fused, composed]);
+    } finally {
+      useRowKernels(true);
+      tf.dispose([...grads.values()]);
     }
   });
 

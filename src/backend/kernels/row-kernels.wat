@@ -1,7 +1,7 @@
 ;; Fused row kernels with WebAssembly SIMD (f32x4) for the wasm backend (see
 ;; ../row-kernels.ts): layer normalisation forward and backward, the softmax
 ;; gradient, exact GELU forward and backward, a bias add and a column sum,
-;; and the elementwise chains of an AdamW step and an EMA step.
+;; the elementwise chains of an AdamW step and an EMA step, and a sum of squares.
 ;; Each replaces a chain of 4 to 15 tfjs kernels (every one a pass over memory
 ;; and a JavaScript dispatch) with one pass or two over each row.
 ;;
@@ -462,4 +462,22 @@
                  (f32.mul (f32.load (i32.add (local.get $s) (local.get $o))) (local.get $rest))))
       (local.set $j (i32.add (local.get $j) (i32.const 1)))
       (br $next))))
+  ;; Σ x² over n floats (four lanes summed separately, then together).
+  (func (export "sum_squares") (param $x i32) (param $n i32) (result f32)
+    (local $acc v128) (local $j i32) (local $vec i32) (local $s f32) (local $v v128) (local $t f32)
+    (local.set $vec (i32.and (local.get $n) (i32.const -4)))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $j) (local.get $vec)))
+      (local.set $v (v128.load (i32.add (local.get $x) (i32.shl (local.get $j) (i32.const 2)))))
+      (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (local.get $v) (local.get $v))))
+      (local.set $j (i32.add (local.get $j) (i32.const 4)))
+      (br $next)))
+    (local.set $s (call $hsum (local.get $acc)))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $j) (local.get $n)))
+      (local.set $t (f32.load (i32.add (local.get $x) (i32.shl (local.get $j) (i32.const 2)))))
+      (local.set $s (f32.add (local.get $s) (f32.mul (local.get $t) (local.get $t))))
+      (local.set $j (i32.add (local.get $j) (i32.const 1)))
+      (br $next)))
+    (local.get $s))
 )
