@@ -33,7 +33,7 @@ import { TransformerBlock } from '../src/nn/transformer-block';
 import { Rng } from '../src/util/rng';
 import { median } from '../src/util/median';
 import { machineInfo } from './machine-info';
-import { useRowKernels } from '../src/backend/row-kernels';
+import { rowKernelsActive, useRowKernels } from '../src/backend/row-kernels';
 
 /** One timed case; `update` cases are full image v1 updates, `layer` one block forward + backward. */
 interface Case {
@@ -175,7 +175,7 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     machine: machineInfo(),
     node: process.version,
-    ours: { backend: 'wasm', threads: info.threads },
+    ours: { backend: 'wasm', threads: info.threads, fused_row_kernels: rowKernelsActive(), unfused_also_timed: unfused },
     peer: { ...theirs, seconds: undefined, cpu_seconds: undefined },
     threads,
     rows,
