@@ -4,7 +4,7 @@
  * Offline bundle of the GPU host check, for a GPU host with neither network nor npm
  * nor Node.js (`npm run bundle:gpu-check`):
  *
- *   node scripts/bundle-gpu-check.js [--out DIR] [--tar] [--gzip] [--skip-node] [--limit-mib N]
+ *   node scripts/bundle-gpu-check.js [--out DIR] [--tar] [--gzip] [--skip-node] [--skip-data] [--no-minify] [--limit-mib N]
  *
  * DIR (default runs/gpu-check-bundle) receives:
  *   run.sh          unpacks payload.tar.* once beside itself, puts ./libs (or $D2V_GPU_LIBS)
@@ -23,7 +23,11 @@
  *   MANIFEST.json   every file of DIR and of the payload with its size, and the size of each part;
  *   README.txt      how to run it.
  * --tar also writes DIR.tar. --skip-node leaves Node.js out (the host brings its own:
- * run.sh then uses `node` from PATH). The build fails, leaving nothing, when the
+ * run.sh then uses `node` from PATH); --skip-data leaves the bundled data sets out (a
+ * checkout of this repository on the host brings them: run.sh links $D2V_DATASETS into
+ * the unpacked app); --no-minify keeps the JavaScript readable, with its function names
+ * (for a CPU profile of the host side: D2V_NODE_FLAGS=--cpu-prof ./run.sh; run.sh passes
+ * D2V_NODE_FLAGS to Node.js). The build fails, leaving nothing, when the
  * bundle exceeds --limit-mib (default 60).
  */
 'use strict';
@@ -37,15 +41,17 @@ const root = path.join(__dirname, '..');
 const MIB = 1024 * 1024;
 
 function parseArgs(argv) {
-  const o = { out: path.join(root, 'runs', 'gpu-check-bundle'), tar: false, gzip: false, skipNode: false, limitMib: 60 };
+  const o = { out: path.join(root, 'runs', 'gpu-check-bundle'), tar: false, gzip: false, skipNode: false, skipData: false, minify: true, limitMib: 60 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--out') o.out = path.resolve(argv[++i]);
     else if (a === '--tar') o.tar = true;
     else if (a === '--gzip') o.gzip = true;
     else if (a === '--skip-node') o.skipNode = true;
+    else if (a === '--skip-data') o.skipData = true;
+    else if (a === '--no-minify') o.minify = false;
     else if (a === '--limit-mib') o.limitMib = Number(argv[++i]);
-    else throw new Error(`unknown option ${a}; use --out DIR, --tar, --gzip, --skip-node, --limit-mib N.`);
+    else throw new Error(`unknown option ${a}; use --out DIR, --tar, --gzip, --skip-node, --skip-data, --no-minify, --limit-mib N.`);
   }
   if (!(o.limitMib > 0)) throw new Error(`--limit-mib must be a positive number of MiB, got ${o.limitMib}.`);
   return o;
@@ -66,7 +72,7 @@ function listFiles(dir, prefix = '') {
 const SHARP_STUB = 'const no = () => { throw new Error("sharp (image file decoding) is not part of the gpu-check bundle"); };' +
   'module.exports = new Proxy(no, { get: (t, k) => (k === "__esModule" ? undefined : no), apply: no });';
 
-async function bundleJs(app) {
+async function bundleJs(app, minify) {
   const esbuild = require('esbuild');
   await esbuild.build({
     entryPoints: {
@@ -79,7 +85,8 @@ async function bundleJs(app) {
     platform: 'node',
     target: 'node20',
     format: 'cjs',
-    minify: true,
+    minify,
+    keepNames: !minify,
     legalComments: 'none',
     external: ['webgpu'],
     logLevel: 'error',
@@ -122,6 +129,10 @@ if [ ! -f "$dest/.complete" ]; then
   touch "$dest.part/.complete"
   rm -rf "$dest" && mv "$dest.part" "$dest"
 fi
+if [ ! -e "$dest/app/datasets" ]; then
+  [ -n "\${D2V_DATASETS:-}" ] && [ -d "\${D2V_DATASETS:-}" ] || { echo "error: this bundle was built without its data sets (--skip-data); set D2V_DATASETS to the datasets folder of a data2vec-ts checkout." >&2; exit 1; }
+  ln -s "$(cd "$D2V_DATASETS" && pwd)" "$dest/app/datasets"
+fi
 libs="\${D2V_GPU_LIBS:-$here/libs}"
 if [ -d "$libs" ]; then
   LD_LIBRARY_PATH="$libs\${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
@@ -129,7 +140,7 @@ if [ -d "$libs" ]; then
 fi
 node="$dest/node"
 [ -x "$node" ] || node=$(command -v node) || { echo "error: this bundle was built without Node.js (--skip-node) and no node is on PATH." >&2; exit 1; }
-exec timeout --kill-after=10 480 "$node" "$dest/app/gpu-check.js" --out "$here/gpu-check.json" "$@"
+exec timeout --kill-after=10 "\${D2V_GPU_CHECK_TIMEOUT:-480}" "$node" \${D2V_NODE_FLAGS:-} "$dest/app/gpu-check.js" --out "$here/gpu-check.json" "$@"
 `;
 
 const README = `data2vec-ts GPU host check (offline bundle)
@@ -164,10 +175,10 @@ async function main() {
     const stage = path.join(work, 'payload');
     const app = path.join(stage, 'app');
     fs.mkdirSync(app, { recursive: true });
-    await bundleJs(app);
+    await bundleJs(app, o.minify);
     copyDawn(app);
     fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'data2vec-ts', private: true, description: 'gpu-check bundle' }, null, 2) + '\n');
-    fs.cpSync(path.join(root, 'datasets'), path.join(app, 'datasets'), { recursive: true });
+    if (!o.skipData) fs.cpSync(path.join(root, 'datasets'), path.join(app, 'datasets'), { recursive: true });
     if (!o.skipNode) fs.copyFileSync(process.execPath, path.join(stage, 'node'));
     const payloadFiles = listFiles(stage);
     const partOf = (p) => (p === 'node' ? 'node' : p.endsWith('.node') ? 'dawn' : p.startsWith('app/datasets/') ? 'datasets' : p.endsWith('.wasm') ? 'wasm' : 'js');

@@ -3,21 +3,29 @@
 /**
  * GPU host check (run by scripts/gpu-check.sh; needs `npm run build` first, no network):
  *  1. start the webgpu backend and list the adapter;
- *  2. run the WebGPU parity tests (dist/test/backend/webgpu.test.js, CI=true) on it;
- *  3. time data2vec 1.0 and 2.0 `base` image updates at 224×224, patch 16, 3 channels
+ *  2. the fp32 matrix-product rate of tfjs's WebGPU kernels on three shapes (square 4096,
+ *     ViT-B's MLP and attention products at batch 256), for each matmul program type:
+ *     the ceiling a training update can approach on this GPU;
+ *  3. samples/s of the six tiny recipes (image, audio, text × v1, v2) on the bundled data;
+ *  4. time data2vec 1.0 and 2.0 `base` image updates at 224×224, patch 16, 3 channels
  *     (the paper's ViT-B/16 on synthetic images), each at the largest batch of
  *     BATCHES that fits: the first update is the warm-up and the FLOP count, the
- *     next ones are timed;
- *  4. profile --profile more updates at that batch per kernel (src/run/kernel-profile.ts:
- *     GPU timestamps where the adapter has timestamp-query): where the time goes;
- *  5. write one JSON file: adapter, parity results, and per algorithm the batch,
- *     samples/s, model TFLOP/s (src/run/flops.ts), GPU memory held by tfjs, losses
- *     and the kernel profile (top kernels: ms per update, share, calls, GFLOP/s).
+ *     next ones are timed; then profile --profile more updates at that batch per
+ *     kernel (src/run/kernel-profile.ts: GPU timestamps where the adapter has
+ *     timestamp-query): where the time goes;
+ *  5. run the WebGPU parity tests (dist/test/backend/webgpu.test.js, CI=true) on the
+ *     adapter, stopped after --parity-timeout seconds (default 180).
+ * The JSON file is rewritten after each step (`steps_done` lists them), so a run cut
+ * short keeps what finished: adapter, matmul rates, tiny samples/s, per algorithm the
+ * batch, samples/s, model TFLOP/s (src/run/flops.ts), GPU memory held by tfjs, losses
+ * and the kernel profile, and the parity results.
  *
- *   node scripts/gpu-check.js [--quick] [--out FILE] [--updates N] [--seconds S] [--profile N]
+ *   node scripts/gpu-check.js [--quick] [--out FILE] [--updates N] [--seconds S] [--profile N] [--parity-timeout S]
+ *                             [--matmul-programs -1,3]  (time the base updates under each tfjs matmul program type)
+ *                             [--skip matmul,tiny,parity] [--batches-v1 64,32] [--batches-v2 16,8]
  *
- * --quick: the same steps at the tiny image preset (28×28) and batches 4, 2, with one
- * parity test, so that the whole script runs in minutes on a software adapter.
+ * --quick: the same steps at small sizes (one 256² product, 2 timed tiny updates, the
+ * tiny image preset at batches 4, 2, one parity test), minutes on a software adapter.
  */
 'use strict';
 
@@ -35,7 +43,7 @@ const PARITY_RUNNER = path.join(__dirname, 'gpu-parity.js');
 const RECIPE_PARITY = 'loss and every parameter gradient match cpu|buffer limits';
 
 function parseArgs(argv) {
-  const o = { quick: false, out: path.join(root, 'runs', 'gpu-check.json'), updates: 5, seconds: 60, profile: 2 };
+  const o = { quick: false, out: path.join(root, 'runs', 'gpu-check.json'), updates: 5, seconds: 60, profile: 2, parityTimeout: 180, matmulPrograms: [-1], skip: [], batches: {} };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') o.quick = true;
@@ -43,7 +51,11 @@ function parseArgs(argv) {
     else if (a === '--updates') o.updates = Number(argv[++i]);
     else if (a === '--seconds') o.seconds = Number(argv[++i]);
     else if (a === '--profile') o.profile = Number(argv[++i]);
-    else throw new Error(`unknown option ${a}; use --quick, --out FILE, --updates N, --seconds S, --profile N.`);
+    else if (a === '--parity-timeout') o.parityTimeout = Number(argv[++i]);
+    else if (a === '--matmul-programs') o.matmulPrograms = argv[++i].split(',').map(Number);
+    else if (a === '--skip') o.skip = argv[++i].split(',');
+    else if (a === '--batches-v1' || a === '--batches-v2') o.batches[a.slice(-2)] = argv[++i].split(',').map(Number);
+    else throw new Error(`unknown option ${a}; use --quick, --out FILE, --updates N, --seconds S, --profile N, --parity-timeout S, --matmul-programs LIST, --skip matmul,tiny,parity, --batches-v1 LIST, --batches-v2 LIST.`);
   }
   if (!(Number.isInteger(o.updates) && o.updates >= 1)) throw new Error(`--updates must be a positive integer, got ${o.updates}.`);
   if (!(Number.isInteger(o.profile) && o.profile >= 0)) throw new Error(`--profile must be a number of updates (0 for none), got ${o.profile}.`);
@@ -113,12 +125,106 @@ async function timeAlgo(api, tf, algo, batches, o) {
     } finally {
       trainer.dispose();
       setup.objective.dispose();
+      api.releaseFreeGpuBuffers(); // the next configuration starts with the GPU's memory free
     }
   }
   return { error: `no batch of ${batches.join(', ')} fits`, tried_batches: tried };
 }
 
+/** fp32 matrix-product rate of this backend on three shapes, for each tfjs matmul program type. */
+async function matmulCeiling(tf, quick) {
+  const shapes = quick
+    ? [{ name: 'square 256', a: [256, 256], b: [256, 256] }]
+    : [
+      { name: 'square 4096', a: [4096, 4096], b: [4096, 4096] },
+      { name: 'ViT-B MLP, batch 256 (50432x768 @ 768x3072)', a: [50432, 768], b: [768, 3072] },
+      { name: 'ViT-B attention scores, batch 256 (3072 x 197x64 @ 64x197)', a: [3072, 197, 64], b: [3072, 64, 197] },
+    ];
+  // -1: tfjs chooses per shape (what training uses); 3: the packed tiled program; 1: split-K
+  const programs = quick ? [-1] : [-1, 3, 1];
+  const rows = [];
+  const saved = tf.env().get('WEBGPU_MATMUL_PROGRAM_TYPE');
+  for (const s of shapes) {
+    const a = tf.randomNormal(s.a);
+    const b = tf.randomNormal(s.b);
+    const flops = 2 * s.a.slice(0, -1).reduce((x, y) => x * y, 1) * s.a[s.a.length - 1] * s.b[s.b.length - 1];
+    for (const program of programs) {
+      tf.env().set('WEBGPU_MATMUL_PROGRAM_TYPE', program);
+      const once = () => tf.matMul(a, b);
+      let warm;
+      try {
+        warm = once();
+      } catch (e) {
+        rows.push({ shape: s.name, program_type: program, error: /** @type {Error} */ (e).message });
+        continue;
+      }
+      await warm.slice(Array(s.a.length).fill(0), Array(s.a.length).fill(1)).data();
+      warm.dispose();
+      const reps = quick ? 2 : 10;
+      const t0 = performance.now();
+      let last = null;
+      for (let i = 0; i < reps; i++) {
+        if (last) last.dispose();
+        last = once();
+      }
+      const probe = last.slice(Array(s.a.length).fill(0), Array(s.a.length).fill(1));
+      await probe.data();
+      const ms = (performance.now() - t0) / reps;
+      probe.dispose();
+      last.dispose();
+      rows.push({ shape: s.name, program_type: program, ms, tflop_per_sec: flops / (ms / 1000) / 1e12 });
+      process.stderr.write(`  matmul ${s.name}, program ${program}: ${(flops / (ms / 1000) / 1e12).toFixed(2)} TFLOP/s\n`);
+    }
+    a.dispose();
+    b.dispose();
+  }
+  tf.env().set('WEBGPU_MATMUL_PROGRAM_TYPE', saved);
+  return rows;
+}
+
+/** samples/s of the six tiny recipes on the bundled data at their default batch. */
+async function timeTinyRecipes(api, o) {
+  const out = {};
+  for (const modality of ['image', 'audio', 'text']) {
+    for (const algo of ['v1', 'v2']) {
+      const key = `${modality}-${algo}`;
+      try {
+        const recipe = api.getRecipe(modality, algo);
+        const config = recipe.config('tiny', {});
+        await recipe.prepareData?.(config, {});
+        const setup = recipe.build(config, recipe.loadData(config));
+        const trainer = new api.Trainer(setup.objective, setup.batches, config.trainer);
+        try {
+          const warm = await api.countFlops(() => trainer.step());
+          await trainer.step();
+          const ms = [];
+          const losses = [];
+          const t0 = Date.now();
+          while (ms.length < (o.quick ? 2 : 10) && Date.now() - t0 < 20_000) {
+            const s = performance.now();
+            losses.push((await trainer.step()).loss);
+            ms.push(performance.now() - s);
+          }
+          const median = api.median(ms);
+          const b = config.trainer.batchSize;
+          out[key] = { batch_size: b, step_ms: median, samples_per_sec: b / (median / 1000), flops_per_update: warm.flops, tflop_per_sec: warm.flops / (median / 1000) / 1e12, timed_updates: ms.length, losses };
+          process.stderr.write(`  tiny ${key}: batch ${b}, ${median.toFixed(1)} ms/update, ${(b / (median / 1000)).toFixed(0)} samples/s\n`);
+        } finally {
+          trainer.dispose();
+          setup.objective.dispose();
+        }
+      } catch (e) {
+        out[key] = { error: /** @type {Error} */ (e).message };
+        process.stderr.write(`  tiny ${key}: ${out[key].error}\n`);
+      }
+    }
+  }
+  return out;
+}
+
 async function main() {
+  // stopped by run.sh's time limit: exit normally so that node --cpu-prof still writes its profile
+  process.once('SIGTERM', () => process.exit(143));
   const o = parseArgs(process.argv.slice(2));
   const started = Date.now();
   const api = {
@@ -134,33 +240,59 @@ async function main() {
   const tf = require('@tensorflow/tfjs');
   const info = await api.initBackend('webgpu');
   process.stderr.write(`${api.describeBackend(info)}\n`);
-
-  process.stderr.write('parity tests on this adapter...\n');
-  const report = path.join(path.dirname(o.out), 'gpu-check-parity.json');
   fs.mkdirSync(path.dirname(o.out), { recursive: true });
-  fs.rmSync(report, { force: true }); // never read a previous run's results
-  const grep = o.quick ? 'image-v1' : bundled ? RECIPE_PARITY : '';
-  const parity = spawnSync(process.execPath, [PARITY_RUNNER, PARITY_TESTS, report, grep], { cwd: root, env: { ...process.env, CI: 'true' }, encoding: 'utf8' });
-  const stats = fs.existsSync(report) ? JSON.parse(fs.readFileSync(report, 'utf8')).stats : undefined;
-  process.stderr.write(`parity: ${stats ? `${stats.passes} passed, ${stats.failures} failed, ${stats.pending} skipped` : `mocha exited ${parity.status}`}\n`);
+
+  // Each step's result is written as soon as it is known: a run cut short keeps what finished.
+  const out = { date: new Date().toISOString(), quick: o.quick, adapter: info.adapter, steps_done: [] };
+  const save = (step) => {
+    out.steps_done.push(step);
+    out.seconds = (Date.now() - started) / 1000;
+    fs.writeFileSync(`${o.out}.part`, JSON.stringify(out, null, 2) + '\n');
+    fs.renameSync(`${o.out}.part`, o.out);
+    process.stderr.write(`[${out.seconds.toFixed(0)} s] ${step} done\n`);
+  };
+
+  if (!o.skip.includes('matmul')) {
+    process.stderr.write('matrix-product rate...\n');
+    out.matmul = await matmulCeiling(tf, o.quick);
+    save('matmul');
+  }
+  if (!o.skip.includes('tiny')) {
+    process.stderr.write('tiny recipes on the bundled data...\n');
+    out.tiny = await timeTinyRecipes(api, o);
+    save('tiny');
+  }
 
   const results = {};
-  for (const algo of ['v1', 'v2']) {
-    const batches = o.quick ? [4, 2] : algo === 'v1' ? [256, 128, 64, 32, 16, 8] : [64, 32, 16, 8, 4, 2];
-    results[algo] = await timeAlgo(api, tf, algo, batches, o);
-    const r = results[algo];
-    process.stderr.write(r.error ? `${algo}: ${r.error}\n` : `${algo}: batch ${r.batch_size}, ${r.samples_per_sec.toFixed(1)} samples/s, ${r.tflop_per_sec.toPrecision(3)} TFLOP/s, losses ${r.losses.map((l) => l.toFixed(4)).join(' ')}\n`);
-    if (r.kernel_profile) process.stderr.write(`${algo} ${api.formatKernelProfile({ ...r.kernel_profile, kernels: r.kernel_profile.kernels.slice(0, 8), rest: undefined })}\n`);
+  out.image = results;
+  const savedProgram = tf.env().get('WEBGPU_MATMUL_PROGRAM_TYPE');
+  for (const program of o.matmulPrograms) for (const algo of ['v1', 'v2']) {
+    const batches = o.batches[algo] ?? (o.quick ? [4, 2] : algo === 'v1' ? [256, 128, 64, 32, 16, 8] : [64, 32, 16, 8, 4, 2]);
+    const key = o.matmulPrograms.length > 1 ? `${algo} matmul-program ${program}` : algo;
+    tf.env().set('WEBGPU_MATMUL_PROGRAM_TYPE', program);
+    results[key] = { ...(await timeAlgo(api, tf, algo, batches, o)), matmul_program_type: program };
+    tf.env().set('WEBGPU_MATMUL_PROGRAM_TYPE', savedProgram);
+    const r = results[key];
+    process.stderr.write(r.error ? `${key}: ${r.error}\n` : `${key}: batch ${r.batch_size}, ${r.samples_per_sec.toFixed(1)} samples/s, ${r.tflop_per_sec.toPrecision(3)} TFLOP/s, losses ${r.losses.map((l) => l.toFixed(4)).join(' ')}\n`);
+    if (r.kernel_profile) process.stderr.write(`${key} ${api.formatKernelProfile({ ...r.kernel_profile, kernels: r.kernel_profile.kernels.slice(0, 8), rest: undefined })}\n`);
+    save(`base ${key}`);
   }
-  const out = {
-    date: new Date().toISOString(),
-    quick: o.quick,
-    adapter: info.adapter,
-    parity: stats ? { passes: stats.passes, failures: stats.failures, skipped: stats.pending, exit_code: parity.status } : { exit_code: parity.status },
-    image: results,
-    seconds: (Date.now() - started) / 1000,
-  };
-  fs.writeFileSync(o.out, JSON.stringify(out, null, 2) + '\n');
+
+  if (o.skip.includes('parity')) {
+    api.releaseWebGpu();
+    return;
+  }
+  process.stderr.write('parity tests on this adapter...\n');
+  const report = path.join(path.dirname(o.out), 'gpu-check-parity.json');
+  fs.rmSync(report, { force: true }); // never read a previous run's results
+  const grep = o.quick ? 'image-v1' : bundled ? RECIPE_PARITY : '';
+  const parity = spawnSync(process.execPath, [PARITY_RUNNER, PARITY_TESTS, report, grep], { cwd: root, env: { ...process.env, CI: 'true' }, encoding: 'utf8', timeout: o.parityTimeout * 1000 });
+  const stats = fs.existsSync(report) ? JSON.parse(fs.readFileSync(report, 'utf8')).stats : undefined;
+  const timedOut = parity.error && /ETIMEDOUT/.test(parity.error.message);
+  process.stderr.write(`parity: ${stats ? `${stats.passes} passed, ${stats.failures} failed, ${stats.pending} skipped` : timedOut ? `stopped after ${o.parityTimeout} s` : `mocha exited ${parity.status}`}\n`);
+  if (!stats && parity.stderr) process.stderr.write(parity.stderr.slice(-2000));
+  out.parity = stats ? { passes: stats.passes, failures: stats.failures, skipped: stats.pending, exit_code: parity.status } : { exit_code: parity.status, timed_out: Boolean(timedOut) };
+  save('parity');
   process.stderr.write(`wrote ${o.out} (${out.seconds.toFixed(0)} s)\n`);
   api.releaseWebGpu();
   if (parity.status !== 0 || Object.values(results).some((r) => r.error)) process.exitCode = 1;

@@ -11,6 +11,8 @@ export * from './backend/batched-matmul';
 export { rowKernelsActive, useRowKernels, registerRowKernels } from './backend/row-kernels';
 export { requestedThreads, defaultThreads } from './backend/matmul-threads';
 export * from './backend/wasm-slice';
+export * from './backend/device-random';
+export * from './backend/broadcast-gradients';
 
 // Utilities
 export * from './util/rng';

@@ -180,6 +180,46 @@ export function outOfMemoryMessage(batchSize: number, accumulation: number, deta
   return `out of GPU memory at batch size ${batchSize} (accumulation ${accumulation}): ${detail}; ${advice}.`;
 }
 
+interface GpuBufferLike {
+  destroy(): void;
+}
+
+interface BufferPool {
+  freeBuffers: Map<string, GpuBufferLike[]>;
+  numFreeBuffers: number;
+  numBytesAllocated: number;
+}
+
+/**
+ * Give back to the driver the GPU buffers tfjs keeps for reuse. tfjs's WebGPU backend
+ * never frees a released buffer: it keeps it in a pool keyed by size, so after a
+ * large batch (or one that did not fit) the pool holds that memory and a smaller
+ * batch can run out of memory beside it. Buffers of live tensors are not touched.
+ * Returns the bytes freed (0 on other backends).
+ */
+export function releaseFreeGpuBuffers(): number {
+  if (tf.getBackend() !== 'webgpu') return 0;
+  const pool = (tf.backend() as unknown as { bufferManager?: BufferPool }).bufferManager;
+  if (!pool?.freeBuffers) return 0;
+  let bytes = 0;
+  for (const [key, buffers] of pool.freeBuffers) {
+    const size = Number(key.split('_')[0]);
+    for (const b of buffers) {
+      b.destroy();
+      bytes += size;
+    }
+    buffers.length = 0;
+  }
+  pool.numFreeBuffers = 0;
+  pool.numBytesAllocated -= bytes;
+  return bytes;
+}
+
+/** Dawn's `createBuffer` throws this (rather than reporting to an error scope) when a mapped buffer cannot be allocated. */
+function isAllocationFailure(e: unknown): boolean {
+  return e instanceof Error && /createBuffer failed to allocate|out of (device )?memory|OUT_OF_DEVICE_MEMORY/i.test(e.message);
+}
+
 interface ErrorScopeDevice {
   pushErrorScope: (filter: 'out-of-memory' | 'validation') => void;
   popErrorScope: () => Promise<{ message: string } | null>;
@@ -190,7 +230,9 @@ interface ErrorScopeDevice {
  * plain call otherwise). Dawn reports an allocation that does not fit, or a buffer
  * beyond the adapter's size limits, to the scope rather than as an exception; such
  * an update is turned into one sentence naming the batch size and what to change
- * (nothing is checkpointed after a failed update).
+ * (nothing is checkpointed after a failed update). A `createBuffer` that throws for
+ * lack of memory is reported the same way. After an out-of-memory update the pool of
+ * free buffers is given back ({@link releaseFreeGpuBuffers}).
  */
 export async function guardDeviceMemory<T>(update: () => Promise<T>, batchSize: number, accumulation: number): Promise<T> {
   const device = tf.getBackend() === 'webgpu' ? (tf.backend() as unknown as { device?: ErrorScopeDevice }).device : undefined;
@@ -206,7 +248,11 @@ export async function guardDeviceMemory<T>(update: () => Promise<T>, batchSize: 
   }
   const oom = await device.popErrorScope();
   const invalid = await device.popErrorScope();
-  if (oom) throw new Error(outOfMemoryMessage(batchSize, accumulation, oom.message.split('\n')[0]));
+  if (oom || isAllocationFailure(failure)) {
+    releaseFreeGpuBuffers(); // a retry at a smaller batch gets the memory the pool held
+    const detail = oom ? oom.message : (failure as Error).message;
+    throw new Error(outOfMemoryMessage(batchSize, accumulation, detail.split('\n')[0]));
+  }
   if (invalid && /size|limit|exceed/i.test(invalid.message)) {
     throw new Error(outOfMemoryMessage(batchSize, accumulation, `a buffer exceeds the adapter's limits (${invalid.message.split('\n')[0]})`));
   }

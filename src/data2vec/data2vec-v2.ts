@@ -28,6 +28,7 @@ import { Dropout } from '../nn/dropout';
 import { V2Decoder } from '../nn/decoders';
 import { repeatInterleave, restoreTokens } from '../nn/gather-tokens';
 import { Rng } from '../util/rng';
+import { hashNormal } from '../backend/device-random';
 import { EmaConfig, EmaTeacher } from './ema-teacher';
 import { LossConfig, maskedRegressionLoss, perTokenLoss } from './losses';
 import { TargetConfig, buildTargets } from './targets';
@@ -163,7 +164,7 @@ export class Data2VecV2<E extends V2ModalityEncoder, D extends V2Decoder = V2Dec
     const enc = this.encoder.run(m.contextualize(local, { mask: batch.mask, padMask: batch.padMask }));
     const visible = dropExtraTokens(this.decoderInputDrop.forward(enc.full), m.numExtraTokens);
     const masked = t - batch.mask.lenKeep;
-    const noise = tf.randomNormal([r, masked, d], 0, maskNoiseStd, 'float32', this.noiseRng.int32());
+    const noise = hashNormal([r, masked, d], 0, maskNoiseStd, this.noiseRng.int32());
     // Padding (text rows padded to the batch's longest) never reaches the decoder's convolutions.
     const keep = batch.padMask ? tf.sub(1, repeatInterleave(batch.padMask, clones)) : undefined;
     const pred = this.decoder.forward(restoreTokens(visible, noise, batch.mask.restoreIndex), keep);

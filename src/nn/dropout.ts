@@ -1,11 +1,13 @@
 /**
  * Dropout and stochastic depth (drop-path), active only in train mode (spec §1.2,
  * §1.3; trap 4: the teacher runs in eval mode). Seeds come from an `Rng`, so a
- * seeded run is reproducible.
+ * seeded run is reproducible; dropout masks are made on the tensor's device
+ * (`backend/device-random.ts`), the same bits on every backend.
  */
 import * as tf from '@tensorflow/tfjs';
 import { Module } from './module';
 import { Rng } from '../util/rng';
+import { hashDropout } from '../backend/device-random';
 
 export class Dropout extends Module {
   constructor(readonly rate: number, private rng: Rng) {
@@ -19,7 +21,7 @@ export class Dropout extends Module {
 
   forward(x: tf.Tensor): tf.Tensor {
     if (!this.training || this.rate === 0) return x;
-    return tf.dropout(x, this.rate, undefined, this.rng.int32());
+    return hashDropout(x, this.rate, this.rng.int32());
   }
 }
 

@@ -10,7 +10,8 @@
  * CPU), and its gradient, a segment sum, is a JavaScript loop here anyway
  * (`src/backend/wasm-kernels.ts`). Other backends (tensorflow, webgl) keep their
  * device memory: there the same function is `tf.gather` on x with a zero row
- * appended, and its gradient the backend's segment sum.
+ * appended, and its gradient is gathers too (one per use of the most-used row),
+ * not the backend's segment sum.
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -52,6 +53,75 @@ function scatterAddRows(g: Float32Array, index: Int32Array, w: number, rows: num
   return acc;
 }
 
+/** Per index array (kept by the caller, e.g. convolution frames): its gather form for a matrix of n rows. */
+interface DeviceIndex {
+  n: number;
+  /** index with −1 replaced by n, the appended zero row. */
+  gather: Int32Array;
+  /** {@link occurrenceIndices}, made at the first backward pass. */
+  occurrences?: Int32Array[];
+}
+
+const deviceIndices = new WeakMap<Int32Array, DeviceIndex>();
+
+function deviceIndex(index: Int32Array, n: number): DeviceIndex {
+  let entry = deviceIndices.get(index);
+  if (!entry || entry.n !== n) {
+    const gather = new Int32Array(index.length);
+    for (let k = 0; k < index.length; k++) gather[k] = index[k] < 0 ? n : index[k];
+    entry = { n, gather };
+    deviceIndices.set(index, entry);
+  }
+  return entry;
+}
+
+/** x [n, w] → rows `index` of x with a zero row appended (−1 → that zero row), by `tf.gather`. */
+function gatherWithZeroRow(x: tf.Tensor, index: Int32Array): tf.Tensor2D {
+  const [n, w] = x.shape as [number, number];
+  return tf.tidy(() => {
+    const padded = tf.concat([x, tf.zeros([1, w], x.dtype)], 0);
+    return tf.gather(padded, tf.tensor1d(deviceIndex(index, n).gather, 'int32')) as tf.Tensor2D;
+  });
+}
+
+/**
+ * For each j, the output row holding the j-th use of every source row (index.length,
+ * a zero row, where a source row has fewer than j + 1 uses): the scatter-add inverted
+ * into gathers.
+ */
+export function occurrenceIndices(index: Int32Array, n: number): Int32Array[] {
+  const uses = new Int32Array(n);
+  const lists: Int32Array[] = [];
+  for (let k = 0; k < index.length; k++) {
+    const s = index[k];
+    if (s < 0) continue;
+    const j = uses[s]++;
+    if (j === lists.length) lists.push(new Int32Array(n).fill(index.length));
+    lists[j][s] = k;
+  }
+  return lists;
+}
+
+/**
+ * The gradient of a row gather on a device backend: Σ_j gather([dy; 0], occurrences_j),
+ * one gather per use of the most-used row (1 for gather_unmasked, the clone count
+ * for repeat_interleave). The same sums as a segment sum, without atomics or the
+ * segment-sum kernel's transposes (tfjs-webgpu's exceed the dispatch limits at ViT-B
+ * sizes).
+ */
+function scatterAddByGathers(dy: tf.Tensor, index: Int32Array, n: number): tf.Tensor {
+  const w = dy.shape[1] as number;
+  const entry = deviceIndex(index, n);
+  entry.occurrences ??= occurrenceIndices(index, n);
+  const lists = entry.occurrences;
+  return tf.tidy(() => {
+    if (lists.length === 0) return tf.zeros([n, w], dy.dtype);
+    const padded = tf.concat([dy, tf.zeros([1, w], dy.dtype)], 0);
+    const parts = lists.map((rows) => tf.gather(padded, tf.tensor1d(rows, 'int32')));
+    return parts.length === 1 ? parts[0] : tf.addN(parts);
+  });
+}
+
 /** Throws unless every entry of `index` is −1 or a row of an n-row matrix. */
 export function checkRowIndex(index: Int32Array, n: number, what = 'takeRows'): void {
   for (let k = 0; k < index.length; k++) {
@@ -69,12 +139,13 @@ export function checkRowIndex(index: Int32Array, n: number, what = 'takeRows'): 
 export function takeRows(x: tf.Tensor, index: Int32Array): tf.Tensor2D {
   if (x.rank !== 2) throw new Error(`takeRows expects a [rows, width] matrix, got shape [${x.shape}].`);
   const [n, w] = x.shape as [number, number];
-  if (x.dtype !== 'float32' || !HOST_BACKENDS.has(tf.getBackend())) {
-    return tf.tidy(() => {
-      const padded = tf.concat([x, tf.zeros([1, w], x.dtype)], 0);
-      const idx = tf.tensor1d(Int32Array.from(index, (s) => (s < 0 ? n : s)), 'int32');
-      return tf.gather(padded, idx) as tf.Tensor2D;
-    });
+  if (x.dtype !== 'float32') return gatherWithZeroRow(x, index);
+  if (!HOST_BACKENDS.has(tf.getBackend())) {
+    const device = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const value = gatherWithZeroRow(args[0] as tf.Tensor, index);
+      return { value, gradFunc: (dy: tf.Tensor) => scatterAddByGathers(dy, index, n) };
+    }) as (input: tf.Tensor) => tf.Tensor2D;
+    return device(x);
   }
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const input = args[0] as tf.Tensor;

@@ -18,7 +18,9 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { guardDeviceMemory } from '../../src/backend/webgpu';
+import { guardDeviceMemory, releaseFreeGpuBuffers } from '../../src/backend/webgpu';
+import { hashUniform, hashUniformArray } from '../../src/backend/device-random';
+import { takeRows } from '../../src/nn/take-rows';
 import { initBackend } from '../../src/backend/select';
 import { Trainer } from '../../src/train/trainer';
 import { Rng } from '../../src/util/rng';
@@ -191,6 +193,71 @@ describe('webgpu backend (Dawn)', function () {
         message = (e as Error).message;
       }
       expect(message).to.match(/^out of GPU memory at batch size 64 \(accumulation 2\): .*; use --batch-size 32 --accumulation 4 \(the same samples per update\) or a smaller preset\.$/);
+    });
+  });
+
+  it('hashUniform on webgpu has the bits of the JavaScript stream, past 65,535 workgroups too', async function () {
+    if (!available) this.skip();
+    const size = 64 * 65_536 + 123; // the flat dispatch is folded into y
+    const gpu = await withBackend('webgpu', async () => {
+      const t = hashUniform([size], 99, 1);
+      const v = (await t.data()) as Float32Array;
+      t.dispose();
+      return v;
+    });
+    const js = hashUniformArray(size, 99, 1);
+    let mismatches = 0;
+    for (let i = 0; i < size; i++) if (gpu[i] !== js[i]) mismatches++;
+    expect(mismatches).to.equal(0);
+  });
+
+  it('takeRows on webgpu: rows and the gradient of repeated rows equal cpu', async function () {
+    if (!available) this.skip();
+    const index = Int32Array.from([2, -1, 0, 2, 2, 4, 1, 0]);
+    const run = async () => {
+      const x = tf.tensor2d(Array.from({ length: 5 * 3 }, (_, i) => Math.sin(i + 1)), [5, 3]);
+      const w = tf.tensor2d(Array.from({ length: index.length * 3 }, (_, i) => Math.cos(i)), [index.length, 3]);
+      const rows = takeRows(x, index);
+      const grad = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(takeRows(v, index), w)))(x);
+      const out = [Array.from(await rows.data()), Array.from(await grad.data())];
+      tf.dispose([x, w, rows, grad]);
+      return out;
+    };
+    const [cpuRows, cpuGrad] = await withBackend('cpu', run);
+    const [gpuRows, gpuGrad] = await withBackend('webgpu', run);
+    gpuRows.forEach((v, i) => expect(v).to.be.closeTo(cpuRows[i], 1e-6));
+    gpuGrad.forEach((v, i) => expect(v).to.be.closeTo(cpuGrad[i], 1e-5));
+  });
+
+  it('releaseFreeGpuBuffers gives the pooled buffers back and leaves live tensors intact', async function () {
+    if (!available) this.skip();
+    await withBackend('webgpu', async () => {
+      const live = tf.tensor1d([1, 2, 3]);
+      const big = tf.add(tf.zeros([1 << 20]), 1);
+      await big.data();
+      big.dispose(); // its buffer goes to tfjs's pool, still allocated
+      const before = (tf.memory() as { numBytesAllocatedInGPU?: number }).numBytesAllocatedInGPU ?? 0;
+      const freed = releaseFreeGpuBuffers();
+      const after = (tf.memory() as { numBytesAllocatedInGPU?: number }).numBytesAllocatedInGPU ?? 0;
+      expect(freed).to.be.at.least(4 << 20);
+      expect(before - after).to.equal(freed);
+      expect(Array.from(await tf.mul(live, 2).data())).to.deep.equal([2, 4, 6]);
+      live.dispose();
+    });
+  });
+
+  it('a createBuffer that throws for lack of memory is reported as out of GPU memory', async function () {
+    if (!available) this.skip();
+    await withBackend('webgpu', async () => {
+      let message = '';
+      try {
+        await guardDeviceMemory(async () => {
+          throw new RangeError('createBuffer failed to allocate a buffer mapped at creation.');
+        }, 8, 1);
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      expect(message).to.equal('out of GPU memory at batch size 8 (accumulation 1): createBuffer failed to allocate a buffer mapped at creation.; use --batch-size 4 --accumulation 2 (the same samples per update) or a smaller preset.');
     });
   });
 

@@ -1,7 +1,7 @@
 /** takeRows (spec §2.5 gathers): rows and zero rows forward, scatter-add gradient, index checks. */
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { checkRowIndex, takeRows } from '../../src/nn/take-rows';
+import { checkRowIndex, occurrenceIndices, takeRows } from '../../src/nn/take-rows';
 import { hostRowIndex, rowIndexTensor } from '../../src/nn/gather-tokens';
 import { TRAINING_BACKENDS, withBackend } from '../helpers/backends';
 
@@ -42,6 +42,19 @@ describe('takeRows (row copies with a scatter-add gradient)', () => {
       });
     }
   }
+
+  it('occurrenceIndices lists every use of every source row once (the device gradient as gathers)', () => {
+    const index = Int32Array.from([3, -1, 0, 3, 4, 1, -1, 3, 0]);
+    const n = 6;
+    const lists = occurrenceIndices(index, n);
+    expect(lists.length).to.equal(3); // row 3 is used three times
+    for (let s = 0; s < n; s++) {
+      const uses = lists.map((l) => l[s]).filter((k) => k !== index.length).sort((a, b) => a - b);
+      const expected = Array.from(index.keys()).filter((k) => index[k] === s);
+      expect(uses, `row ${s}`).to.deep.equal(expected);
+    }
+    expect(occurrenceIndices(Int32Array.from([-1, -1]), 3)).to.deep.equal([]);
+  });
 
   it('rejects a non-matrix input and out-of-range indices with a message naming the entry', () => {
     expect(() => takeRows(tf.zeros([2, 2, 2]), Int32Array.from([0]))).to.throw(/\[rows, width\] matrix/);

@@ -35,6 +35,7 @@ import { V2BlockConfig, pickV2BlockConfig } from '../../data2vec/v2-context-enco
 import { ContextOutput, V2Backbone, V2ModalityEncoder } from '../../data2vec/v2-backbone';
 import { MaskInfo } from '../../data2vec/v2-mask-info';
 import { Rng } from '../../util/rng';
+import { hashDropout } from '../../backend/device-random';
 import { TextEmbeddings } from './text-embeddings';
 import { initBertLinears } from '../../nn/init-bert';
 
@@ -128,7 +129,7 @@ export class TextEncoderV2 extends Module implements V2ModalityEncoder {
       const ids = tokens.dtype === 'int32' ? tokens : tf.cast(tokens, 'int32');
       const e = this.localEncoder.forward(ids, tf.tensor2d(pad, [b, t]));
       const rate = this.config.embedDropout;
-      return this.training && rate > 0 ? tf.dropout(e, rate, undefined, this.dropoutSeed(tokens)) : e;
+      return this.training && rate > 0 ? hashDropout(e, rate, this.dropoutSeed(tokens)) : e;
     });
     this.padOf.set(x, { data: pad, shape: [b, t] });
     return x;

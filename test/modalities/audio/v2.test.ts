@@ -268,10 +268,12 @@ describe('speech v2 student: gradients vs finite differences', () => {
 describe('speech v2 short run', () => {
   it('the loss falls, targets and predictions do not collapse, no tensors leak', async function () {
     this.timeout(90_000);
-    const c = microConfig({}, { steps: 30 });
-    // a constant, higher LR than the preset's so that 30 updates of the micro model show the fall
+    // 40 updates: after 30 the ratio of the last five losses to the first five ranged
+    // 0.65–0.99 over seeds 0–5 (batch 4 is noisy), after 40 it was 0.64–0.84
+    const c = microConfig({}, { steps: 40 });
+    // a constant, higher LR than the preset's so that 40 updates of the micro model show the fall
     c.trainer.schedule = { kind: 'constant', lr: 3e-3 };
-    const r = await shortRun(audioV2Recipe, c, 30);
+    const r = await shortRun(audioV2Recipe, c, 40);
     expect(r.lastMean).to.be.lessThan(0.85 * r.firstMean);
     expect(r.last.target_var).to.be.greaterThan(0.1);
     expect(r.last.pred_var).to.be.greaterThan(0.01);
