@@ -54,9 +54,11 @@ export function layerNorm(x: tf.Tensor, eps = 1e-5): tf.Tensor {
   return fusable(x) ? fusedLayerNorm(x, eps) : composedLayerNorm(x, eps);
 }
 
-/** Layer norm over the last axis with a scale and shift: layerNorm(x)·weight + bias. */
+/** Layer norm over the last axis with a scale and shift: layerNorm(x)·weight + bias (broadcast as `tf.mul`/`tf.add`). */
 export function affineLayerNorm(x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor, eps = 1e-5): tf.Tensor {
-  return fusable(x, weight) && weight.rank === 1 && bias.rank === 1 ? fusedLayerNorm(x, eps, weight, bias) : composedLayerNorm(x, eps, weight, bias);
+  const cols = x.shape[x.rank - 1];
+  const perColumn = weight.rank === 1 && bias.rank === 1 && weight.shape[0] === cols && bias.shape[0] === cols && bias.dtype === 'float32';
+  return perColumn && fusable(x, weight) ? fusedLayerNorm(x, eps, weight, bias) : composedLayerNorm(x, eps, weight, bias);
 }
 
 export interface LayerNormOptions {

@@ -21,9 +21,10 @@ const fusedBiasAdd = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) =>
   };
 }) as (x: tf.Tensor, bias: tf.Tensor) => tf.Tensor;
 
-/** x [rows, n] + bias [n]. */
+/** x [..., n] + bias [n] (any other shapes broadcast as `tf.add`). */
 export function addBias(x: tf.Tensor, bias: tf.Tensor): tf.Tensor {
-  if (x.dtype === 'float32' && bias.dtype === 'float32' && bias.rank === 1 && rowKernelsActive()) return fusedBiasAdd(x, bias);
+  const perColumn = bias.rank === 1 && x.rank >= 1 && bias.shape[0] === x.shape[x.rank - 1];
+  if (x.dtype === 'float32' && bias.dtype === 'float32' && perColumn && rowKernelsActive()) return fusedBiasAdd(x, bias);
   return tf.add(x, bias);
 }
 

@@ -95,6 +95,13 @@ describe('fused row kernels on wasm', () => {
       const { wasm, cpu } = await onBoth((t, s) => addBias(t, s), [x, b]);
       expectClose(wasm, cpu, 1e-6, `bias add ${cols}`);
     }
+    // a bias that is not one value per column broadcasts as tf.add, on the composed ops
+    const x = random(rng, [5, 4]);
+    const one = random(rng, [1]);
+    const both = await onBoth((t, s) => addBias(t, s), [x, one]);
+    expectClose(both.wasm, both.cpu, 1e-6, 'bias add of one value');
+    const ln = await onBoth((t, s) => affineLayerNorm(t, s, s), [x, one]);
+    expectClose(ln.wasm, ln.cpu, 2e-5, 'layer norm with one scale and shift');
   });
 
   it('gradients agree with central differences on wasm (layer norm + GELU + softmax chain)', () => {
