@@ -19,9 +19,10 @@ import { rowKernelsActive, runRowKernel, useRowKernels } from '../../src/backend
 import { AdamW } from '../../src/train/adamw';
 import { globalGradNormTensor } from '../../src/train/grad-clip';
 import { pretrain } from '../../src/run/pretrain';
-import { mkdtempSync, rmSync } from 'fs';
+import { mkdtempSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
-import { join } from 'path';
+import { join, resolve } from 'path';
+import { ROW_KERNELS_WAT, assembleWat, rowKernelsModuleSource } from '../../src/backend/kernels/assemble';
 import { matMulThreads, setMatMulThreads, startMatMulThreads } from '../../src/backend/batched-matmul';
 import { expectClose, onBoth, random, valueAndGrads } from '../helpers/wasm-vs-cpu';
 
@@ -34,6 +35,17 @@ async function kernelsIn(f: () => tf.Tensor): Promise<string[]> {
 describe('fused row kernels on wasm', () => {
   before(function () {
     if (tf.getBackend() !== 'wasm') this.skip();
+  });
+
+  it('run the committed binary, which is what assemble.ts makes of row-kernels.wat', async function () {
+    try {
+      require.resolve('wabt');
+    } catch {
+      this.skip(); // the assembler is a dev dependency
+    }
+    const committed = readFileSync(resolve(ROW_KERNELS_WAT, '..', 'row-kernels-wasm.ts'), 'utf8');
+    const fresh = rowKernelsModuleSource(await assembleWat(ROW_KERNELS_WAT));
+    expect(committed === fresh, 'row-kernels-wasm.ts is stale: run node dist/src/backend/kernels/assemble.js').to.equal(true);
   });
 
   it('are active on wasm and replace the composed ops', async () => {
