@@ -17,7 +17,7 @@ import { getRecipe } from '../modalities/registry';
 import { BaseRunConfig, RecipeData, RunOverrides } from '../modalities/recipe';
 import { readRunConfig } from './pretrain';
 import { loadCheckpoint } from '../train/checkpoint';
-import { linearProbe, LinearProbeOptions } from '../eval/linear-probe';
+import { linearProbe, LinearProbeOptions, LinearProbeResult } from '../eval/linear-probe';
 import { selectedLinearProbe } from '../eval/probe-selection';
 import { allLayersView, pooledSpread, splitLayerFeatures } from '../eval/layer-features';
 import { segmentPooledView } from '../eval/segment-features';
@@ -67,6 +67,8 @@ export interface LayerProbe {
   knn_accuracy: number;
   /** The L2 strength chosen on validation for this layer. */
   weight_decay: number;
+  /** Accuracy on the validation fifth of train at that L2 (absent when `--weight-decay` fixes it). */
+  validation_accuracy?: number;
   /** Mean over dimensions of the std across samples of the pooled (unstandardised) features. */
   spread: number;
 }
@@ -84,6 +86,11 @@ export interface ProbeSummary {
   segments: number;
   /** L2 strength of the reported probe (chosen on a validation fifth of train unless given). */
   weight_decay: number;
+  /**
+   * Accuracy on the validation fifth of train at the chosen L2 (absent when `--weight-decay`
+   * fixes it): the number to compare settings by, since test is read once.
+   */
+  validation_accuracy?: number;
   /** What was classified (see {@link ProbeOptions.task}). */
   task: ProbeTask;
   /** `sense` task: test accuracy of the answers that ignore context. */
@@ -147,9 +154,13 @@ export async function probe(options: ProbeOptions): Promise<ProbeSummary> {
     setup.objective.dispose();
     parts = layered?.parts() ?? 0;
   }
-  const fitLinear = async (tr: LabelledFeatures, te: LabelledFeatures) => options.linear?.weightDecay !== undefined
-    ? { ...(await linearProbe(tr, te, data.numClasses, { seed: config.seed, ...options.linear })), weightDecay: options.linear.weightDecay }
-    : selectedLinearProbe(tr, te, data.numClasses, { seed: config.seed, ...options.linear });
+  const fitLinear = async (tr: LabelledFeatures, te: LabelledFeatures): Promise<LinearProbeResult & { weightDecay: number; validationAccuracy?: number }> => {
+    if (options.linear?.weightDecay !== undefined) {
+      return { ...(await linearProbe(tr, te, data.numClasses, { seed: config.seed, ...options.linear })), weightDecay: options.linear.weightDecay };
+    }
+    const selected = await selectedLinearProbe(tr, te, data.numClasses, { seed: config.seed, ...options.linear });
+    return { ...selected, validationAccuracy: selected.validation.find((v) => v.weightDecay === selected.weightDecay)?.accuracy };
+  };
   let layers: LayerProbe[] | undefined;
   if (parts > 0) {
     const trainParts = splitLayerFeatures(train, parts);
@@ -163,6 +174,7 @@ export async function probe(options: ProbeOptions): Promise<ProbeSummary> {
         train_accuracy: lin.trainAccuracy,
         knn_accuracy: (await knnClassify(tr, testParts[i], data.numClasses, { k: options.knnK ?? 20 })).accuracy,
         weight_decay: lin.weightDecay,
+        ...(lin.validationAccuracy === undefined ? {} : { validation_accuracy: lin.validationAccuracy }),
         spread: pooledSpread(tr),
       });
     }
@@ -183,6 +195,7 @@ export async function probe(options: ProbeOptions): Promise<ProbeSummary> {
     task,
     baselines,
     weight_decay: lin.weightDecay,
+    ...(lin.validationAccuracy === undefined ? {} : { validation_accuracy: lin.validationAccuracy }),
     layers,
     source: options.raw ? 'raw' : options.run ? 'pretrained' : 'random-init',
     run_dir: options.run,

@@ -117,6 +117,15 @@ describe('text v1 end to end', () => {
       expect(r.accuracy).to.be.within(0, 1);
     }
     expect([trained.source, random.source]).to.deep.equal(['pretrained', 'random-init']);
+    // the validation fifth of 320 balanced rows is 64 rows: its accuracy is a count over 64
+    for (const r of [trained, random]) {
+      expect(r.validation_accuracy).to.be.within(0, 1);
+      expect(Math.abs(r.validation_accuracy! * 64 - Math.round(r.validation_accuracy! * 64))).to.be.below(1e-9);
+    }
+    // a fixed L2 selects nothing, so there is no validation accuracy to report
+    const fixed = await probe({ run: out, linear: { weightDecay: trained.weight_decay } });
+    expect(fixed.validation_accuracy).to.equal(undefined);
+    expect(fixed.accuracy).to.equal(trained.accuracy);
     // 4 balanced classes: mean-pooled token features separate them well above chance (25 %)
     expect(random.knn_accuracy).to.be.above(0.4);
   });

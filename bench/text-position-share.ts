@@ -1,0 +1,80 @@
+/**
+ * Where do a text run's token features come from? (README "What pretraining adds";
+ * spec §8 trap 29.) Draws micro-batches of the run's own pretraining rows (updates
+ * `--from` … `--from + --batches − 1`, micro-batch 0, unmasked tokens), encodes them
+ * with the student encoder in eval mode, and reports, over the non-padding tokens, the
+ * share of the feature variance that absolute position explains and the share that
+ * the token id explains (`src/eval/explained-share.ts`). `--random-init` reads the
+ * same architecture untrained instead of the checkpoint.
+ *
+ *     node dist/bench/text-position-share.js --run RUN [--random-init] [--batches 12] [--from 7000]
+ *
+ * Prints one JSON object.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../src/backend/select';
+import { getRecipe } from '../src/modalities/registry';
+import { readRunConfig } from '../src/run/pretrain';
+import { loadCheckpoint } from '../src/train/checkpoint';
+import { explainedShare } from '../src/eval/explained-share';
+
+function flag(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+/** The token ids a v1 (`teacherInput`: the unmasked rows) or v2 (`input`) text batch carries. */
+function unmaskedTokens(batch: unknown): tf.Tensor {
+  const b = batch as { teacherInput?: tf.Tensor; input?: tf.Tensor };
+  const tokens = b.teacherInput ?? b.input;
+  if (!tokens) throw new Error('the run\'s batches carry no token ids; pass a text run (--modality text).');
+  return tokens;
+}
+
+async function main(): Promise<void> {
+  const run = flag('--run');
+  if (!run) throw new Error('pass --run DIR, a text run folder written by "data2vec pretrain".');
+  const randomInit = process.argv.includes('--random-init');
+  const batches = Number(flag('--batches') ?? 12);
+  const from = Number(flag('--from') ?? 7000);
+  await initBackend(flag('--backend'));
+  const config = readRunConfig(run) as ReturnType<typeof readRunConfig> & { model: { padIdx: number } };
+  if (config.modality !== 'text') throw new Error(`${run} is a ${config.modality} run; this diagnostic reads text runs.`);
+  const recipe = getRecipe(config.modality, config.algo);
+  const data = recipe.loadData(config);
+  const setup = recipe.build(config, data);
+  if (!randomInit) loadCheckpoint(run, { module: setup.objective });
+  const encoder = setup.encoder as unknown as { forward(t: tf.Tensor): { out: tf.Tensor } };
+  setup.encoder.eval();
+  const features: number[] = [];
+  const positions: number[] = [];
+  const ids: number[] = [];
+  let dim = 0;
+  for (let u = from; u < from + batches; u++) {
+    const batch = setup.batches(u, 0);
+    const tokens = unmaskedTokens(batch);
+    const out = encoder.forward(tokens).out;
+    const [b, t, d] = out.shape;
+    dim = d;
+    const values = await out.data();
+    const tokenIds = await tokens.data();
+    for (let i = 0; i < b * t; i++) {
+      if (tokenIds[i] === config.model.padIdx) continue;
+      for (let j = 0; j < d; j++) features.push(values[i * d + j]);
+      positions.push(i % t);
+      ids.push(tokenIds[i]);
+    }
+    out.dispose();
+  }
+  console.log(JSON.stringify({
+    run, source: randomInit ? 'random-init' : 'pretrained', algo: config.algo, tokens: positions.length, dim,
+    position_share: explainedShare(features, dim, positions),
+    token_share: explainedShare(features, dim, ids),
+  }));
+  setup.objective.dispose();
+}
+
+main().catch((e: Error) => {
+  console.error(e.message);
+  process.exit(1);
+});
