@@ -1,7 +1,7 @@
 /**
  * Where do a text run's token features come from? (README "What pretraining adds";
- * spec §8 trap 29.) Draws micro-batches of the run's own pretraining rows (updates
- * `--from` … `--from + --batches − 1`, micro-batch 0, unmasked tokens), encodes them
+ * spec §8 trap 29.) Takes micro-batches of the run's own pretraining rows (updates
+ * `--from` … `--from + --batches − 1`, micro-batch 0, before masking), encodes them
  * with the student encoder in eval mode, and reports, over the non-padding tokens, the
  * share of the feature variance that absolute position explains and the share that
  * the token id explains (`src/eval/explained-share.ts`). `--random-init` reads the
@@ -17,18 +17,13 @@ import { getRecipe } from '../src/modalities/registry';
 import { readRunConfig } from '../src/run/pretrain';
 import { loadCheckpoint } from '../src/train/checkpoint';
 import { explainedShare } from '../src/eval/explained-share';
+import { TextBatchData, paddedPretrainingRows } from '../src/modalities/text/batches';
+import { tokenBatchToTensors } from '../src/data/text-batch';
+import { SequenceConfig } from '../src/modalities/text/text-rows';
 
 function flag(name: string): string | undefined {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
-/** The token ids a v1 (`teacherInput`: the unmasked rows) or v2 (`input`) text batch carries. */
-function unmaskedTokens(batch: unknown): tf.Tensor {
-  const b = batch as { teacherInput?: tf.Tensor; input?: tf.Tensor };
-  const tokens = b.teacherInput ?? b.input;
-  if (!tokens) throw new Error('the run\'s batches carry no token ids; pass a text run (--modality text).');
-  return tokens;
 }
 
 async function main(): Promise<void> {
@@ -38,11 +33,13 @@ async function main(): Promise<void> {
   const batches = Number(flag('--batches') ?? 12);
   const from = Number(flag('--from') ?? 7000);
   await initBackend(flag('--backend'));
-  const config = readRunConfig(run) as ReturnType<typeof readRunConfig> & { model: { padIdx: number } };
+  const config = readRunConfig(run) as ReturnType<typeof readRunConfig> & { model: { padIdx: number }; sequences: SequenceConfig };
   if (config.modality !== 'text') throw new Error(`${run} is a ${config.modality} run; this diagnostic reads text runs.`);
   const recipe = getRecipe(config.modality, config.algo);
   const data = recipe.loadData(config);
   const setup = recipe.build(config, data);
+  // the run's own rows, unmasked (a v1 teacher input may hold only the selected tokens, trap 14)
+  const rows = paddedPretrainingRows(config, data as unknown as TextBatchData);
   if (!randomInit) loadCheckpoint(run, { module: setup.objective });
   const encoder = setup.encoder as unknown as { forward(t: tf.Tensor): { out: tf.Tensor } };
   setup.encoder.eval();
@@ -51,8 +48,8 @@ async function main(): Promise<void> {
   const ids: number[] = [];
   let dim = 0;
   for (let u = from; u < from + batches; u++) {
-    const batch = setup.batches(u, 0);
-    const tokens = unmaskedTokens(batch);
+    const { tokens, paddingMask } = tokenBatchToTensors(rows(u, 0).raw);
+    paddingMask.dispose();
     const out = encoder.forward(tokens).out;
     const [b, t, d] = out.shape;
     dim = d;
@@ -65,6 +62,7 @@ async function main(): Promise<void> {
       ids.push(tokenIds[i]);
     }
     out.dispose();
+    tokens.dispose();
   }
   console.log(JSON.stringify({
     run, source: randomInit ? 'random-init' : 'pretrained', algo: config.algo, tokens: positions.length, dim,
