@@ -21,7 +21,6 @@ import * as os from 'os';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
 import { Command } from 'commander';
-import { initBackend, describeBackend } from '../src/backend/select';
 import { getRecipe } from '../src/modalities/registry';
 import { Algo, RunOverrides } from '../src/modalities/recipe';
 import { Trainer } from '../src/train/trainer';
@@ -30,7 +29,8 @@ import { trainWithProbes, rawProbeAccuracy, benchProbeSegments } from '../src/ru
 import { bestPoint, firstCrossing } from '../src/run/accuracy-curve';
 import { LEARNING_CURVES_SCHEMA, LearningCurvesFile, LearningCurveRun, checkLearningCurves } from '../src/run/learning-curves-file';
 import { writeLearningCurves } from '../src/run/learning-curves-page';
-import { THREADS_HELP, collectSet } from '../src/cli/flags';
+import { collectSet, startBackend } from '../src/cli/flags';
+import { addBackendOptions } from '../src/cli/common-options';
 
 /** Seconds per update of a (modality, algo) preset with overrides: the median of 4 updates after one warm-up. */
 async function secondsPerUpdate(modality: string, algo: Algo, preset: string, overrides: RunOverrides): Promise<number> {
@@ -95,9 +95,8 @@ async function main(): Promise<void> {
     .option('--seed <n>', 'seed of every run and of the probe subset', '0')
     .option('--set <path=value>', 'config field of every run (v1:path=value or v2:path=value for one algorithm; repeatable)', collectSet)
     .option('--out-dir <dir>', 'folder of the results', 'bench/results')
-    .option('--name <name>', 'file name stem (default learning-curves-<date>)')
-    .option('--backend <name>', 'wasm, cpu, tensorflow or webgpu')
-    .option('--threads <n>', THREADS_HELP)
+    .option('--name <name>', 'file name stem (default learning-curves-<date>)');
+  addBackendOptions(program, 'wasm, cpu, tensorflow or webgpu')
     .option('--from <files>', 'train nothing: merge these comma-separated curves files into one page and PNG (each modality keeps its budget)')
     .parse(process.argv);
   const o = program.opts();
@@ -119,8 +118,7 @@ async function main(): Promise<void> {
   const seed = Number(o.seed);
   const algos = String(o.algos).split(',').map((s) => s.trim()) as Algo[];
   for (const a of algos) if (a !== 'v1' && a !== 'v2') throw new Error(`--algos lists "${a}"; use v1, v2 or v1,v2.`);
-  const info = await initBackend(o.backend, { threads: o.threads });
-  process.stderr.write(describeBackend(info) + '\n');
+  const backend = await startBackend(o.backend, o.threads);
   const date = new Date().toISOString();
   const stem = path.join(o.outDir, o.name ?? `learning-curves-${date.slice(0, 10)}`);
   const cpus = os.cpus();
@@ -129,7 +127,7 @@ async function main(): Promise<void> {
     date,
     machine: `${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, load average ${os.loadavg()[0].toFixed(1)} at start`,
     command: `node dist/bench/learning-curves.js ${process.argv.slice(2).join(' ')}`.trim(),
-    backend: info.name,
+    backend,
     budget_seconds: budget,
     probe_every_seconds: every,
     modalities: {},

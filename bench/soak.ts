@@ -2,7 +2,8 @@
  * Soak benchmark (spec §6, long runs in bounded memory): long `pretrain` runs of the
  * tiny presets on the bundled data, sampling the resident set, the wasm heap and
  * `tf.memory()` (live tensors and bytes) before the first update and every 100
- * updates, each judged flat or not by `src/run/flatness.ts` after a warm-up. Each run
+ * updates (with where the resident set lies: external and ArrayBuffer memory, and on
+ * Linux the wasm heap's resident pages, the C heap, other anonymous memory, files), each judged flat or not by `src/run/flatness.ts` after a warm-up. Each run
  * is a separate node process (so one run's memory does not count in the next), with a
  * full garbage collection before each sample. The warm-up is 200 updates or the first
  * checkpoint, whichever is later. Defaults: image v1 2,000 updates, image
@@ -16,7 +17,10 @@
  * samples again (a run left `running` by a killed soak becomes `stopped`), with the
  * criteria given or those recorded.
  *
- *     npm run bench:soak [-- --runs image-v1,text-v1] [--updates 300] [--every 100] [--warmup 200] [--max-rss-slope 10]
+ * Each run's process has glibc's mmap threshold fixed at 128 KiB (`MALLOC_MMAP_THRESHOLD_`,
+ * recorded as the run's `env`; see `FIXED_MMAP_THRESHOLD`) unless `--default-malloc`.
+ *
+ *     npm run bench:soak [-- --runs image-v1,text-v1] [--updates 300] [--every 100] [--warmup 200] [--max-rss-slope 10] [--default-malloc]
  *     node dist/bench/soak.js --rejudge bench/results/soak-<date>.json [--warmup 300]
  */
 import * as fs from 'fs';
@@ -25,7 +29,7 @@ import * as path from 'path';
 import { fork } from 'child_process';
 import { initBackend } from '../src/backend/select';
 import { soak } from '../src/run/soak';
-import { FlatnessCriteria, FlatnessVerdict, MemorySample, judgeFlatness } from '../src/run/flatness';
+import { FlatnessCheck, FlatnessCriteria, FlatnessVerdict, MemorySample, judgeFlatness } from '../src/run/flatness';
 import { getRecipe } from '../src/modalities/registry';
 import { lineFigure, PlotlyFigure } from '../src/viz/figures';
 import { writeRunReport } from '../src/viz/report';
@@ -38,7 +42,19 @@ interface RunSpec {
   updates: number;
   every: number;
   criteria: FlatnessCriteria;
+  /** Environment set for the run's process (the C allocator's settings). */
+  env?: Record<string, string>;
 }
+
+/**
+ * glibc raises its mmap threshold after a large block is freed, so later blocks of that
+ * size come from the main arena, which then swings between sizes by tens of MB with the
+ * order of allocations (measured: 40–67 MB in a speech run). Fixing the threshold at
+ * glibc's initial 128 KiB keeps large blocks in their own mappings, returned when freed,
+ * so the C heap stays put and a block that is never freed still shows. Ignored by other C
+ * libraries; `--default-malloc` runs without it.
+ */
+const FIXED_MMAP_THRESHOLD = { MALLOC_MMAP_THRESHOLD_: '131072' };
 
 interface RunRecord extends RunSpec {
   status: 'running' | 'done' | 'stopped' | 'failed';
@@ -105,6 +121,11 @@ function figures(runs: RunRecord[]): PlotlyFigure[] {
     ['tensors', 'Live tensors (tf.memory().numTensors)', 'tensors'],
     ['tensorMb', 'Tensor bytes (tf.memory().numBytes)', 'MB'],
     ['jsHeapMb', 'JavaScript heap in use (not judged)', 'MB'],
+    ['wasmResidentMb', 'wasm heap: resident part (not judged; at most its span)', 'MB'],
+    ['cHeapMb', 'C heap (glibc main arena) resident (not judged)', 'MB'],
+    ['otherAnonMb', 'Other anonymous memory resident: JavaScript heap, threads, other wasm memories (not judged)', 'MB'],
+    ['externalMb', 'process.memoryUsage().external, wasm memories included (not judged)', 'MB'],
+    ['arrayBuffersMb', 'process.memoryUsage().arrayBuffers (not judged)', 'MB'],
   ];
   return metrics.map(([key, title, unit]) => {
     const parts = runs.map((r) =>
@@ -121,11 +142,13 @@ function verdictLine(r: RunRecord): string {
   const reached = r.samples[r.samples.length - 1]?.update ?? 0;
   const how = r.status === 'done' ? `over ${r.updates} updates` : `${r.status} after ${reached} of ${r.updates} updates${r.error ? ` (${r.error})` : ''}, so far`;
   if (!r.verdict) return `${r.name}: ${how}: too few samples after update ${r.criteria.warmupUpdates} to judge`;
-  const parts = r.verdict.checks.map((c) => {
+  const describe = (c: FlatnessCheck, judged: boolean) => {
     const digits = c.name === 'tensors' ? 1 : 3;
-    return `${c.name} ${c.pass ? 'flat' : 'GROWING'} (slope ${c.slopePer1000.toFixed(digits)} ± ${c.slopeStdErrPer1000.toFixed(digits)}/1000 updates, change ${c.change.toFixed(c.name === 'tensors' ? 0 : 2)})`;
-  });
-  return `${r.name}: ${r.verdict.pass ? 'PASS' : 'FAIL'} ${how} (${r.verdict.judged} samples from update ${r.criteria.warmupUpdates}): ${parts.join(', ')}`;
+    const word = judged ? (c.pass ? 'flat' : 'GROWING') : 'not judged';
+    return `${c.name} ${word} (slope ${c.slopePer1000.toFixed(digits)} ± ${c.slopeStdErrPer1000.toFixed(digits)}/1000 updates, change ${c.change.toFixed(c.name === 'tensors' ? 0 : 2)})`;
+  };
+  const shown = (r.verdict.shown ?? []).map((c) => describe(c, false));
+  return `${r.name}: ${r.verdict.pass ? 'PASS' : 'FAIL'} ${how} (${r.verdict.judged} samples from update ${r.criteria.warmupUpdates}): ${[...r.verdict.checks.map((c) => describe(c, true)), ...shown].join(', ')}`;
 }
 
 /** Judge each run's samples (so far, for a run that did not finish). */
@@ -152,7 +175,7 @@ function write(jsonFile: string, header: SoakFileHeader, runs: RunRecord[]): voi
   writeRunReport(jsonFile.replace(/\.json$/, '.html'), {
     title: `data2vec soak — ${header.date.slice(0, 10)}`,
     summary: Object.fromEntries(runs.map((r) => [r.name, `${r.verdict ? (r.verdict.pass ? 'flat (pass)' : 'growing (fail)') : 'not judged'}; ${r.status}, ${r.samples[r.samples.length - 1]?.update ?? 0} of ${r.updates} updates`])),
-    config: { ...header, runs: runs.map((r) => ({ name: r.name, updates: r.updates, every: r.every, criteria: r.criteria, batch: r.batch })) },
+    config: { ...header, runs: runs.map((r) => ({ name: r.name, updates: r.updates, every: r.every, criteria: r.criteria, batch: r.batch, env: r.env })) },
     figures: figures(runs),
     notes: runs.map(verdictLine),
   });
@@ -196,7 +219,7 @@ async function main(): Promise<void> {
     const [modality, algo] = name.split('-');
     const firstCheckpoint = getRecipe(modality, algo).config('tiny', { steps: updates }).trainer.checkpointEvery;
     const criteria: FlatnessCriteria = { warmupUpdates: numberFlag('--warmup', Math.max(200, firstCheckpoint)), maxRssSlopeMbPer1000: numberFlag('--max-rss-slope', 10) };
-    return { name, updates, every, criteria };
+    return { name, updates, every, criteria, env: process.argv.includes('--default-malloc') ? {} : FIXED_MMAP_THRESHOLD };
   });
 
   const date = new Date().toISOString();
@@ -220,7 +243,7 @@ async function main(): Promise<void> {
     runs.push(record);
     save();
     await new Promise<void>((resolve) => {
-      const p = fork(__filename, ['--child', JSON.stringify(spec)], { execArgv: ['--expose-gc'] });
+      const p = fork(__filename, ['--child', JSON.stringify(spec)], { execArgv: ['--expose-gc'], env: { ...process.env, ...spec.env } });
       // Ctrl-C or a kill: keep what was measured, marked as stopped
       const stop = () => {
         record.status = 'stopped';
@@ -234,7 +257,12 @@ async function main(): Promise<void> {
         if (m.kind === 'sample') {
           record.samples.push(m.sample);
           record.sample_seconds.push(m.seconds);
-          process.stderr.write(`${spec.name} update ${m.sample.update}: rss ${m.sample.rssMb.toFixed(1)} MB, heap ${m.sample.heapMb?.toFixed(1)} MB, ${m.sample.tensors} tensors, ${m.sample.tensorMb.toFixed(3)} MB tensors (${m.seconds.toFixed(0)} s)\n`);
+          const s = m.sample;
+          const where = s.cHeapMb === undefined ? '' : ` (wasm heap resident ${s.wasmResidentMb?.toFixed(1)}, C heap ${s.cHeapMb.toFixed(1)}, other anonymous ${s.otherAnonMb?.toFixed(1)}, files ${s.fileMb?.toFixed(1)})`;
+          process.stderr.write(
+            `${spec.name} update ${s.update}: rss ${s.rssMb.toFixed(1)} MB${where}, wasm heap ${s.heapMb?.toFixed(1)} MB, external ${s.externalMb?.toFixed(1)} MB, ` +
+              `ArrayBuffers ${s.arrayBuffersMb?.toFixed(1)} MB, ${s.tensors} tensors, ${s.tensorMb.toFixed(3)} MB tensors (${m.seconds.toFixed(0)} s)\n`,
+          );
         } else if (m.kind === 'done') {
           Object.assign(record, { status: 'done', samples_per_sec: m.samples_per_sec, seconds: m.seconds });
         } else {

@@ -16,7 +16,11 @@
  * load, CPU time the work. Results go to
  * bench/results/update-compare-<date>-<threads>t.json with the machine.
  *
- *     npm run build && node dist/bench/update-compare.js [--quick] [--threads 1]
+ * `--unfused` also times ours with the fused row kernels off (tfjs's composed
+ * layer norm, GELU, softmax gradient and bias add: `useRowKernels(false)`), in
+ * the same run, recorded as `ours_unfused_*` and `cpu_ratio_unfused`.
+ *
+ *     npm run build && node dist/bench/update-compare.js [--quick] [--threads 1] [--unfused]
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -29,6 +33,7 @@ import { TransformerBlock } from '../src/nn/transformer-block';
 import { Rng } from '../src/util/rng';
 import { median } from '../src/util/median';
 import { machineInfo } from './machine-info';
+import { rowKernelsActive, useRowKernels } from '../src/backend/row-kernels';
 
 /** One timed case; `update` cases are full image v1 updates, `layer` one block forward + backward. */
 interface Case {
@@ -127,8 +132,16 @@ async function main(): Promise<void> {
   const cases = quick ? CASES.filter((c) => c.batch !== 64 || c.preset === 'tiny') : CASES;
   const info = await initBackend('wasm', { threads });
   tf.enableProdMode();
+  const unfused = process.argv.includes('--unfused');
   const ours: Record<string, Timing> = {};
+  const oursUnfused: Record<string, Timing> = {};
   for (const c of cases) {
+    if (unfused) {
+      useRowKernels(false);
+      oursUnfused[c.name] = await ourSeconds(c, reps);
+      useRowKernels(true);
+      process.stderr.write(`ours unfused ${c.name}: ${oursUnfused[c.name].wall.toFixed(3)} s wall, ${oursUnfused[c.name].cpu.toFixed(3)} s CPU\n`);
+    }
     ours[c.name] = await ourSeconds(c, reps);
     process.stderr.write(`ours ${c.name}: ${ours[c.name].wall.toFixed(3)} s wall, ${ours[c.name].cpu.toFixed(3)} s CPU\n`);
   }
@@ -149,13 +162,20 @@ async function main(): Promise<void> {
       ours_samples_per_cpu_s: mineCpu,
       peer_samples_per_cpu_s: otherCpu,
       cpu_ratio: otherCpu === null ? null : mineCpu / otherCpu,
+      ...(unfused
+        ? {
+            ours_unfused_samples_per_s: c.batch / oursUnfused[c.name].wall,
+            ours_unfused_samples_per_cpu_s: c.batch / oursUnfused[c.name].cpu,
+            cpu_ratio_unfused: otherCpu === null ? null : c.batch / oursUnfused[c.name].cpu / otherCpu,
+          }
+        : {}),
     };
   });
   const result = {
     date: new Date().toISOString(),
     machine: machineInfo(),
     node: process.version,
-    ours: { backend: 'wasm', threads: info.threads },
+    ours: { backend: 'wasm', threads: info.threads, fused_row_kernels: rowKernelsActive(), unfused_also_timed: unfused },
     peer: { ...theirs, seconds: undefined, cpu_seconds: undefined },
     threads,
     rows,
@@ -168,7 +188,8 @@ async function main(): Promise<void> {
     // eslint-disable-next-line no-console
     console.log(
       `${r.case.padEnd(28)} wall: ours ${r.ours_samples_per_s.toFixed(1).padStart(7)}/s  peer ${r.peer_samples_per_s === null ? '     -' : r.peer_samples_per_s.toFixed(1).padStart(7)}/s  ratio ${r.ratio === null ? '-' : r.ratio.toFixed(2)}` +
-        `   CPU: ours ${r.ours_samples_per_cpu_s.toFixed(1).padStart(7)}/s  peer ${r.peer_samples_per_cpu_s === null ? '     -' : r.peer_samples_per_cpu_s.toFixed(1).padStart(7)}/s  ratio ${r.cpu_ratio === null ? '-' : r.cpu_ratio.toFixed(2)}`,
+        `   CPU: ours ${r.ours_samples_per_cpu_s.toFixed(1).padStart(7)}/s  peer ${r.peer_samples_per_cpu_s === null ? '     -' : r.peer_samples_per_cpu_s.toFixed(1).padStart(7)}/s  ratio ${r.cpu_ratio === null ? '-' : r.cpu_ratio.toFixed(2)}` +
+        (r.ours_unfused_samples_per_cpu_s === undefined ? '' : `   unfused: ${r.ours_unfused_samples_per_cpu_s.toFixed(1)}/CPU-s, ratio ${r.cpu_ratio_unfused == null ? '-' : r.cpu_ratio_unfused.toFixed(2)}`),
     );
   }
   // eslint-disable-next-line no-console

@@ -8,6 +8,7 @@ export * from './backend/select';
 export * from './backend/webgpu';
 export * from './backend/wasm-kernels';
 export * from './backend/batched-matmul';
+export { rowKernelsActive, useRowKernels, registerRowKernels } from './backend/row-kernels';
 export { requestedThreads, defaultThreads } from './backend/matmul-threads';
 export * from './backend/wasm-slice';
 export * from './backend/device-random';
@@ -19,6 +20,7 @@ export * from './util/atomic-write';
 export * from './util/io-error';
 export * from './util/stale-temp';
 export * from './util/median';
+export * from './util/package-root';
 
 // Building blocks (spec §1)
 export * from './nn/module';
@@ -28,6 +30,7 @@ export * from './nn/matmul';
 export * from './nn/layer-norm';
 export * from './nn/batch-norm';
 export * from './nn/activations';
+export * from './nn/softmax';
 export * from './nn/dropout';
 export * from './nn/attention';
 export * from './nn/feed-forward';

@@ -42,18 +42,7 @@ import {
 } from './kernels/batched-matmul-wasm';
 import { MatMulPool, MatMulPoolStats, PoolProduct } from './matmul-pool';
 import { defaultThreads } from './matmul-threads';
-
-/** The parts of the wasm backend this kernel uses. */
-interface WasmBackendInternals {
-  dataIdMap: { get(dataId: unknown): { memoryOffset: number } | undefined };
-  makeOutput(shape: number[], dtype: tf.DataType, memoryOffset?: number, values?: tf.TypedArray): tf.TensorInfo;
-  wasm: {
-    _malloc(bytes: number): number;
-    _free(pointer: number): void;
-    asm?: { memory?: unknown };
-    wasmMemory?: unknown;
-  };
-}
+import { WasmBackendInternals, decodeBase64, heapOffset, importableHeap, instantiateOnHeap, webAssembly } from './wasm-module';
 
 /** Exports of `kernels/batched-matmul.wat`. */
 interface BatchedMatMulExports {
@@ -66,15 +55,6 @@ interface BatchedMatMulExports {
     scratch: number,
   ): void;
 }
-
-/** The WebAssembly JS API (typed here: the project's lib setting has no DOM types). */
-interface WebAssemblyApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: unknown };
-  Memory: new (descriptor: { initial: number; maximum?: number; shared?: boolean }) => { buffer: ArrayBuffer; grow(pages: number): number };
-}
-const webAssembly = (globalThis as unknown as { WebAssembly?: WebAssemblyApi }).WebAssembly;
 
 let compiled: object | undefined;
 /** One kernel instance per backend object (null: this backend cannot host it). */
@@ -181,33 +161,16 @@ export function matMulKernelVariant(): 'fma' | 'simd' {
   return fusedWanted && fusedMultiplyAddSupported() ? 'fma' : 'simd';
 }
 
-function decodeBase64(text: string): Uint8Array {
-  const bytes = atob(text);
-  const out = new Uint8Array(bytes.length);
-  for (let i = 0; i < bytes.length; i++) out[i] = bytes.charCodeAt(i);
-  return out;
-}
-
 /** The kernel instantiated on `backend`'s memory, or undefined when that memory cannot be shared. */
 function kernelFor(backend: WasmBackendInternals): BatchedMatMulExports | undefined {
   let kernel = instances.get(backend);
   if (kernel === undefined) {
-    kernel = null;
-    const memory = backend.wasm.asm?.memory ?? backend.wasm.wasmMemory;
-    // A threaded build shares its memory; this module declares an unshared one.
-    const plain =
-      webAssembly !== undefined &&
-      memory instanceof webAssembly.Memory &&
-      !(typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer);
-    if (plain) {
-      try {
-        compiled ??= new webAssembly.Module(decodeBase64(matMulKernelVariant() === 'fma' ? BATCHED_MATMUL_FMA_WASM_BASE64 : BATCHED_MATMUL_WASM_BASE64));
-        kernel = new webAssembly.Instance(compiled, { env: { memory } }).exports as unknown as BatchedMatMulExports;
-        heaps.set(backend, memory as { buffer: ArrayBuffer });
-      } catch {
-        kernel = null; // no SIMD support: keep the original kernel
-      }
-    }
+    kernel = instantiateOnHeap<BatchedMatMulExports>(backend, () => {
+      compiled ??= new webAssembly!.Module(decodeBase64(matMulKernelVariant() === 'fma' ? BATCHED_MATMUL_FMA_WASM_BASE64 : BATCHED_MATMUL_WASM_BASE64));
+      return compiled;
+    }) ?? null;
+    const heap = importableHeap(backend);
+    if (kernel !== null && heap !== undefined) heaps.set(backend, heap);
     instances.set(backend, kernel);
   }
   return kernel ?? undefined;
@@ -279,11 +242,7 @@ function simdBatchMatMul(
   const bItems = broadcastItems(bBatchShape, outBatchShape);
 
   const out = backend.makeOutput([...outBatchShape, m, n], 'float32');
-  const offset = (x: tf.TensorInfo) => {
-    const data = backend.dataIdMap.get(x.dataId);
-    if (data === undefined) throw new Error('BatchMatMul: an input tensor has no data on the wasm backend.');
-    return data.memoryOffset;
-  };
+  const offset = (x: tf.TensorInfo) => heapOffset(backend, x.dataId, 'BatchMatMul');
   // Element strides: A(i, p) = a[i*aRow + p*aCol], B(p, j) = b[p*bRow + j*bCol].
   const aRow = transposeA ? 1 : k;
   const aCol = transposeA ? m : 1;

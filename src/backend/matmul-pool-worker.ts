@@ -21,6 +21,8 @@ export interface MatMulWorkerData {
   control: SharedArrayBuffer;
   /** This worker's index (0-based), which picks its scratch. */
   index: number;
+  /** For tests of the pool's stall detection: exit right after claiming a chunk. */
+  exitAfterClaim?: boolean;
 }
 
 interface WebAssemblyApi {
@@ -66,6 +68,7 @@ function serve(data: MatMulWorkerData, port: { postMessage(message: unknown): vo
     const scratch = params[ParamIndex.ScratchBase] + data.index * params[ParamIndex.ScratchStride];
     const product = readProduct(params, data.memory);
     for (let chunk = claimChunk(control, seen, chunks); chunk >= 0; chunk = claimChunk(control, seen, chunks)) {
+      if (data.exitAfterClaim === true) process.exit(1);
       try {
         runRows(bmm, product, chunk * chunkRows, Math.min(rows, (chunk + 1) * chunkRows), scratch);
         owners[chunk] = 1;

@@ -18,6 +18,12 @@
  * Products below `MIN_CHUNK_MACS` per chunk stay on one thread: waking a
  * thread costs more than it saves there. Workers are unreferenced, so they
  * never keep the process alive.
+ *
+ * A worker that dies or hangs holding a chunk would leave the main thread
+ * waiting forever, so it waits in slices and gives up when no chunk has been
+ * finished for `stallMs` (default 60 s, `D2V_POOL_STALL_S`): it closes the
+ * pool (later products run on the main thread alone) and throws one line
+ * saying so. A worker that exits between products is no longer counted.
  */
 import { Worker } from 'worker_threads';
 import { join } from 'path';
@@ -30,6 +36,10 @@ import type { MatMulWorkerData } from './matmul-pool-worker';
 
 /** Multiply-adds below which a chunk is not worth a thread. */
 export const MIN_CHUNK_MACS = 1 << 17;
+/** Default of how long the main thread waits for a chunk to finish before giving up on the pool. */
+export const DEFAULT_STALL_MS = 60_000;
+/** Slice of each wait, so a stall is noticed within about this long after `stallMs`. */
+const WAIT_SLICE_MS = 250;
 /** Chunks per thread: enough to even out uneven progress, few enough to repack B rarely. */
 const CHUNKS_PER_THREAD = 3;
 const PAGE = 65536;
@@ -59,6 +69,23 @@ export interface MatMulPoolStats {
   workerChunks: number;
 }
 
+/** Options of a pool beyond its size. */
+export interface MatMulPoolOptions {
+  /** Milliseconds without a finished chunk after which a product fails (default `D2V_POOL_STALL_S` or 60 s). */
+  stallMs?: number;
+  /** For tests: the first worker exits right after claiming its first chunk, as a crashed one would. */
+  exitAfterClaim?: boolean;
+}
+
+/** The stall limit from `D2V_POOL_STALL_S`, else the default. */
+function stallFromEnv(): number {
+  const raw = process.env.D2V_POOL_STALL_S;
+  if (raw === undefined || raw === '') return DEFAULT_STALL_MS;
+  const seconds = Number(raw);
+  if (!(seconds > 0)) throw new Error(`D2V_POOL_STALL_S must be a positive number of seconds, got '${raw}'.`);
+  return seconds * 1000;
+}
+
 /** The worker threads, their shared memory and control block. */
 export class MatMulPool {
   readonly stats: MatMulPoolStats = { products: 0, chunks: 0, workerChunks: 0 };
@@ -70,29 +97,39 @@ export class MatMulPool {
   private readonly started: Promise<void>;
   private generation = 0;
   private closed = false;
+  private readonly stallMs: number;
 
   /**
    * @param threads threads in all, the main one included (≥ 2)
    * @param module the compiled shared-memory kernel
    * @param memory a shared memory that the module imports
    */
-  constructor(readonly threads: number, module: object, private readonly memory: SharedMemory) {
+  constructor(readonly threads: number, module: object, private readonly memory: SharedMemory, options: MatMulPoolOptions = {}) {
+    this.stallMs = options.stallMs ?? stallFromEnv();
     const script = join(__dirname, 'matmul-pool-worker.js');
     const starts: Promise<void>[] = [];
     for (let index = 0; index < threads - 1; index++) {
-      const workerData: MatMulWorkerData = { module, memory, control: this.control, index };
+      const workerData: MatMulWorkerData = { module, memory, control: this.control, index, exitAfterClaim: index === 0 && options.exitAfterClaim === true };
       const worker = new Worker(script, { workerData });
       this.workers.push(worker);
       // Referenced until it is online (so awaiting `ready` keeps the process up), then not.
       starts.push(
         new Promise<void>((resolve) => {
+          let online = false;
           const done = () => {
             worker.unref();
             resolve();
           };
-          worker.once('message', done);
+          worker.once('message', () => {
+            online = true;
+            done();
+          });
           worker.once('error', done);
-          worker.once('exit', done);
+          worker.once('exit', () => {
+            // An online worker that ends no longer takes chunks.
+            if (online && !this.closed) Atomics.sub(this.words, ONLINE, 1);
+            done();
+          });
         }),
       );
     }
@@ -193,9 +230,7 @@ export class MatMulPool {
       }
       finishChunk(this.words);
     }
-    for (let left = Atomics.load(this.words, REMAINING); left !== 0; left = Atomics.load(this.words, REMAINING)) {
-      Atomics.wait(this.words, REMAINING, left);
-    }
+    this.awaitChunks(chunks);
     if (failure !== undefined) throw failure;
     if (Atomics.load(this.words, FAILED) !== 0) throw new Error('BatchMatMul: a matrix-product worker thread failed.');
 
@@ -214,6 +249,30 @@ export class MatMulPool {
       chunk = last;
     }
     return true;
+  }
+
+  /**
+   * Wait until every chunk is finished; when none has finished for `stallMs`
+   * (a worker died or hangs holding one), close the pool and throw.
+   */
+  private awaitChunks(chunks: number): void {
+    let last = Atomics.load(this.words, REMAINING);
+    let since = performance.now();
+    while (last !== 0) {
+      Atomics.wait(this.words, REMAINING, last, WAIT_SLICE_MS);
+      const left = Atomics.load(this.words, REMAINING);
+      if (left !== last) {
+        last = left;
+        since = performance.now();
+      } else if (performance.now() - since >= this.stallMs) {
+        void this.close();
+        throw new Error(
+          `BatchMatMul: ${left} of ${chunks} chunks of a matrix product were not finished after ${(this.stallMs / 1000).toFixed(1)} s without progress ` +
+            '(a matrix-product worker thread died or is stuck); the worker pool is closed and products now run on the main thread alone: ' +
+            'rerun with --threads 1 if this repeats, or raise D2V_POOL_STALL_S if the machine is that overloaded.',
+        );
+      }
+    }
   }
 
   /** Grow the shared memory to at least `bytes`; false when it cannot (past 4 GiB). */

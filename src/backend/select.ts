@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmKernels } from './wasm-kernels';
 import { installLeanBackward } from './lean-backward';
+import { registerTileGradient } from './tile-gradient';
 import { setMatMulThreads, startMatMulThreads } from './batched-matmul';
 import { requestedThreads } from './matmul-threads';
 import { WebGpuAdapter, describeAdapter, startWebGpu } from './webgpu';
@@ -77,6 +78,7 @@ export async function initBackend(flag?: string, options: BackendOptions = {}): 
   const want = requestedBackend(flag);
   const threads = requestedThreads(options.threads);
   installLeanBackward();
+  registerTileGradient();
   if (want === 'webgpu') {
     const adapter = await startWebGpu();
     let ok = false;

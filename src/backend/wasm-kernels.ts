@@ -17,6 +17,9 @@
  *   WebAssembly SIMD kernel; tfjs's own runs batched and transposed ones in
  *   a plain loop at ~1 GFLOP/s. See `./batched-matmul.ts`.
  *
+ * - Fused layer norm, softmax gradient, GELU and bias kernels for the building
+ *   blocks (`./row-kernels.ts`).
+ *
  * - `Slice`: reads its input in place instead of copying it first (`./wasm-slice.ts`).
  *
  * Convolutions are not patched here: the library expresses them as
@@ -26,6 +29,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { registerBatchedMatMul } from './batched-matmul';
 import { registerInPlaceSlice } from './wasm-slice';
+import { registerRowKernels } from './row-kernels';
 
 interface WasmBackendLike {
   readSync(dataId: unknown): ArrayLike<number>;
@@ -74,5 +78,6 @@ export function registerWasmKernels(): void {
     },
   });
   registerBatchedMatMul();
+  registerRowKernels();
   registerInPlaceSlice();
 }

@@ -7,10 +7,12 @@ import { Command } from 'commander';
 import { benchCompare, formatBench, BENCH_THRESHOLDS, DEFAULT_PROBE_EVERY_SECONDS } from '../run/bench';
 import { Algo, Modality } from '../modalities/recipe';
 import { withFile } from '../util/io-error';
-import { THREADS_HELP, collectSet, intFlag, numberFlag, startBackend } from './flags';
+import { collectSet, intFlag, numberFlag, startBackend } from './flags';
+import { JSON_RESULT_HELP, addBackendOptions, addOutputOptions } from './common-options';
+import { printJsonLine, say } from './output-lines';
 
 export function registerBenchCommand(program: Command): void {
-  program
+  const cmd = program
     .command('bench')
     .description('compare data2vec 1.0 and 2.0: samples/s, ms per update, training time until a linear probe reaches a threshold')
     .option('--modality <name>', 'image, audio or text', 'image')
@@ -23,11 +25,8 @@ export function registerBenchCommand(program: Command): void {
     .option('--max-updates <n>', 'stop each algorithm after this many updates', intFlag('--max-updates'))
     .option('--max-seconds <s>', 'stop each algorithm after this many training seconds', numberFlag('--max-seconds'))
     .option('--profile [updates]', 'after the timed updates, profile this many more (default 3) per kernel: time, share of the update, calls, GFLOP/s', intFlag('--profile'))
-    .option('--set <path=value>', 'set a config field of every algorithm, e.g. --set trainer.batchSize=16 (repeatable)', collectSet)
-    .option('--backend <name>', 'wasm, cpu, tensorflow or webgpu')
-    .option('--threads <n>', THREADS_HELP)
-    .option('--out <file>', 'also write the result as JSON to this file')
-    .option('--json', 'print the result object as the last line')
+    .option('--set <path=value>', 'set a config field of every algorithm, e.g. --set trainer.batchSize=16 (repeatable)', collectSet);
+  addOutputOptions(addBackendOptions(cmd, 'wasm, cpu, tensorflow or webgpu').option('--out <file>', 'also write the result as JSON to this file'), { json: JSON_RESULT_HELP })
     .action(async (opts) => {
       await startBackend(opts.backend, opts.threads);
       const algos = String(opts.compare).split(',').map((s) => s.trim()).filter((s) => s !== '') as Algo[];
@@ -35,10 +34,10 @@ export function registerBenchCommand(program: Command): void {
         modality: opts.modality as Modality, preset: opts.preset, algos, threshold: opts.threshold, seed: opts.seed,
         probeEverySeconds: opts.probeEverySeconds, probeEvery: opts.probeEvery, profile: opts.profile === true ? 3 : opts.profile, maxUpdates: opts.maxUpdates, maxSeconds: opts.maxSeconds,
         overrides: opts.set ? { set: opts.set as Record<string, string> } : undefined,
-        onProbe: (algo, p) => process.stderr.write(`${algo} update ${p.update}: probe ${(100 * p.accuracy).toFixed(1)} % after ${p.seconds.toFixed(1)} s of training\n`),
+        onProbe: (algo, p) => say(`${algo} update ${p.update}: probe ${(100 * p.accuracy).toFixed(1)} % after ${p.seconds.toFixed(1)} s of training`),
       });
-      process.stderr.write(formatBench(result) + '\n');
+      say(formatBench(result));
       if (opts.out) withFile('write', opts.out, () => fs.writeFileSync(opts.out, JSON.stringify(result, null, 2) + '\n'), 'pass another --out file');
-      if (opts.json) process.stdout.write(JSON.stringify(result) + '\n');
+      printJsonLine(opts.json, result);
     });
 }

@@ -6,11 +6,11 @@
 import { Command, Option } from 'commander';
 import { finetune } from '../finetune/finetune';
 import { FinetuneSettings, describeSettings } from '../finetune/settings';
-import { THREADS_HELP, intFlag, numberFlag, startBackend } from './flags';
+import { intFlag, numberFlag, startBackend } from './flags';
+import { addBackendOptions, addOutputOptions } from './common-options';
 import { progressReporter } from './progress';
 import { stopOnSigint } from './pretrain-runner';
-
-const say = (line: string) => process.stderr.write(line + '\n');
+import { printJsonLine, say } from './output-lines';
 
 /** `--time-mask PROB,LENGTH` (or `none`) as settings; undefined keeps the default. */
 function timeMaskFlag(value: string | undefined): FinetuneSettings['timeMask'] | undefined {
@@ -45,6 +45,7 @@ function settingsFrom(opts: Record<string, unknown>): Partial<FinetuneSettings> 
     encoderLrScale: opts.encoderLrScale as number | undefined,
     schedule: opts.schedule as FinetuneSettings['schedule'] | undefined,
     batching: opts.batching as FinetuneSettings['batching'] | undefined,
+    wholeClips: opts.wholeClips as boolean | undefined,
     evalEvery: opts.evalEvery as number | undefined,
     maxTrain: opts.maxTrain as number | undefined,
     maxTest: opts.maxTest as number | undefined,
@@ -53,7 +54,7 @@ function settingsFrom(opts: Record<string, unknown>): Partial<FinetuneSettings> 
 }
 
 export function registerFinetuneCommand(program: Command): void {
-  program
+  const cmd = program
     .command('finetune')
     .description('fine-tune a pretrained encoder (or a random-init one) for classification and report held-out accuracy')
     .option('--run <dir>', 'a run folder written by pretrain')
@@ -81,6 +82,8 @@ export function registerFinetuneCommand(program: Command): void {
     .option('--encoder-lr-scale <x>', 'LR factor of the whole encoder on top of the layer decay', numberFlag('--encoder-lr-scale'))
     .option('--schedule <kind>', 'cosine or tri_stage')
     .option('--batching <kind>', 'random, or by-length (speech: clips of similar length per batch)')
+    .option('--whole-clips', 'speech: encode every training clip whole, one at a time, as evaluation does (default on for speech)')
+    .option('--no-whole-clips', 'speech: crop each training batch to its shortest clip instead')
     .option('--augment', 'draw the training augmentation (default: on for speech, off for images)')
     .option('--no-augment', 'train on the evaluation view')
     .option('--mixup <alpha>', 'mixup Beta(α, α) for images (0: off)', numberFlag('--mixup'))
@@ -90,11 +93,8 @@ export function registerFinetuneCommand(program: Command): void {
     .option('--max-train <n>', 'use a seeded subset of n training samples', intFlag('--max-train'))
     .option('--max-test <n>', 'evaluate on a seeded subset of n held-out samples', intFlag('--max-test'))
     .option('--seed <n>', 'seed of the head, batch order and augmentation', intFlag('--seed'))
-    .option('--out <dir>', 'run folder (default runs/finetune-<modality>-<algo>-<preset>-<source>-<time>)')
-    .option('--backend <name>', 'wasm, cpu, webgpu or tensorflow')
-    .option('--threads <n>', THREADS_HELP)
-    .option('--no-progress', 'no progress bar')
-    .option('--json', 'print a JSON summary as the last line')
+    .option('--out <dir>', 'run folder (default runs/finetune-<modality>-<algo>-<preset>-<source>-<time>)');
+  addOutputOptions(addBackendOptions(cmd, 'wasm, cpu, webgpu or tensorflow'), { progress: true })
     .action(async (opts) => {
       const settings = settingsFrom(opts);
       await startBackend(opts.backend, opts.threads);
@@ -115,7 +115,7 @@ export function registerFinetuneCommand(program: Command): void {
         });
         bar.stop();
         say(`done: ${s.updates} updates (${s.epochs.toFixed(1)} epochs), loss ${s.loss_first.toFixed(4)} → ${s.loss_last.toFixed(4)}, held-out accuracy ${(100 * s.test_accuracy).toFixed(2)} % (best ${(100 * s.best_test_accuracy).toFixed(2)} %, ${s.n_test} samples); ${s.run_dir}/report.html`);
-        if (opts.json) process.stdout.write(JSON.stringify(s) + '\n');
+        printJsonLine(opts.json, s);
       } finally {
         bar.stop();
         stop.release();

@@ -2,6 +2,7 @@
  * Shared flag parsers for the `data2vec` subcommands, and the backend start-up line.
  */
 import { initBackend, describeBackend } from '../backend/select';
+import { say } from './output-lines';
 
 /** Parse an integer flag with a clear error. */
 export function intFlag(name: string) {
@@ -21,13 +22,10 @@ export function numberFlag(name: string) {
   };
 }
 
-/** Help text of `--threads`. */
-export const THREADS_HELP = 'threads for matrix products on wasm (default: D2V_THREADS, else one per core; 1: main thread only)';
-
 /** Start the backend (`threads`: the `--threads` flag) and say which one runs. */
 export async function startBackend(flag?: string, threads?: string): Promise<string> {
   const info = await initBackend(flag, { threads });
-  process.stderr.write(describeBackend(info) + '\n');
+  say(describeBackend(info));
   return info.name;
 }
 

@@ -15,14 +15,14 @@ import { registerFinetuneCommand } from './finetune-command';
 import { registerBenchDataCommand } from './bench-data-command';
 import { registerHfCommands } from './hf-commands';
 import { registerTokenizeCommand } from './tokenize-command';
-import { THREADS_HELP, collectSet, intFlag, numberFlag, startBackend } from './flags';
+import { collectSet, intFlag, numberFlag, startBackend } from './flags';
+import { addBackendOptions, addOutputOptions } from './common-options';
 import { errorMessage } from './error-message';
 import { releaseWebGpu } from '../backend/webgpu';
-
-const say = (line: string) => process.stderr.write(line + '\n');
+import { printJsonLine, say } from './output-lines';
 
 function addTrainingOptions(cmd: Command): Command {
-  return cmd
+  cmd
     .addOption(new Option('--modality <name>', 'image, audio or text').default('image'))
     .addOption(new Option('--algo <name>', 'v1 or v2').default('v1'))
     .option('--preset <name>', 'tiny, small or base', 'tiny')
@@ -34,37 +34,35 @@ function addTrainingOptions(cmd: Command): Command {
     .option('--data <path>', 'data folder or file instead of the bundled set (image/speech folders, .tar shards or a pattern such as "train-{000..009}.tar", text files or a token cache)')
     .option('--resample', 'speech: resample files at other rates to 16 kHz instead of refusing them')
     .option('--max-skip-rate <x>', 'streamed corpora: stop once more than this share of files is unreadable (default 0.01)', numberFlag('--max-skip-rate'))
-    .option('--set <path=value>', 'set any config field, e.g. --set model.dim=128 (repeatable)', collectSet)
-    .option('--backend <name>', 'wasm, cpu, tensorflow or webgpu (default: D2V_BACKEND, else tensorflow if installed, else wasm)')
-    .option('--threads <n>', THREADS_HELP);
+    .option('--set <path=value>', 'set any config field, e.g. --set model.dim=128 (repeatable)', collectSet);
+  return addBackendOptions(cmd, 'wasm, cpu, tensorflow or webgpu (default: D2V_BACKEND, else tensorflow if installed, else wasm)');
 }
 
 export function buildProgram(): Command {
   const program = new Command();
   program.name('data2vec').description('data2vec 1.0 / 2.0 self-supervised pretraining on TensorFlow.js').showHelpAfterError();
 
-  addTrainingOptions(program.command('pretrain').description('pretrain a model and write a run folder'))
+  const pretrainCmd = addTrainingOptions(program.command('pretrain').description('pretrain a model and write a run folder'))
     .option('--out <dir>', 'run folder (default runs/<modality>-<algo>-<preset>-<time>)')
     .option('--resume <dir>', 'continue the run in this folder from its checkpoint')
-    .option('--skip-nonfinite <n>', 'skip up to n updates whose loss or gradient norm is NaN or infinite (default 0: the first one stops the run)', intFlag('--skip-nonfinite'))
-    .option('--no-progress', 'no progress bar')
-    .option('--json', 'print a JSON summary as the last line')
+    .option('--skip-nonfinite <n>', 'skip up to n updates whose loss or gradient norm is NaN or infinite (default 0: the first one stops the run)', intFlag('--skip-nonfinite'));
+  addOutputOptions(pretrainCmd, { progress: true })
     .action(async (opts) => {
       await startBackend(opts.backend, opts.threads);
       const s = await runPretrain(opts);
       say(`done: ${s.steps} updates, loss ${s.loss_first.toFixed(4)} → ${s.loss_last.toFixed(4)}, target_var ${s.target_var_last.toFixed(3)}, ${s.samples_per_sec.toFixed(1)} samples/s; ${s.run_dir}/report.html`);
-      if (opts.json) process.stdout.write(JSON.stringify(s) + '\n');
+      printJsonLine(opts.json, s);
     });
 
-  addTrainingOptions(program.command('probe').description('linear probe and kNN on frozen mean-pooled features'))
+  const probeCmd = addTrainingOptions(program.command('probe').description('linear probe and kNN on frozen mean-pooled features'))
     .option('--run <dir>', 'a run folder written by pretrain')
     .option('--random-init', 'the same encoder at random init')
     .option('--raw', 'the raw input (pixels) as features')
     .addOption(new Option('--layers <which>', 'also probe every block\'s output, one by one').choices(['all']))
     .option('--segments <n>', 'pool the means of n consecutive time segments (speech) instead of one mean', intFlag('--segments'))
     .option('--weight-decay <x>', 'fixed L2 strength of the linear probe (default: chosen on a validation fifth of train)', numberFlag('--weight-decay'))
-    .addOption(new Option('--task <name>', 'labels: the data set\'s labels; sense (text): the supersense of a polysemous word in a sentence, read at the word').choices([...PROBE_TASKS]).default('labels'))
-    .option('--json', 'print a JSON summary as the last line')
+    .addOption(new Option('--task <name>', 'labels: the data set\'s labels; sense (text): the supersense of a polysemous word in a sentence, read at the word').choices([...PROBE_TASKS]).default('labels'));
+  addOutputOptions(probeCmd)
     .action(async (opts) => {
       await startBackend(opts.backend, opts.threads);
       const r = await probe({
@@ -77,7 +75,7 @@ export function buildProgram(): Command {
       }
       say(`${r.source} ${r.modality} ${r.algo} ${r.preset}: linear probe ${(100 * r.accuracy).toFixed(2)} % (L2 ${r.weight_decay}${r.segments > 1 ? `, ${r.segments} time segments` : ''}), kNN ${(100 * r.knn_accuracy).toFixed(2)} % (${r.n_train} train / ${r.n_test} test, ${r.dim}-d features)`);
       if (r.baselines) say(`  context-free answers: each word's most frequent training sense ${(100 * r.baselines.lemma_majority).toFixed(2)} %, the most frequent sense overall ${(100 * r.baselines.majority).toFixed(2)} %`);
-      if (opts.json) process.stdout.write(JSON.stringify(r) + '\n');
+      printJsonLine(opts.json, r);
     });
 
   registerMasksCommand(program);

@@ -6,8 +6,7 @@ import { pretrain, PretrainSummary } from '../run/pretrain';
 import { RunOverrides } from '../modalities/recipe';
 import { progressReporter } from './progress';
 import { tokenizeProgressBar } from './tokenize-progress';
-
-const say = (line: string) => process.stderr.write(line + '\n');
+import { say } from './output-lines';
 
 /** Run overrides from parsed command-line options. */
 export function overridesFrom(opts: Record<string, unknown>): RunOverrides {

@@ -6,22 +6,19 @@
 import { Command } from 'commander';
 import { probe, ProbeSummary } from '../run/probe';
 import { runPretrain } from './pretrain-runner';
-import { THREADS_HELP, intFlag, startBackend } from './flags';
+import { intFlag, startBackend } from './flags';
+import { addBackendOptions, addOutputOptions } from './common-options';
+import { printJsonLine, say } from './output-lines';
 
-const say = (line: string) => process.stderr.write(line + '\n');
 const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
 
 export function registerQuickstartCommand(program: Command): void {
-  program
+  const cmd = program
     .command('quickstart')
     .description('pretrain the tiny image model (data2vec 1.0) and probe it against random init and raw pixels')
     .option('--steps <n>', 'optimizer updates', intFlag('--steps'))
-    .option('--seed <n>', 'random seed', intFlag('--seed'))
-    .option('--backend <name>', 'wasm, cpu or tensorflow')
-    .option('--threads <n>', THREADS_HELP)
-    .option('--out <dir>', 'run folder')
-    .option('--no-progress', 'no progress bar')
-    .option('--json', 'print a JSON summary as the last line')
+    .option('--seed <n>', 'random seed', intFlag('--seed'));
+  addOutputOptions(addBackendOptions(cmd, 'wasm, cpu or tensorflow').option('--out <dir>', 'run folder'), { progress: true })
     .action(async (opts) => {
       const backend = await startBackend(opts.backend, opts.threads);
       const s = await runPretrain({ ...opts, modality: 'image', algo: 'v1', preset: 'tiny' }, 'pretrain tiny image v1');
@@ -40,13 +37,11 @@ export function registerQuickstartCommand(program: Command): void {
       say('features          linear probe   kNN (k=20)');
       for (const [name, r] of Object.entries(results)) say(`${name.padEnd(17)} ${pct(r.accuracy).padStart(12)}   ${pct(r.knn_accuracy).padStart(10)}`);
       say(`(Fashion-MNIST test split, ${results.pretrained.n_test} images; linear probe trained on ${results.pretrained.n_train})`);
-      if (opts.json) {
-        process.stdout.write(JSON.stringify({
-          pretrain: { ...s, config: undefined },
-          pretrained: results.pretrained,
-          random_init: results['random init'],
-          raw_pixels: results['raw pixels'],
-        }) + '\n');
-      }
+      printJsonLine(opts.json, {
+        pretrain: { ...s, config: undefined },
+        pretrained: results.pretrained,
+        random_init: results['random init'],
+        raw_pixels: results['raw pixels'],
+      });
     });
 }

@@ -8,15 +8,17 @@ import { Command } from 'commander';
 import { tokenCacheFor } from '../data/token-cache';
 import { loadTokenizer } from '../data/tokenizer-presets';
 import { tokenizeProgressBar } from './tokenize-progress';
+import { addOutputOptions } from './common-options';
+import { printJsonLine, say } from './output-lines';
 
 export function registerTokenizeCommand(program: Command): void {
-  program
+  const cmd = program
     .command('tokenize')
     .description('tokenise a text corpus (.txt, .jsonl, .gz files or a folder of them) into a binary token cache (uint16/uint32 ids + JSON header)')
     .requiredOption('--data <path>', 'a text file or a folder of them')
     .option('--tokenizer <name>', 'gpt2, wordnet-bpe, or a .tiktoken file', 'gpt2')
-    .option('--cache-dir <dir>', 'where the cache goes (default $DATA2VEC_CACHE/token-cache or ~/.cache/data2vec-ts/token-cache)')
-    .option('--json', 'print the cache header as the last line')
+    .option('--cache-dir <dir>', 'where the cache goes (default $DATA2VEC_CACHE/token-cache or ~/.cache/data2vec-ts/token-cache)');
+  addOutputOptions(cmd, { json: 'print the cache header as the last line' })
     .action(async (opts) => {
       const tokenizer = loadTokenizer(opts.tokenizer);
       const bar = tokenizeProgressBar(`tokenising (${tokenizer.name})`);
@@ -28,8 +30,8 @@ export function registerTokenizeCommand(program: Command): void {
       }
       const { cache, built } = result;
       const h = cache.header;
-      process.stderr.write(`${built ? 'wrote' : 'reused'} ${cache.prefix}.bin: ${h.tokens.toLocaleString('en-US')} ${h.dtype} tokens, ${h.documents.toLocaleString('en-US')} documents, ${cache.rowCount(512).toLocaleString('en-US')} rows of 512\n`);
-      if (opts.json) process.stdout.write(JSON.stringify({ prefix: cache.prefix, built, ...h }) + '\n');
+      say(`${built ? 'wrote' : 'reused'} ${cache.prefix}.bin: ${h.tokens.toLocaleString('en-US')} ${h.dtype} tokens, ${h.documents.toLocaleString('en-US')} documents, ${cache.rowCount(512).toLocaleString('en-US')} rows of 512`);
+      printJsonLine(opts.json, { prefix: cache.prefix, built, ...h });
       cache.close();
     });
 }

@@ -15,6 +15,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Rng } from '../util/rng';
+import { packageRoot } from '../util/package-root';
 import { WavError, WavErrorKind, WavReadOptions, describeWavErrorKind, readWav } from './wav';
 
 /** One decoded clip: 16 kHz mono samples in [-1, 1] and its class index into `AudioDataset.labels`. */
@@ -73,15 +74,6 @@ interface Entry {
   label: string;
   split?: 'train' | 'test';
   group?: string;
-}
-
-/** The package's root folder: the nearest ancestor of this file whose package.json is data2vec-ts. */
-function packageRoot(): string {
-  for (let dir = __dirname; ; dir = path.dirname(dir)) {
-    const manifest = path.join(dir, 'package.json');
-    if (fs.existsSync(manifest) && (JSON.parse(fs.readFileSync(manifest, 'utf8')) as { name?: string }).name === 'data2vec-ts') return dir;
-    if (path.dirname(dir) === dir) throw new Error(`cannot find the data2vec-ts package folder above ${__dirname}; reinstall data2vec-ts.`);
-  }
 }
 
 /** Absolute path of the bundled spoken-digits set, `<package root>/datasets/spoken-digits`. */

@@ -7,7 +7,7 @@
  * are supported, which is what image and label files use.
  */
 import * as fs from 'fs';
-import { fileError, withFile } from '../util/io-error';
+import { withFile } from '../util/io-error';
 import * as zlib from 'zlib';
 
 /** An n-dimensional array of unsigned bytes read from or written to an IDX file. */
@@ -90,12 +90,7 @@ export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
  * magic number, or holds an unsupported data type.
  */
 export function readIdx(file: string): IdxArray {
-  let raw: Buffer;
-  try {
-    raw = fs.readFileSync(file);
-  } catch (e) {
-    throw fileError(e, 'read the IDX file', file);
-  }
+  const raw = withFile('read the IDX file', file, () => fs.readFileSync(file));
   let bytes: Uint8Array = raw;
   if (isGzip(raw)) {
     try {

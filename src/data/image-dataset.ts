@@ -9,6 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { readIdx, writeIdx } from './idx';
 import { Rng } from '../util/rng';
+import { packageRoot } from '../util/package-root';
 
 /** A labelled image set held in memory. */
 export interface ImageDataset {
@@ -54,20 +55,6 @@ export const FASHION_MNIST_FILES = Object.freeze({
 
 /** How the bundled subset was drawn (see `datasets/fashion-mnist/README.md`). */
 export const FASHION_MNIST_SUBSET = Object.freeze({ trainPerClass: 600, testPerClass: 100, seed: 0 });
-
-/** The package's root folder: the nearest ancestor of this file whose package.json is data2vec-ts. */
-function packageRoot(): string {
-  for (let dir = __dirname; ; dir = path.dirname(dir)) {
-    const manifest = path.join(dir, 'package.json');
-    if (fs.existsSync(manifest)) {
-      const { name } = JSON.parse(fs.readFileSync(manifest, 'utf8')) as { name?: string };
-      if (name === 'data2vec-ts') return dir;
-    }
-    if (path.dirname(dir) === dir) {
-      throw new Error(`cannot find the data2vec-ts package folder above ${__dirname}; reinstall data2vec-ts.`);
-    }
-  }
-}
 
 /** Absolute path of the bundled Fashion-MNIST subset, `<package root>/datasets/fashion-mnist`. */
 export function bundledFashionMnistDir(): string {

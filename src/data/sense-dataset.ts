@@ -9,7 +9,7 @@
 import * as path from 'path';
 import { z } from 'zod';
 import * as fs from 'fs';
-import { fileError } from '../util/io-error';
+import { withFile } from '../util/io-error';
 import { wordnetGlossesDir } from './text-dataset';
 
 /** One labelled occurrence of a word inside a sentence. */
@@ -35,12 +35,7 @@ const senseRow = z.object({
 
 /** Read one sense file (see the file header for the format and errors). */
 export function readSenseExamples(file: string): SenseExample[] {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    throw fileError(err, 'read the sense task file', file, 'regenerate it with datasets/wordnet-senses/make.js');
-  }
+  const text = withFile('read the sense task file', file, () => fs.readFileSync(file, 'utf8'), 'regenerate it with datasets/wordnet-senses/make.js');
   const rows: SenseExample[] = [];
   for (const [i, line] of text.split('\n').entries()) {
     if (line.trim() === '') continue;

@@ -15,7 +15,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { fileError } from '../util/io-error';
+import { withFile } from '../util/io-error';
+import { packageRoot } from '../util/package-root';
 
 /** One document: its text and, for labelled corpora, its class name. */
 export interface TextDocument {
@@ -39,12 +40,7 @@ export interface TextCorpus {
 
 /** Read a corpus file (see the header comment for the formats and errors). */
 export function readTextCorpus(file: string, format: TextFileFormat = 'auto'): TextCorpus {
-  let bytes: Uint8Array;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch (err) {
-    throw fileError(err, 'read the text file', file, 'check the --data path');
-  }
+  const bytes = withFile('read the text file', file, () => fs.readFileSync(file), 'check the --data path');
   return parseTextCorpus(bytes, file, format);
 }
 
@@ -153,25 +149,10 @@ export interface WordnetGlosses {
 }
 
 /**
- * The folder `datasets/wordnet-glosses/` of this package, found by walking up from this
- * file to the `package.json` named `data2vec-ts` (works from `src/data/` and `dist/src/data/`).
+ * The folder `datasets/wordnet-glosses/` of this package (see {@link packageRoot}).
  */
 export function wordnetGlossesDir(): string {
-  for (let dir = __dirname; ; dir = path.dirname(dir)) {
-    const manifest = path.join(dir, 'package.json');
-    if (fs.existsSync(manifest)) {
-      try {
-        if ((JSON.parse(fs.readFileSync(manifest, 'utf8')) as { name?: string }).name === 'data2vec-ts') {
-          return path.join(dir, 'datasets', 'wordnet-glosses');
-        }
-      } catch {
-        // An unreadable package.json of some other package: keep walking up.
-      }
-    }
-    if (path.dirname(dir) === dir) {
-      throw new Error(`cannot find the data2vec-ts package folder above ${__dirname}; reinstall the package.`);
-    }
-  }
+  return path.join(packageRoot(), 'datasets', 'wordnet-glosses');
 }
 
 /** Load the bundled WordNet glosses (`train.jsonl`, `test.jsonl`). */

@@ -10,7 +10,7 @@
  *   `tiktoken.load.load_tiktoken_bpe` also reads.
  */
 import * as fs from 'fs';
-import { fileError } from '../util/io-error';
+import { withFile } from '../util/io-error';
 
 /** GPT-2's pre-tokenisation pattern (tiktoken `gpt2` / `r50k_base` `pat_str`); also used for the tables trained here. */
 export const GPT2_SPLIT_PATTERN =
@@ -92,11 +92,6 @@ export function formatTiktokenRanks(tokens: readonly Uint8Array[]): string {
 
 /** Read a `.tiktoken` file into {@link BpeRanks}, with GPT-2's pre-tokenisation pattern unless another is given. */
 export function readTiktokenRanksFile(file: string, name = file, pattern = GPT2_SPLIT_PATTERN): BpeRanks {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    throw fileError(err, 'read the BPE rank file', file);
-  }
+  const text = withFile('read the BPE rank file', file, () => fs.readFileSync(file, 'utf8'));
   return { name, pattern, tokens: parseTiktokenRanks(text, file) };
 }

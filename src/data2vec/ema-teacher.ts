@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Module } from '../nn/module';
 import { EmaSchedule, annealedTau, validateEmaSchedule } from './ema-schedule';
+import { rowKernelsActive, runRowKernel } from '../backend/row-kernels';
 
 export interface EmaConfig extends EmaSchedule {
   /** Name prefixes of parameters shared with (copied from) the student rather than averaged. */
@@ -79,7 +80,12 @@ export class EmaTeacher<M extends Module> {
     if (tau >= 1) return { tau, stepped: false };
     tf.tidy(() => {
       for (const p of this.pairs) {
-        if (!p.copy) p.teacher.assign(tf.add(tf.mul(p.teacher, tau), tf.mul(p.student, 1 - tau)));
+        if (p.copy) continue;
+        // on wasm one kernel with the same float32 operations (src/backend/row-kernels.ts)
+        const fused = p.teacher.dtype === 'float32' && p.student.dtype === 'float32' && rowKernelsActive();
+        p.teacher.assign(fused
+          ? runRowKernel('D2vEma', { teacher: p.teacher, student: p.student }, { tau })[0]
+          : tf.add(tf.mul(p.teacher, tau), tf.mul(p.student, 1 - tau)));
       }
     });
     return { tau, stepped: true };

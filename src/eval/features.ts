@@ -50,6 +50,15 @@ export function checkLabelledFeatures(name: string, features: LabelledFeatures, 
   }
 }
 
+/** {@link checkLabelledFeatures} for a train and a test split, which must also have the same feature dimension. */
+export function checkFeatureSplits(train: LabelledFeatures, test: LabelledFeatures, numClasses: number): void {
+  checkLabelledFeatures('train', train, numClasses);
+  checkLabelledFeatures('test', test, numClasses);
+  if (test.dim !== train.dim) {
+    throw new Error(`test has dim=${test.dim} but train has dim=${train.dim}; both splits must come from the same feature extractor.`);
+  }
+}
+
 /**
  * Per-dimension mean and standard deviation (population, over rows), accumulated
  * in double precision. A constant dimension gets std 1, so it standardises to 0

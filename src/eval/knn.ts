@@ -14,7 +14,7 @@
  * time against the whole train matrix.
  */
 import * as tf from '@tensorflow/tfjs';
-import { LabelledFeatures, checkLabelledFeatures, accuracy } from './features';
+import { LabelledFeatures, checkFeatureSplits, accuracy } from './features';
 
 /** Options of {@link knnClassify}; every field has a default. */
 export interface KnnOptions {
@@ -42,11 +42,7 @@ export async function knnClassify(
   numClasses: number,
   options: KnnOptions = {},
 ): Promise<{ accuracy: number; predictions: Int32Array }> {
-  checkLabelledFeatures('train', train, numClasses);
-  checkLabelledFeatures('test', test, numClasses);
-  if (test.dim !== train.dim) {
-    throw new Error(`test has dim=${test.dim} but train has dim=${train.dim}; both splits must come from the same feature extractor.`);
-  }
+  checkFeatureSplits(train, test, numClasses);
   const kWanted = options.k ?? 20;
   const temperature = options.temperature ?? 0.07;
   const batchSize = options.batchSize ?? 256;

@@ -23,7 +23,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../util/rng';
-import { LabelledFeatures, FeatureStats, checkLabelledFeatures, featureStats, standardize, accuracy } from './features';
+import { LabelledFeatures, FeatureStats, checkFeatureSplits, featureStats, standardize, accuracy } from './features';
 import { RowBlock, addWeightDecay, predictRows } from './probe-objective';
 import { minimizeLbfgs } from './minimize-lbfgs';
 import { minimizeAdam } from './minimize-adam';
@@ -95,11 +95,7 @@ export async function linearProbe(
   numClasses: number,
   options: LinearProbeOptions = {},
 ): Promise<LinearProbeResult> {
-  checkLabelledFeatures('train', train, numClasses);
-  checkLabelledFeatures('test', test, numClasses);
-  if (test.dim !== train.dim) {
-    throw new Error(`test has dim=${test.dim} but train has dim=${train.dim}; both splits must come from the same feature extractor.`);
-  }
+  checkFeatureSplits(train, test, numClasses);
   const epochs = options.epochs ?? DEFAULTS.epochs;
   const learningRate = options.learningRate ?? DEFAULTS.learningRate;
   const weightDecay = options.weightDecay ?? DEFAULTS.weightDecay;

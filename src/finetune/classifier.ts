@@ -44,8 +44,13 @@ export class Classifier extends Module {
     this.head = this.addChild('head', new Linear(dim * segments, numClasses, rng, { init: { kind: 'truncNormal', std: 2e-5 } }));
   }
 
-  /** Pooled encoder outputs [B, D] for a batch of `split`. */
-  pool(split: LabelledSplit, batch: ClassifierInput): tf.Tensor {
+  /** Pooled encoder outputs [B, D] for a batch of `split`, or for a list of samples each encoded on its own (speech clips of different lengths, whole). */
+  pool(split: LabelledSplit, batch: ClassifierInput | readonly ClassifierInput[]): tf.Tensor {
+    if (Array.isArray(batch)) return tf.concat(batch.map((one) => this.pool(split, one)));
+    return this.poolOne(split, batch as ClassifierInput);
+  }
+
+  private poolOne(split: LabelledSplit, batch: ClassifierInput): tf.Tensor {
     const encoded = split.encode(this.encoder, batch);
     if (this.pooling === 'cls') {
       const [b, , d] = encoded.out.shape as number[];
@@ -61,8 +66,8 @@ export class Classifier extends Module {
     return this.head.forward(this.fcNorm.forward(pooled));
   }
 
-  /** Logits [B, K] for a batch of `split`. */
-  forward(split: LabelledSplit, batch: ClassifierInput): tf.Tensor {
+  /** Logits [B, K] for a batch of `split` (or a list of samples, see `pool`). */
+  forward(split: LabelledSplit, batch: ClassifierInput | readonly ClassifierInput[]): tf.Tensor {
     return this.classify(this.pool(split, batch));
   }
 

@@ -20,7 +20,6 @@ import { readRunConfig } from '../run/pretrain';
 import { CHECKPOINT_FILE, checkpointPath, loadCheckpoint } from '../train/checkpoint';
 import { Trainer } from '../train/trainer';
 import { MetricsRow } from '../train/metrics-log';
-import { sampleIndices } from '../data/batch-order';
 import { writeFileAtomic } from '../util/atomic-write';
 import { median } from '../util/median';
 import { Rng } from '../util/rng';
@@ -28,16 +27,13 @@ import { writeRunReport } from '../viz/report';
 import { lineFigure, trainingFigures } from '../viz/figures';
 import { currentBackend } from '../backend/select';
 import { Classifier } from './classifier';
-import { ClassificationObjective, FinetuneBatch } from './objective';
+import { ClassificationObjective } from './objective';
+import { finetuneBatchSource, finetuneEncoderConfig } from './batches';
 import { classifierAccuracy } from './evaluate';
 import { layerDecayScales } from './layer-decay';
-import { smoothedTargets } from './label-smoothing';
-import { mixBatch } from './mixup';
 import { FinetuneSettings, describeSettings, finetuneSettings } from './settings';
 import { checkDataModality } from './data-kind';
-import { drawTimeMask } from '../masking/time-mask';
 import { initHeadFromProbe } from './probe-init';
-import { audioBatchPlan } from '../modalities/audio/length-batches';
 import { ScheduleSpec } from '../train/schedules';
 
 export interface FinetuneOptions {
@@ -158,12 +154,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneSummar
   const settings = finetuneSettings(modality, options.settings);
   const seed = options.seed ?? runConfig.seed;
   if (!Number.isInteger(seed)) throw new Error(`--seed must be an integer, got ${seed}.`);
-  const encoderConfig = structuredClone(runConfig) as BaseRunConfig & { model?: Record<string, unknown> };
-  if (options.data !== undefined) encoderConfig.data = options.data;
-  if (encoderConfig.model && 'dropPath' in encoderConfig.model) encoderConfig.model.dropPath = settings.dropPath;
-  if (encoderConfig.model && settings.encoderDropout !== null) {
-    for (const key of Object.keys(encoderConfig.model)) if (/dropout$/i.test(key)) encoderConfig.model[key] = settings.encoderDropout;
-  }
+  const encoderConfig = finetuneEncoderConfig(runConfig as BaseRunConfig & { model?: Record<string, unknown> }, settings, options.data);
   const dim = encoderConfig.model?.dim;
   if (typeof dim !== 'number') throw new Error(`the ${modality} ${runConfig.algo} config has no model.dim; fine-tuning needs the encoder's width.`);
 
@@ -218,25 +209,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneSummar
     return row;
   };
   const objective = new ClassificationObjective(model, trainSplit, evaluateAt);
-  const lengths = trainSplit.lengths;
-  const byLength = settings.batching === 'by-length' && lengths
-    ? audioBatchPlan(trainIdx.map((i) => lengths[i]), settings.batchSize, 'by-length', `${seed}:finetune-order`)
-    : undefined;
-  const batches = (update: number): FinetuneBatch => {
-    const rng = new Rng(`${seed}:finetune-batch:${update}`);
-    const order = byLength ? byLength(update) : sampleIndices(trainIdx.length, update * settings.batchSize, settings.batchSize, `${seed}:finetune-order`);
-    const idx = order.map((k) => trainIdx[k]);
-    const input = trainSplit.batch(idx, settings.augment ? rng : undefined);
-    if (settings.timeMask && trainSplit.frames) {
-      input.timeMask = drawTimeMask(idx.length, trainSplit.frames(setup.encoder, input), settings.timeMask, new Rng(`${seed}:finetune-time-mask:${update}`));
-    }
-    const targets = smoothedTargets(Int32Array.from(idx, (i) => trainSplit.labels[i]), data.numClasses, settings.labelSmoothing);
-    const frozenEncoder = update < Math.round(settings.freezeEncoderFraction * settings.updates);
-    if (!settings.mixup) return { input, targets, frozenEncoder };
-    const mixed = mixBatch(input.input, targets, settings.mixup, rng);
-    tf.dispose([input.input, targets]);
-    return { input: { ...input, input: mixed.images }, targets: mixed.targets, frozenEncoder };
-  };
+  const batches = finetuneBatchSource(settings, { split: trainSplit, trainIndices: trainIdx, numClasses: data.numClasses, encoder: setup.encoder, seed });
   const trainerConfig = {
     updates: settings.updates,
     batchSize: settings.batchSize,

@@ -11,9 +11,9 @@ import { ClassifierInput, LabelledSplit } from '../modalities/recipe';
 import { Classifier } from './classifier';
 import { softTargetCrossEntropy } from './label-smoothing';
 
-/** One fine-tuning micro-batch: the model input and its soft targets [B, K]. */
+/** One fine-tuning micro-batch: the model input (one batch, or one input per sample where samples are encoded one at a time) and its soft targets [B, K]. */
 export interface FinetuneBatch {
-  input: ClassifierInput;
+  input: ClassifierInput | ClassifierInput[];
   targets: tf.Tensor;
   /** Train the head only in this batch (the encoder gets no gradient, so AdamW leaves it and its moments untouched). */
   frozenEncoder?: boolean;

@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { AudioEncoderV1, AudioEncoderV1Config } from '../modalities/audio/encoder-v1';
 import { ConvLayerSpec } from '../modalities/audio/feature-extractor';
 import { HfConfig, HfConfigReader } from './hf-config';
-import { HfModality, hiddenOutputs, requireInput } from './hf-modality';
+import { HfModality, hfClassFields, hiddenOutputs, requireInput } from './hf-modality';
 import { norm, REVERSED, SAME, TensorMapping, weightAndBias } from './layouts';
 
 /** HF builds `masked_spec_embed` only when some masking probability is positive. */
@@ -50,7 +50,7 @@ export const audioHf: HfModality<AudioEncoderV1Config, AudioEncoderV1> = {
     const kernel = Math.max(3, Math.floor(c.posConv.width / c.posConv.depth));
     return {
       ...base,
-      architectures: 'architectures' in base ? base.architectures : [this.className], model_type: this.modelType,
+      ...hfClassFields(this, base),
       hidden_size: c.dim, num_hidden_layers: c.depth, num_attention_heads: c.heads, intermediate_size: c.ffnDim,
       hidden_act: 'gelu', feat_extract_activation: 'gelu', num_feat_extract_layers: c.convLayers.length,
       conv_dim: c.convLayers.map((l) => l[0]), conv_kernel: c.convLayers.map((l) => l[1]), conv_stride: c.convLayers.map((l) => l[2]),

@@ -21,6 +21,15 @@ export interface HfFolder {
 
 const WEIGHT_FILES = ['model.safetensors', 'model.safetensors.index.json', 'pytorch_model.bin', 'pytorch_model.bin.index.json'];
 
+/** The JSON in `file` (config.json, a shard index); one sentence when it cannot be read or parsed. */
+function readJsonFile<T>(file: string): T {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+  } catch (e) {
+    throw new Error(`${file} is not valid JSON (${(e as Error).message}); download it again.`);
+  }
+}
+
 function readWeightFile(file: string): Map<string, SafetensorsReadEntry> {
   if (file.endsWith('.safetensors')) return readSafetensors(file).tensors;
   let bytes: Buffer;
@@ -34,12 +43,7 @@ function readWeightFile(file: string): Map<string, SafetensorsReadEntry> {
 
 /** The shards an index names, read and checked against its `weight_map`. */
 function readSharded(indexFile: string): { tensors: Map<string, SafetensorsReadEntry>; files: string[] } {
-  let index: { weight_map?: Record<string, unknown> };
-  try {
-    index = JSON.parse(fs.readFileSync(indexFile, 'utf8'));
-  } catch (e) {
-    throw new Error(`${indexFile} is not valid JSON (${(e as Error).message}); download it again.`);
-  }
+  const index = readJsonFile<{ weight_map?: Record<string, unknown> }>(indexFile);
   const map = index.weight_map;
   if (typeof map !== 'object' || map === null || !Object.values(map).every((f) => typeof f === 'string' && !f.includes('/') && !f.includes('\\'))) {
     throw new Error(`${indexFile} has no "weight_map" of tensor names to shard file names; download it again.`);
@@ -65,12 +69,7 @@ export function readHfFolder(dir: string): HfFolder {
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new Error(`${dir} is not a folder; pass the folder that holds config.json and the weights (as save_pretrained or huggingface-cli download writes it).`);
   const configFile = path.join(dir, 'config.json');
   if (!fs.existsSync(configFile)) throw new Error(`${dir} has no config.json; pass a folder written by save_pretrained or downloaded from the Hub.`);
-  let config: HfConfig;
-  try {
-    config = JSON.parse(fs.readFileSync(configFile, 'utf8'));
-  } catch (e) {
-    throw new Error(`${configFile} is not valid JSON (${(e as Error).message}); download it again.`);
-  }
+  const config = readJsonFile<HfConfig>(configFile);
   if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new Error(`${configFile} does not hold a JSON object; download it again.`);
   const weights = WEIGHT_FILES.find((f) => fs.existsSync(path.join(dir, f)));
   if (weights === undefined) throw new Error(`${dir} has config.json but no weights (${WEIGHT_FILES.join(', ')}); download the weights too.`);

@@ -71,3 +71,11 @@ export function hiddenOutputs(hidden: tf.Tensor[], last: tf.Tensor): Map<string,
   out.set('last_hidden_state', last);
   return out;
 }
+
+/**
+ * The class fields of an exported HF config: `architectures` as the imported config
+ * (`base`) has them, else the modality's base class, and its `model_type`.
+ */
+export function hfClassFields(m: Pick<HfModality, 'className' | 'modelType'>, base: HfConfig): HfConfig {
+  return { architectures: 'architectures' in base ? base.architectures : [m.className], model_type: m.modelType };
+}

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { TextEncoderV1, TextEncoderV1Config } from '../modalities/text/encoder-v1';
 import { HfConfig, HfConfigReader } from './hf-config';
-import { HfBuffer, HfModality, hiddenOutputs, requireInput, ZeroTensor } from './hf-modality';
+import { HfBuffer, HfModality, hfClassFields, hiddenOutputs, requireInput, ZeroTensor } from './hf-modality';
 import { norm, SAME, TensorMapping, weightAndBias } from './layouts';
 
 export const textHf: HfModality<TextEncoderV1Config, TextEncoderV1> = {
@@ -34,7 +34,7 @@ export const textHf: HfModality<TextEncoderV1Config, TextEncoderV1> = {
   toHf(c: TextEncoderV1Config, base: HfConfig): HfConfig {
     return {
       ...base,
-      architectures: 'architectures' in base ? base.architectures : [this.className], model_type: this.modelType,
+      ...hfClassFields(this, base),
       vocab_size: c.vocabSize, pad_token_id: c.padIdx, hidden_size: c.dim, num_hidden_layers: c.depth, num_attention_heads: c.heads,
       intermediate_size: c.ffnDim, max_position_embeddings: c.maxPositions + c.padIdx + 1, hidden_act: 'gelu',
       hidden_dropout_prob: c.dropout, attention_probs_dropout_prob: c.attnDropout, layer_norm_eps: c.eps,

@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ImageEncoderV1, ImageEncoderV1Config } from '../modalities/image/encoder-v1';
 import { HfConfig, HfConfigReader } from './hf-config';
-import { HfBuffer, HfModality, hiddenOutputs, requireInput } from './hf-modality';
+import { HfBuffer, HfModality, hfClassFields, hiddenOutputs, requireInput } from './hf-modality';
 import { relativePositionIndex } from '../nn/relative-position-bias';
 import { norm, patchConv, SAME, TensorMapping, weightAndBias, withLeadingOnes } from './layouts';
 
@@ -47,7 +47,7 @@ export const visionHf: HfModality<ImageEncoderV1Config, ImageEncoderV1> = {
     const [h, w] = c.imageSize;
     return {
       ...base,
-      architectures: 'architectures' in base ? base.architectures : [this.className], model_type: this.modelType,
+      ...hfClassFields(this, base),
       hidden_size: c.dim, num_hidden_layers: c.depth, num_attention_heads: c.heads, intermediate_size: Math.round(c.dim * c.mlpRatio),
       hidden_act: 'gelu', image_size: h === w && !Array.isArray(base.image_size) ? h : [h, w], patch_size: c.patchSize, num_channels: c.channels,
       use_mask_token: base.use_mask_token ?? true, use_absolute_position_embeddings: c.absPosEmbed,

@@ -13,26 +13,13 @@
  * flipped at the end, as in the reference.
  */
 import { Rng } from '../util/rng';
-import { MaskBatch, SequenceBatchShape, emptyMaskBatch, maskRow } from './mask-batch';
-import { forceSetCount } from './exact-count';
+import { MaskBatch, SequenceBatchShape } from './mask-batch';
+import { BlockCentreOptions, assertBlockCentreOptions, drawBlockCentreMasks } from './block-centres';
 import { clamp } from './reference-math';
-import { assertCount, assertFinite, assertIntegerAtLeast, assertProbability, withDefaults } from './validate';
+import { assertCount, assertIntegerAtLeast, withDefaults } from './validate';
 
-/** Options of {@link blockMask1d}; names follow fairseq's arguments. */
-export interface BlockMask1dOptions {
-  /** Fraction of positions masked (`mask_prob`). */
-  maskProb: number;
-  /** Span length B (`mask_length`). */
-  maskLength: number;
-  /** Extra centre density that compensates for overlaps (`mask_prob_adjust`). */
-  maskProbAdjust: number;
-  /** Spans mark kept positions and the mask is flipped at the end (`inverse_mask`). */
-  inverseMask: boolean;
-  /** Force exactly `int(L·p)` masked positions per row (`require_same_masks`). */
-  requireSameMasks: boolean;
-  /** Only scales the number of centres by (1 + mask_dropout), as in the reference (`mask_dropout`). */
-  maskDropout: number;
-}
+/** Options of {@link blockMask1d} (see {@link BlockCentreOptions}). */
+export type BlockMask1dOptions = BlockCentreOptions;
 
 /** data2vec 2.0 base audio values (`base_audio_only_task.yaml`, spec §2.2). */
 export const BLOCK_MASK_1D_DEFAULTS: Readonly<BlockMask1dOptions> = Object.freeze({
@@ -49,25 +36,11 @@ export function blockMask1d(shape: SequenceBatchShape, rng: Rng, options: Partia
   const o = withDefaults(BLOCK_MASK_1D_DEFAULTS, options);
   assertCount('batch', shape.batch);
   assertIntegerAtLeast('length', shape.length);
-  assertProbability('maskProb', o.maskProb);
-  assertIntegerAtLeast('maskLength', o.maskLength);
-  assertFinite('maskProbAdjust', o.maskProbAdjust);
-  assertFinite('maskDropout', o.maskDropout);
+  assertBlockCentreOptions(o, 1);
 
   const L = shape.length;
-  const p = o.inverseMask ? 1 - o.maskProb : o.maskProb;
-  const numCenters = Math.max(0, Math.trunc(L * ((p + o.maskProbAdjust) / o.maskLength) * (1 + o.maskDropout)));
   const offset = Math.floor(o.maskLength / 2);
-  const out = emptyMaskBatch(shape.batch, L);
-
-  for (let b = 0; b < shape.batch; b++) {
-    const row = maskRow(out, b);
-    for (let k = 0; k < numCenters; k++) {
-      const c = rng.int(0, L);
-      for (let i = 0; i < o.maskLength; i++) row[clamp(c + i - offset, 0, L - 1)] = 1;
-    }
-    if (o.requireSameMasks) forceSetCount(row, Math.trunc(L * p), rng);
-    if (o.inverseMask) for (let i = 0; i < L; i++) row[i] = 1 - row[i];
-  }
-  return out;
+  return drawBlockCentreMasks(shape.batch, L, o.maskLength, o, rng, (row, c) => {
+    for (let i = 0; i < o.maskLength; i++) row[clamp(c + i - offset, 0, L - 1)] = 1;
+  });
 }

@@ -7,6 +7,7 @@ export * from './block-mask-2d';
 export * from './inverse-block-mask-2d';
 export * from './span-mask-1d';
 export * from './block-mask-1d';
+export * from './block-centres';
 export * from './mask-tokens';
 export * from './random-mask';
 export * from './multi-mask';

@@ -17,26 +17,13 @@
  * its own size. On a square grid this is exactly the reference.
  */
 import { Rng } from '../util/rng';
-import { GridBatchShape, MaskBatch, emptyMaskBatch, maskRow } from './mask-batch';
-import { forceSetCount } from './exact-count';
+import { GridBatchShape, MaskBatch } from './mask-batch';
+import { BlockCentreOptions, assertBlockCentreOptions, drawBlockCentreMasks } from './block-centres';
 import { clamp } from './reference-math';
-import { assertCount, assertFinite, assertIntegerAtLeast, assertProbability, withDefaults } from './validate';
+import { assertCount, assertIntegerAtLeast, withDefaults } from './validate';
 
-/** Options of {@link inverseBlockMask2d}; names follow fairseq's arguments. */
-export interface InverseBlockMask2dOptions {
-  /** Fraction of patches masked in the end (`mask_prob`). */
-  maskProb: number;
-  /** Block side B (`mask_length`, must be > 1 as in the reference). */
-  maskLength: number;
-  /** Extra centre density that compensates for overlaps (`mask_prob_adjust`). */
-  maskProbAdjust: number;
-  /** Blocks mark kept patches and the mask is flipped at the end (`inverse_mask`). */
-  inverseMask: boolean;
-  /** Force exactly `int(L·p)` marked patches per row (`require_same_masks`). */
-  requireSameMasks: boolean;
-  /** Only scales the number of centres by (1 + mask_dropout), as in the reference (`mask_dropout`). */
-  maskDropout: number;
-}
+/** Options of {@link inverseBlockMask2d} (see {@link BlockCentreOptions}). */
+export type InverseBlockMask2dOptions = BlockCentreOptions;
 
 /** data2vec 2.0 base image values (`ImageMaskingConfig`, spec §2.4). */
 export const INVERSE_BLOCK_MASK_2D_DEFAULTS: Readonly<InverseBlockMask2dOptions> = Object.freeze({
@@ -54,31 +41,16 @@ export function inverseBlockMask2d(shape: GridBatchShape, rng: Rng, options: Par
   assertCount('batch', shape.batch);
   assertIntegerAtLeast('height', shape.height);
   assertIntegerAtLeast('width', shape.width);
-  assertProbability('maskProb', o.maskProb);
-  assertIntegerAtLeast('maskLength', o.maskLength, 2);
-  assertFinite('maskProbAdjust', o.maskProbAdjust);
-  assertFinite('maskDropout', o.maskDropout);
+  assertBlockCentreOptions(o, 2);
 
   const { height: H, width: W } = shape;
-  const L = H * W;
-  const p = o.inverseMask ? 1 - o.maskProb : o.maskProb;
-  const numCenters = Math.max(0, Math.trunc(L * ((p + o.maskProbAdjust) / o.maskLength ** 2) * (1 + o.maskDropout)));
   const offset = Math.floor(o.maskLength / 2);
-  const out = emptyMaskBatch(shape.batch, L);
-
-  for (let b = 0; b < shape.batch; b++) {
-    const row = maskRow(out, b);
-    for (let k = 0; k < numCenters; k++) {
-      const centre = rng.int(0, L);
-      const r0 = Math.floor(centre / W);
-      const c0 = centre % W;
-      for (let i = 0; i < o.maskLength; i++) {
-        const r = clamp(r0 + i - offset, 0, H - 1);
-        for (let j = 0; j < o.maskLength; j++) row[r * W + clamp(c0 + j - offset, 0, W - 1)] = 1;
-      }
+  return drawBlockCentreMasks(shape.batch, H * W, o.maskLength ** 2, o, rng, (row, centre) => {
+    const r0 = Math.floor(centre / W);
+    const c0 = centre % W;
+    for (let i = 0; i < o.maskLength; i++) {
+      const r = clamp(r0 + i - offset, 0, H - 1);
+      for (let j = 0; j < o.maskLength; j++) row[r * W + clamp(c0 + j - offset, 0, W - 1)] = 1;
     }
-    if (o.requireSameMasks) forceSetCount(row, Math.trunc(L * p), rng);
-    if (o.inverseMask) for (let i = 0; i < L; i++) row[i] = 1 - row[i];
-  }
-  return out;
+  });
 }

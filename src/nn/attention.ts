@@ -11,6 +11,7 @@ import { Dropout } from './dropout';
 import { Init } from './init';
 import { Rng } from '../util/rng';
 import { matMul } from './matmul';
+import { softmaxLastAxis } from './softmax';
 
 export interface AttentionOptions {
   /** Which projections carry a bias: 'all' (default), 'qv' (BEiT: no key bias) or 'none'. */
@@ -66,7 +67,7 @@ export class MultiHeadSelfAttention extends Module {
     let logits = tf.mul(matMul(q, k, true), 1 / Math.sqrt(this.headDim));
     if (inputs.bias) logits = tf.add(logits, inputs.bias);
     if (inputs.keyPadding) logits = tf.add(logits, tf.mul(inputs.keyPadding.reshape([b, 1, 1, t]), -1e9));
-    return tf.softmax(logits, -1);
+    return softmaxLastAxis(logits);
   }
 
   forward(x: tf.Tensor, inputs: AttentionInputs = {}): tf.Tensor {

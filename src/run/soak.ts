@@ -3,7 +3,10 @@
  * metrics log, atomic checkpoints and report, EMA teacher, the recipe's batch source)
  * for many updates, sampling the resident set, the wasm heap and tfjs's live tensors
  * and bytes before the first update and every `every` updates, then judging the
- * samples with {@link judgeFlatness}.
+ * samples with {@link judgeFlatness}. Each sample also says where the resident set
+ * lies (`process.memoryUsage()`'s external and ArrayBuffer memory; on Linux the wasm
+ * heap's resident pages, the C heap, other anonymous memory and mapped files), so a
+ * growing resident set can be traced to the memory that grows.
  */
 import * as tf from '@tensorflow/tfjs';
 import { pretrain, PretrainSummary } from './pretrain';
@@ -11,6 +14,7 @@ import { RunOverrides } from '../modalities/recipe';
 import { MetricsRow } from '../train/metrics-log';
 import { wasmHeapBytes } from '../backend/heap-meter';
 import { FlatnessCriteria, FlatnessVerdict, MemorySample, judgeFlatness } from './flatness';
+import { residentBreakdown } from './resident-memory';
 
 export interface SoakOptions {
   modality: string;
@@ -45,7 +49,18 @@ export function memorySample(update: number): MemorySample {
   const m = tf.memory();
   const heap = wasmHeapBytes();
   const usage = process.memoryUsage();
-  return { update, rssMb: usage.rss / MB, heapMb: heap === undefined ? null : heap / MB, tensors: m.numTensors, tensorMb: m.numBytes / MB, jsHeapMb: usage.heapUsed / MB };
+  const resident = residentBreakdown(heap);
+  return {
+    update,
+    rssMb: usage.rss / MB,
+    heapMb: heap === undefined ? null : heap / MB,
+    tensors: m.numTensors,
+    tensorMb: m.numBytes / MB,
+    jsHeapMb: usage.heapUsed / MB,
+    externalMb: usage.external / MB,
+    arrayBuffersMb: usage.arrayBuffers / MB,
+    ...(resident && { wasmResidentMb: resident.wasmHeapMb, cHeapMb: resident.cHeapMb, otherAnonMb: resident.otherAnonMb, fileMb: resident.fileMb }),
+  };
 }
 
 /** Pretrain `updates` updates while sampling memory, and judge whether it stayed flat. */

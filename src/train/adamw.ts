@@ -22,6 +22,7 @@
  * skips 1-D, `.bias`, `pos_embed` and `cls_token`. See {@link NO_DECAY_PRESETS}.
  */
 import * as tf from '@tensorflow/tfjs';
+import { rowKernelsActive, runRowKernel } from '../backend/row-kernels';
 
 /**
  * Says which parameters skip weight decay: either a predicate on the dotted name
@@ -146,6 +147,23 @@ export class AdamW {
   private updateOne(s: ParamState, g: tf.Tensor, lr: number): void {
     const bc1 = 1 - this.beta1 ** s.steps;
     const bc2 = 1 - this.beta2 ** s.steps;
+    if (s.param.dtype === 'float32' && g.dtype === 'float32' && rowKernelsActive()) {
+      // the same operations in one wasm kernel, bit-identical (src/backend/row-kernels.ts)
+      const torch = this.epsStyle === 'torch';
+      tf.tidy(() => {
+        const [param, expAvg, expAvgSq] = runRowKernel('D2vAdamW', { param: s.param, grad: g, expAvg: s.expAvg, expAvgSq: s.expAvgSq }, {
+          beta1: this.beta1, beta2: this.beta2,
+          decay: s.decays && this.weightDecay !== 0 ? 1 - lr * this.weightDecay : 1,
+          scale: torch ? lr / bc1 : (lr * Math.sqrt(bc2)) / bc1,
+          div: torch ? Math.sqrt(bc2) : 1,
+          eps: this.eps,
+        });
+        s.expAvg.assign(expAvg);
+        s.expAvgSq.assign(expAvgSq);
+        s.param.assign(param);
+      });
+      return;
+    }
     tf.tidy(() => {
       const m = tf.add(tf.mul(s.expAvg, this.beta1), tf.mul(g, 1 - this.beta1));
       const v = tf.add(tf.mul(s.expAvgSq, this.beta2), tf.mul(tf.square(g), 1 - this.beta2));

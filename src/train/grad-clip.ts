@@ -10,6 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { addMany } from '../nn/add-many';
+import { rowKernelsActive, runRowKernel } from '../backend/row-kernels';
 
 /** Result of {@link clipGradNorm}. */
 export interface ClippedGradients {
@@ -26,6 +27,11 @@ export interface ClippedGradients {
 /** Global L2 norm over all gradients, as a scalar tensor (no read back). */
 export function globalGradNormTensor(grads: Map<string, tf.Tensor>): tf.Scalar {
   if (grads.size === 0) return tf.scalar(0);
+  const all = [...grads.values()];
+  if (rowKernelsActive() && all.every((g) => g.dtype === 'float32')) {
+    // one wasm kernel over every gradient (src/backend/row-kernels.ts)
+    return tf.tidy(() => tf.sqrt(runRowKernel('D2vSumOfSquares', Object.fromEntries(all.map((g, i) => [String(i), g])))[0]) as tf.Scalar);
+  }
   return tf.tidy(() => tf.sqrt(addMany([...grads.values()].map((g) => tf.sum(tf.square(tf.cast(g, 'float32')))))) as tf.Scalar);
 }
 

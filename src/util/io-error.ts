@@ -9,13 +9,18 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
+/** The fix for a full disk or quota. */
+const FREE_SPACE = 'free some space or choose a folder on another disk';
+/** The fix for a path the process may not write. */
+const WRITABLE_PATH = 'change the permissions or choose a path you can write to';
+
 /** Causes a user can act on, by errno code, with the usual fix. */
 const CAUSES: Record<string, { cause: string; fix: string }> = {
   EROFS: { cause: 'the file system is read-only', fix: 'choose a folder on a writable disk' },
-  ENOSPC: { cause: 'there is no space left on the device', fix: 'free some space or choose a folder on another disk' },
-  EDQUOT: { cause: 'the disk quota is exhausted', fix: 'free some space or choose a folder on another disk' },
-  EACCES: { cause: 'permission is denied', fix: 'change the permissions or choose a path you can write to' },
-  EPERM: { cause: 'the operation is not permitted there', fix: 'change the permissions or choose a path you can write to' },
+  ENOSPC: { cause: 'there is no space left on the device', fix: FREE_SPACE },
+  EDQUOT: { cause: 'the disk quota is exhausted', fix: FREE_SPACE },
+  EACCES: { cause: 'permission is denied', fix: WRITABLE_PATH },
+  EPERM: { cause: 'the operation is not permitted there', fix: WRITABLE_PATH },
   ENOTDIR: { cause: 'a part of the path is a file, not a folder', fix: 'rename that file or choose another path' },
   EISDIR: { cause: 'it is a folder, not a file', fix: 'give the path of a file' },
   ENOENT: { cause: 'it does not exist', fix: 'check the path' },

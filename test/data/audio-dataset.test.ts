@@ -6,10 +6,10 @@
  */
 import { expect } from 'chai';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { AudioDataset, DEFAULT_MAX_SAMPLES, DEFAULT_MIN_SAMPLES, bundledSpokenDigitsDir, loadAudioDataset, summarizeSkipped } from '../../src/data/audio-dataset';
 import { encodeWav16 } from '../../src/data/wav';
+import { tempDirFixture } from '../helpers/temp-dir';
 
 /** A clip whose first sample encodes `id` (id/1000), so tests can tell clips apart after loading. */
 function clipBytes(id: number, length = 4000, rate = 16000): Uint8Array {
@@ -29,11 +29,7 @@ function names(ds: AudioDataset, split: 'train' | 'test'): string[] {
 }
 
 describe('data/audio-dataset', () => {
-  let tmp: string;
-  before(() => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'audio-dataset-test-'));
-  });
-  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+  const tmp = tempDirFixture('audio-dataset-test-');
 
   describe('the bundled spoken-digits set', () => {
     let ds: AudioDataset;
@@ -68,7 +64,7 @@ describe('data/audio-dataset', () => {
   });
 
   it('labels by sub-folder (natural order) and splits each label seeded, 20 % to test', () => {
-    const dir = path.join(tmp, 'folders');
+    const dir = path.join(tmp.path, 'folders');
     for (const [l, label] of ['dog', 'cat', 'bird10', 'bird9'].entries()) {
       for (let i = 0; i < 10; i++) write(path.join(dir, label, `${i}.wav`), clipBytes(l * 10 + i));
     }
@@ -89,7 +85,7 @@ describe('data/audio-dataset', () => {
   });
 
   it('reads labels and the split from manifest.csv (quoted fields, relative paths)', () => {
-    const dir = path.join(tmp, 'manifest-split');
+    const dir = path.join(tmp.path, 'manifest-split');
     write(path.join(dir, 'audio', 'a.wav'), clipBytes(1));
     write(path.join(dir, 'audio', 'b, with comma.wav'), clipBytes(2));
     write(path.join(dir, 'c.wav'), clipBytes(3));
@@ -105,7 +101,7 @@ describe('data/audio-dataset', () => {
   });
 
   it('splits by the speaker column when the manifest has no split: no speaker in both sets', () => {
-    const dir = path.join(tmp, 'manifest-speaker');
+    const dir = path.join(tmp.path, 'manifest-speaker');
     const lines = ['file,label,speaker'];
     for (let s = 0; s < 10; s++) {
       for (let w = 0; w < 3; w++) {
@@ -126,7 +122,7 @@ describe('data/audio-dataset', () => {
   });
 
   it('keeps loading past bad files and counts them: "skipped 3 of 120 files: 2 truncated, 1 not a WAV file"', () => {
-    const dir = path.join(tmp, 'with-bad-files');
+    const dir = path.join(tmp.path, 'with-bad-files');
     for (let i = 0; i < 117; i++) write(path.join(dir, i % 2 ? 'odd' : 'even', `${i}.wav`), clipBytes(i));
     write(path.join(dir, 'odd', 'cut1.wav'), clipBytes(1).subarray(0, 500));
     write(path.join(dir, 'even', 'cut2.wav'), clipBytes(2).subarray(0, 1000));
@@ -136,11 +132,11 @@ describe('data/audio-dataset', () => {
     expect(summarizeSkipped(ds)).to.equal('skipped 3 of 120 files: 2 truncated, 1 not a WAV file');
     const cut1 = ds.skipped.find((s) => s.file.endsWith('cut1.wav'));
     expect(cut1?.reason).to.equal(`${path.join(dir, 'odd', 'cut1.wav')} is truncated: its data chunk declares 8000 bytes of audio but only 456 are present; re-export or re-download it.`);
-    expect(summarizeSkipped(loadAudioDataset(path.join(tmp, 'folders')))).to.equal('skipped 0 of 41 files');
+    expect(summarizeSkipped(loadAudioDataset(path.join(tmp.path, 'folders')))).to.equal('skipped 0 of 41 files');
   });
 
   it('drops clips outside the length limits (defaults 3200..32000 samples) and resamples or rejects other rates', () => {
-    const dir = path.join(tmp, 'lengths');
+    const dir = path.join(tmp.path, 'lengths');
     write(path.join(dir, 'w', 'short.wav'), clipBytes(1, DEFAULT_MIN_SAMPLES - 1));
     write(path.join(dir, 'w', 'shortest-ok.wav'), clipBytes(2, DEFAULT_MIN_SAMPLES));
     write(path.join(dir, 'w', 'long.wav'), clipBytes(3, DEFAULT_MAX_SAMPLES + 1));
@@ -163,7 +159,7 @@ describe('data/audio-dataset', () => {
   });
 
   it('rejects a manifest without file/label columns, or with an unknown split, in one sentence', () => {
-    const dir = path.join(tmp, 'bad-manifest');
+    const dir = path.join(tmp.path, 'bad-manifest');
     write(path.join(dir, 'manifest.csv'), 'path,class\na.wav,x\n');
     expect(() => loadAudioDataset(dir)).to.throw(
       `${path.join(dir, 'manifest.csv')} must start with a header naming the columns file and label (optionally split, voice or speaker); found "path,class".`,
@@ -172,7 +168,7 @@ describe('data/audio-dataset', () => {
     expect(() => loadAudioDataset(dir)).to.throw(`${path.join(dir, 'manifest.csv')} line 4 has split "valid"; use train or test.`);
     write(path.join(dir, 'manifest.csv'), 'file,label\na.wav,\n');
     expect(() => loadAudioDataset(dir)).to.throw(`${path.join(dir, 'manifest.csv')} line 2 has no file or no label ("a.wav,"); give both on every line.`);
-    const empty = path.join(tmp, 'empty-folder');
+    const empty = path.join(tmp.path, 'empty-folder');
     fs.mkdirSync(empty);
     expect(() => loadAudioDataset(empty)).to.throw(`${empty} has no manifest.csv and no WAV files in label sub-folders`);
   });

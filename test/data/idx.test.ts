@@ -5,10 +5,10 @@
  */
 import { expect } from 'chai';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import { encodeIdx, parseIdx, readIdx, writeIdx } from '../../src/data/idx';
+import { tempDirFixture } from '../helpers/temp-dir';
 
 /** `s` as a literal inside a RegExp. */
 function escape(s: string): string {
@@ -16,11 +16,7 @@ function escape(s: string): string {
 }
 
 describe('data/idx', () => {
-  let tmp: string;
-  before(() => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'idx-test-'));
-  });
-  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+  const tmp = tempDirFixture('idx-test-');
 
   // A 2x3 uint8 array as an IDX file, written out byte by byte.
   const handMade = Uint8Array.from([0, 0, 0x08, 2, 0, 0, 0, 2, 0, 0, 0, 3, 10, 11, 12, 20, 21, 22]);
@@ -41,7 +37,7 @@ describe('data/idx', () => {
   for (const name of ['images-idx3-ubyte', 'images-idx3-ubyte.gz']) {
     it(`round-trips a 3-D array through ${name}`, () => {
       const data = Uint8Array.from({ length: 4 * 5 * 6 }, (_, i) => (i * 37) % 256);
-      const file = path.join(tmp, name);
+      const file = path.join(tmp.path, name);
       writeIdx(file, { shape: [4, 5, 6], data });
       const back = readIdx(file);
       expect(back.shape).to.deep.equal([4, 5, 6]);
@@ -53,7 +49,7 @@ describe('data/idx', () => {
 
   it('writes byte-identical gzip files for identical data', () => {
     const data = Uint8Array.from({ length: 1000 }, (_, i) => i % 7);
-    const [a, b] = ['a.gz', 'b.gz'].map((f) => path.join(tmp, f));
+    const [a, b] = ['a.gz', 'b.gz'].map((f) => path.join(tmp.path, f));
     writeIdx(a, { shape: [1000], data });
     writeIdx(b, { shape: [1000], data });
     expect(fs.readFileSync(a).equals(fs.readFileSync(b))).to.equal(true);
@@ -61,13 +57,13 @@ describe('data/idx', () => {
 
   describe('bad files: one sentence naming the file', () => {
     function write(name: string, bytes: Uint8Array): string {
-      const file = path.join(tmp, name);
+      const file = path.join(tmp.path, name);
       fs.writeFileSync(file, bytes);
       return file;
     }
 
     it('missing file', () => {
-      const file = path.join(tmp, 'nope-idx1-ubyte');
+      const file = path.join(tmp.path, 'nope-idx1-ubyte');
       expect(() => readIdx(file)).to.throw(`cannot read the IDX file ${file}: it does not exist (ENOENT); check the path.`);
     });
 

@@ -6,9 +6,9 @@
  */
 import { expect } from 'chai';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { CNN_RECEPTIVE_FIELD, WavError, WavErrorKind, decodeWav, encodeWav16, readWav, resampleAudio } from '../../src/data/wav';
+import { tempDirFixture } from '../helpers/temp-dir';
 
 /** A WAV file built by hand: RIFF header, a fmt chunk (16 bytes, or 40 for WAVE_FORMAT_EXTENSIBLE), the data chunk. */
 function handWav(o: { format: number; bits: number; channels: number; rate: number; data: Uint8Array; subformat?: number; bigEndian?: boolean; declaredDataBytes?: number }): Uint8Array {
@@ -80,11 +80,7 @@ function caught(fn: () => unknown): WavError {
 }
 
 describe('data/wav', () => {
-  let tmp: string;
-  before(() => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wav-test-'));
-  });
-  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+  const tmp = tempDirFixture('wav-test-');
 
   it('decodes 24-bit PCM to the hand-computed values x / 2^23', () => {
     // 0, max, min, -1, 2^22, 0x123456: three little-endian bytes each.
@@ -215,7 +211,7 @@ describe('data/wav', () => {
     ];
     for (const c of cases) {
       it(`${c.kind}: ${c.name}`, () => {
-        const file = path.join(tmp, c.name);
+        const file = path.join(tmp.path, c.name);
         fs.writeFileSync(file, c.bytes());
         const e = caught(() => readWav(file, { minSamples: c.minSamples }));
         expect(e.kind).to.equal(c.kind);
@@ -225,7 +221,7 @@ describe('data/wav', () => {
     }
 
     it('unreadable: a path that does not exist', () => {
-      const file = path.join(tmp, 'missing.wav');
+      const file = path.join(tmp.path, 'missing.wav');
       const e = caught(() => readWav(file));
       expect([e.kind, e.message]).to.deep.equal(['unreadable', `cannot read ${file}: it does not exist (ENOENT); check that the path exists and is a readable file.`]);
     });

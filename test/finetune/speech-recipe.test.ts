@@ -4,8 +4,9 @@
  * bit for bit at its starting weights while everything above it moves; time masking
  * hides the fraction of frames fairseq's `compute_mask_indices` gives, and hidden
  * frames really are hidden (a clip whose every frame is masked encodes to the same
- * outputs whatever its audio); the speech defaults (frozen CNN, batches by length,
- * 3 time-segment means, batch norm before the head) reach config.json and the report.
+ * outputs whatever its audio); the speech defaults (frozen CNN, whole clips, no
+ * encoder dropout, 3 time-segment means, batch norm before the head) reach config.json
+ * and the report.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -121,7 +122,10 @@ describe('speech fine-tuning recipe', function () {
   it('the speech defaults reach config.json and the report; speech-only settings are refused for images', async () => {
     const d = FINETUNE_DEFAULTS.audio;
     expect(d.freezeFeatureEncoder).to.equal(true);
-    expect(d.batching).to.equal('by-length');
+    expect(d.batching).to.equal('random');
+    expect(d.wholeClips).to.equal(true);
+    expect(d.encoderDropout).to.equal(0);
+    expect(d.headInit).to.equal('probe');
     expect(d.segments).to.equal(3);
     expect(d.headNorm).to.equal('batch');
     expect(() => finetuneSettings('image', { timeMask: { prob: 0.3, length: 2 } })).to.throw(/speech only/);
@@ -129,13 +133,15 @@ describe('speech fine-tuning recipe', function () {
     const s = await finetune({ randomInit: true, modality: 'audio', algo: 'v2', preset: 'tiny', out, settings: { updates: 2, batchSize: 4, maxTrain: 8, maxTest: 2, evalEvery: 2 } });
     expect(s.updates).to.equal(2);
     const config = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8'));
-    for (const key of ['freezeFeatureEncoder', 'timeMask', 'batching', 'segments', 'headNorm', 'schedule', 'encoderLrScale', 'lr', 'layerDecay'] as const) {
+    for (const key of ['freezeFeatureEncoder', 'timeMask', 'batching', 'wholeClips', 'encoderDropout', 'headInit', 'segments', 'headNorm', 'schedule', 'encoderLrScale', 'lr', 'layerDecay'] as const) {
       expect(config.settings[key], key).to.deep.equal(d[key]);
     }
     const report = fs.readFileSync(path.join(out, 'report.html'), 'utf8');
     expect(report).to.include('CNN feature encoder frozen');
     expect(report).to.include('mean pooling over 3 time segments');
     expect(report).to.include('batch norm before the head');
+    expect(report).to.include('whole clips encoded one at a time');
+    expect(report).to.include('head started from a linear probe');
     // A time mask asked for reaches config.json too.
     const masked = await finetune({ randomInit: true, modality: 'audio', algo: 'v1', preset: 'tiny', out: out + '-masked', report: false, settings: { updates: 1, batchSize: 4, maxTrain: 4, maxTest: 1, evalEvery: 1, timeMask: { prob: 0.3, length: 2 } } });
     expect(masked.config.settings.timeMask).to.deep.equal({ prob: 0.3, length: 2 });

@@ -8,14 +8,10 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { packageRoot } from '../../src/util/package-root';
 
-/** The package root (the folder with package.json), found from this file. */
-export const ROOT = (() => {
-  for (let dir = __dirname; ; dir = path.dirname(dir)) {
-    if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(path.join(dir, 'scripts', 'kernel-install.js'))) return dir;
-    if (path.dirname(dir) === dir) throw new Error(`cannot find the package root above ${__dirname}.`);
-  }
-})();
+/** The package root (the folder with package.json). */
+export const ROOT = packageRoot();
 
 /** scripts/kernel-install.js, as typed here. */
 export interface KernelInstallScript {

@@ -1,7 +1,8 @@
 /**
  * The flatness criterion of the soak benchmark on synthetic series: a series that keeps
  * one tensor (or 20 kB of resident memory) per update is flagged; flat series with
- * noise like a soak's are not; warm-up samples are not judged.
+ * noise like a soak's are not; warm-up samples are not judged; with the wasm heap's
+ * resident part sampled, the resident set outside the heap is what is judged.
  */
 import { expect } from 'chai';
 import { FlatnessCriteria, MemorySample, judgeFlatness, leastSquaresSlope, slopeStandardError } from '../../src/run/flatness';
@@ -63,6 +64,29 @@ describe('flatness criterion', () => {
     expect(check(series(2000, (u) => ({ heapMb: u >= 1000 ? 264 : 248 })), 'wasm heap').pass).to.equal(false);
     const offWasm = judgeFlatness(series(1000, () => ({ heapMb: null })), CRITERIA);
     expect(offWasm.checks.map((c) => c.name)).to.deep.equal(['tensors', 'tensor bytes', 'rss']);
+  });
+
+  it('with the wasm heap\'s resident part sampled, judges the resident set outside it: the heap filling its span passes, a creep beside it fails', () => {
+    // the heap's resident part rises 400 -> 480 MB of its 515 MB span (pages touched for the first time) and the resident set with it
+    const filling = series(2000, (u) => ({ heapMb: 515, wasmResidentMb: 400 + u / 25, rssMb: 600 + u / 25 }));
+    const v = judgeFlatness(filling, CRITERIA);
+    expect(v.pass).to.equal(true);
+    expect(v.checks.map((c) => c.name)).to.deep.equal(['tensors', 'tensor bytes', 'wasm heap', 'rss outside the wasm heap']);
+    expect(v.checks[3].slopePer1000).to.be.closeTo(0, 1e-9);
+    // the whole resident set's slope (40 MB per 1,000) is shown, not judged
+    const shown = Object.fromEntries((v.shown ?? []).map((c) => [c.name, c]));
+    expect(shown.rss.slopePer1000).to.be.closeTo(40, 1e-9);
+    expect(shown.rss.pass).to.equal(false);
+    expect(shown['wasm heap resident'].pass).to.equal(true);
+    // 20 kB per update outside the heap fails, whatever the heap does
+    const creep = series(2000, (u) => ({ heapMb: 515, wasmResidentMb: 450, rssMb: 650 + (u * 20) / 1024 }));
+    const c = judgeFlatness(creep, CRITERIA);
+    expect(c.pass).to.equal(false);
+    expect(c.checks[3].slopePer1000).to.be.closeTo(20000 / 1024, 1e-9);
+    // one sample without the breakdown (off Linux): the whole resident set is judged, as before
+    const mixed = filling.map((s, i) => (i === 5 ? { ...s, wasmResidentMb: null } : s));
+    expect(judgeFlatness(mixed, CRITERIA).checks.map((x) => x.name)).to.include('rss');
+    expect(judgeFlatness(mixed, CRITERIA).pass).to.equal(false);
   });
 
   it('refuses fewer than three samples after the warm-up', () => {

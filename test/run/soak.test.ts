@@ -3,7 +3,8 @@
  * checkpoints, EMA teacher) sampled every 10 updates keep exactly the same live
  * tensors and tensor bytes after a warm-up of 20; the same run with a hook that keeps
  * one tensor per update is flagged by the same criterion, with a slope of 1,000
- * tensors per 1,000 updates. The other five recipes, shrunk further, keep the same
+ * tensors per 1,000 updates; each sample says where the resident set lies (on Linux
+ * the wasm heap's resident pages, within its span). The other five recipes, shrunk further, keep the same
  * live tensors and bytes over 40 updates through `pretrain`.
  */
 import * as fs from 'fs';
@@ -38,6 +39,17 @@ describe('soak', function () {
     expect(tensors).to.include({ pass: true, slopePer1000: 0, change: 0 });
     expect(clean.verdict.checks.find((c) => c.name === 'tensor bytes')!.pass).to.equal(true);
     expect(tf.memory().numTensors).to.equal(before);
+    // each sample says where the resident set lies: on Linux the tfjs heap's mapping is found and
+    // holds at most its span resident; the heap's memory is part of `external`
+    for (const s of clean.samples) {
+      expect(s.externalMb).to.be.at.least(s.heapMb!);
+      expect(s.arrayBuffersMb).to.be.at.most(s.externalMb!);
+      if (process.platform !== 'linux') continue;
+      expect(s.wasmResidentMb).to.be.a('number');
+      expect(s.wasmResidentMb).to.be.within(0, s.heapMb!);
+      expect(s.wasmResidentMb! + s.cHeapMb! + s.otherAnonMb! + s.fileMb!).to.be.closeTo(s.rssMb, 0.05 * s.rssMb);
+    }
+    if (process.platform === 'linux') expect(clean.verdict.checks.map((c) => c.name)).to.include('rss outside the wasm heap');
 
     const kept: tf.Tensor[] = [];
     const leaky = await soak({ ...base, out: path.join(dir, 'leaky'), onUpdate: () => kept.push(tf.scalar(1)) });

@@ -6,6 +6,8 @@
  * shortest clip capped at 320000 samples (`collateAudio`, seeded by p). A
  * `Prefetcher` keeps `prefetch` batches in production ahead of training; a file
  * that fails to decode is counted in the `SkipLog` and replaced by the next good one.
+ * Each batch names the files its rows came from (after replacements), which the
+ * non-finite guard's record reports.
  */
 import * as path from 'path';
 import { AudioEntry } from '../../data/audio-folder';
@@ -29,7 +31,12 @@ export interface AudioStreamOptions extends StreamedSourceOptions {
   resample?: boolean;
 }
 
-export class AudioStream extends StreamedSource<AudioDecodeJob, Float32Array, AudioBatch> {
+/** A streamed speech batch: the collated rows and the file (or `shard.tar:key` member) each row came from. */
+export interface StreamedAudioBatch extends AudioBatch {
+  files: string[];
+}
+
+export class AudioStream extends StreamedSource<AudioDecodeJob, Float32Array, StreamedAudioBatch> {
   private readonly decoder: SkippingDecoder<Float32Array>;
   private readonly plan: (position: number) => number[];
 
@@ -46,9 +53,10 @@ export class AudioStream extends StreamedSource<AudioDecodeJob, Float32Array, Au
   }
 
   /** Batch position p without prefetching. */
-  async makeBatch(p: number): Promise<AudioBatch> {
+  async makeBatch(p: number): Promise<StreamedAudioBatch> {
     const decoded = await Promise.all(this.plan(p).map((i) => this.decoder.decodeOrNext(i, (j) => this.decode(j))));
     const clips = decoded.map(({ value, index }) => ({ samples: value, label: this.entries[index].label }));
-    return collateAudio(clips, new Rng(`${this.options.seed}:crop:${p}`), { maxSampleSize: this.options.maxSampleSize ?? DEFAULT_MAX_SAMPLE_SIZE });
+    const batch = collateAudio(clips, new Rng(`${this.options.seed}:crop:${p}`), { maxSampleSize: this.options.maxSampleSize ?? DEFAULT_MAX_SAMPLE_SIZE });
+    return { ...batch, files: decoded.map(({ index }) => this.entries[index].file) };
   }
 }

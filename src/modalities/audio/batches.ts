@@ -52,7 +52,7 @@ export function audioMicroBatches(config: AudioBatchConfig, clips: readonly Audi
 /** The clips of each micro-batch from memory (indices and files) or from a stream (the samples it reports). */
 function clipsOrStream(config: AudioBatchConfig, clips: readonly AudioClip[], stream?: AudioSource): (update: number, micro: number, rng: Rng) => { raw: AudioBatch; samples: BatchSamples } {
   if (!stream) return audioMicroBatches(config, clips);
-  return (update, micro, rng) => ({ raw: stream(update, micro, rng), samples: (stream as { samples?: (u: number, m: number) => BatchSamples | undefined }).samples?.(update, micro) ?? {} });
+  return (update, micro, rng) => ({ raw: stream(update, micro, rng), samples: stream.samples?.(update, micro) ?? {} });
 }
 
 /** v1 micro-batches: the collated waveforms and a span mask on their frames; `stream` (a streamed corpus) replaces `clips`. */

@@ -1,10 +1,12 @@
 /**
  * Spoken clips as fine-tuning reads them (spec §6 "Fine-tuning recipes", speech):
- * during training a batch is cropped to its shortest clip at random offsets and
- * normalised per utterance, as in pretraining (`collateAudio`); for evaluation each
- * clip is encoded whole (batch 1), as the probe does. Training batches may hide time
- * steps (`timeMask`, see `masking/time-mask.ts`); the clip lengths let fine-tuning
- * group clips of similar length so that the crop keeps most of each clip.
+ * for evaluation each clip is encoded whole (batch 1), as the probe does, and
+ * fine-tuning by default trains on the same view, one clip at a time
+ * (`finetune/batches.ts`); with an `rng` a batch is instead cropped to its shortest
+ * clip at random offsets and normalised per utterance, as in pretraining
+ * (`collateAudio`). Training batches may hide time steps (`timeMask`, see
+ * `masking/time-mask.ts`); the clip lengths let fine-tuning group clips of similar
+ * length so that the crop keeps most of each clip.
  */
 import * as tf from '@tensorflow/tfjs';
 import { AudioClip } from '../../data/audio-dataset';

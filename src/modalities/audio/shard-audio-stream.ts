@@ -11,10 +11,10 @@
  * shortest (`collateAudio`, seeded by the batch position). Samples without
  * audio, or whose audio is unreadable, are counted as skipped and replaced by
  * the next good sample; a member at another rate stops the run naming it
- * unless `resample`.
+ * unless `resample`. Each batch names its rows' members (`shard.tar:key.ext`).
  */
 import * as path from 'path';
-import { AudioBatch, DEFAULT_MAX_SAMPLE_SIZE, collateAudio } from '../../data/audio-batch';
+import { DEFAULT_MAX_SAMPLE_SIZE, collateAudio } from '../../data/audio-batch';
 import { parseFlacInfo } from '../../data/flac';
 import { ShardEpochs } from '../../data/shard-epochs';
 import { StreamedSource, StreamedSourceOptions, isBadInput } from '../../data/streamed-source';
@@ -23,6 +23,7 @@ import { MODEL_SAMPLE_RATE, WavError, WavErrorKind, describeWavErrorKind } from 
 import { Rng } from '../../util/rng';
 import { AudioDecodeJob } from './audio-decode-worker';
 import { decodeAudioBytes } from './decode-audio-file';
+import type { StreamedAudioBatch } from './audio-stream';
 
 /** Options of `ShardAudioStream`. */
 export interface ShardAudioStreamOptions extends StreamedSourceOptions {
@@ -49,10 +50,17 @@ interface Clip {
   label: number;
 }
 
+/** A decoded clip and its member name (`shard.tar:key.ext`). */
+interface DecodedClip {
+  samples: Float32Array;
+  label: number;
+  name: string;
+}
+
 /** The skip log's words for a decode error's kind. */
 const kindOf = (e: { kind: string }): string => describeWavErrorKind(e.kind as WavErrorKind) ?? e.kind;
 
-export class ShardAudioStream extends StreamedSource<AudioDecodeJob, Float32Array, AudioBatch> {
+export class ShardAudioStream extends StreamedSource<AudioDecodeJob, Float32Array, StreamedAudioBatch> {
   private readonly samples: ShardEpochs;
   private readonly ready: Clip[][] = [];
   private carried: Clip[] = [];
@@ -129,17 +137,17 @@ export class ShardAudioStream extends StreamedSource<AudioDecodeJob, Float32Arra
   }
 
   /** Batch p (batches are made in order; a resume reads and discards the clips before it without decoding them). */
-  protected async makeBatch(p: number): Promise<AudioBatch> {
+  protected async makeBatch(p: number): Promise<StreamedAudioBatch> {
     for (; this.next < p; this.next++) await this.nextBatchClips();
     this.next = p + 1;
     const clips = await this.nextBatchClips();
     const first = await Promise.allSettled(clips.map((c) => this.decode(c)));
-    const decoded: { samples: Float32Array; label: number }[] = [];
+    const decoded: DecodedClip[] = [];
     for (let b = 0; b < clips.length; b++) {
       const r = first[b];
       if (r.status === 'fulfilled') {
         this.skips.ok();
-        decoded.push({ samples: r.value, label: clips[b].label });
+        decoded.push({ samples: r.value, label: clips[b].label, name: clips[b].name });
         continue;
       }
       const e = r.reason as Error;
@@ -147,17 +155,18 @@ export class ShardAudioStream extends StreamedSource<AudioDecodeJob, Float32Arra
       this.skips.skip(clips[b].name, kindOf(e), e.message);
       decoded.push(await this.refill());
     }
-    return collateAudio(decoded, new Rng(`${this.options.seed}:crop:${p}`), { maxSampleSize: this.options.maxSampleSize ?? DEFAULT_MAX_SAMPLE_SIZE });
+    const batch = collateAudio(decoded, new Rng(`${this.options.seed}:crop:${p}`), { maxSampleSize: this.options.maxSampleSize ?? DEFAULT_MAX_SAMPLE_SIZE });
+    return { ...batch, files: decoded.map((d) => d.name) };
   }
 
   /** The next clip that decodes, counting the ones that do not. */
-  private async refill(): Promise<{ samples: Float32Array; label: number }> {
+  private async refill(): Promise<DecodedClip> {
     for (;;) {
       const clip = await this.nextClip();
       try {
         const samples = await this.decode(clip);
         this.skips.ok();
-        return { samples, label: clip.label };
+        return { samples, label: clip.label, name: clip.name };
       } catch (e) {
         if (!isBadInput(e, WavError)) throw e;
         this.skips.skip(clip.name, kindOf(e), e.message);

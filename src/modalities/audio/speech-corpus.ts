@@ -28,7 +28,8 @@ import { isShardSpec, listShards } from '../../data/tar-shards';
 import { WavError } from '../../data/wav';
 import { LabelledFeatures } from '../../eval/features';
 import { Rng } from '../../util/rng';
-import { AudioStream } from './audio-stream';
+import { AudioStream, StreamedAudioBatch } from './audio-stream';
+import type { BatchSamples } from '../../util/drawn-samples';
 import { decodeAudioFile } from './decode-audio-file';
 import { AudioBatching } from './length-batches';
 import { ShardAudioStream } from './shard-audio-stream';
@@ -104,7 +105,9 @@ export function describeSpeechCorpus(corpus: SpeechCorpus): string {
 /**
  * The micro-batch source of a streamed corpus for `audioV1Batches`/`audioV2Batches`:
  * batch position `update·accumulation + micro`, made ahead on worker threads and
- * awaited in `prepare`. The crop is drawn from the batch position, not the micro-batch generator.
+ * awaited in `prepare`, reporting the files of each micro-batch (paths, or
+ * `shard.tar:key.ext` members). The crop is drawn from the batch position, not the
+ * micro-batch generator.
  */
 export function streamedAudio(config: SpeechCorpusConfig, corpus: SpeechCorpus): AudioSource {
   const loader = config.loader ?? DEFAULT_LOADER;
@@ -112,11 +115,14 @@ export function streamedAudio(config: SpeechCorpusConfig, corpus: SpeechCorpus):
   const stream = corpus.kind === 'shards'
     ? new ShardAudioStream(corpus.shards, config.trainer.batchSize, { ...common, minSamples: config.audio.minSamples, maxSamples: config.audio.maxSamples })
     : new AudioStream(corpus.train, config.trainer.batchSize, { ...common, batching: config.audio.batching });
-  return streamedBatchSource((position) => stream.batch(position), (raw: AudioBatch) => raw, config.trainer.accumulation) as AudioSource;
+  return streamedBatchSource((position) => stream.batch(position), (raw: StreamedAudioBatch): AudioBatch => raw, config.trainer.accumulation, (raw) => ({ files: raw.files }));
 }
 
-/** Where a speech micro-batch comes from: clips in memory, or a stream with `prepare`. */
-export type AudioSource = ((update: number, micro: number, rng: Rng) => AudioBatch) & { prepare?: (update: number) => Promise<void> };
+/** Where a speech micro-batch comes from: clips in memory, or a stream with `prepare` that reports the samples of each micro-batch it made. */
+export type AudioSource = ((update: number, micro: number, rng: Rng) => AudioBatch) & {
+  prepare?: (update: number) => Promise<void>;
+  samples?: (update: number, micro: number) => BatchSamples | undefined;
+};
 
 /**
  * Mean-pooled final outputs of each file of a split, decoded one by one and

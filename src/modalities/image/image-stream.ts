@@ -29,6 +29,13 @@ export interface ImageBytesBatch {
   files: string[];
 }
 
+/** Pack decoded views of one `size` × `size` × `channels` shape into a batch, in the given order. */
+export function packImageBatch(views: readonly ImageView[], size: number, channels: number, labels: readonly number[], files: string[]): ImageBytesBatch {
+  const pixels = new Uint8Array(views.length * size * size * channels);
+  views.forEach((view, b) => pixels.set(view.pixels, b * view.pixels.length));
+  return { pixels, n: views.length, size, channels, labels: Int32Array.from(labels), files };
+}
+
 /** Options of `ImageStream`. */
 export interface ImageStreamOptions extends StreamedSourceOptions {
   transform: ImageTransform;
@@ -73,12 +80,9 @@ export class ImageStream extends StreamedSource<ImageDecodeJob, ImageView, Image
     const idx = this.indicesAt(p);
     const { size, channels } = this.transform;
     const views = await Promise.all(idx.map((i, b) => this.decoder.decodeOrNext(i, (j) => this.decode(j, `${this.options.seed}:view:${p}:${b}`))));
-    const pixels = new Uint8Array(idx.length * size * size * channels);
-    views.forEach(({ value }, b) => pixels.set(value.pixels, b * value.pixels.length));
-    return {
-      pixels, n: idx.length, size, channels,
-      labels: Int32Array.from(views.map(({ index }) => this.entries[index].label)),
-      files: views.map(({ index }) => this.entries[index].file),
-    };
+    return packImageBatch(
+      views.map(({ value }) => value), size, channels,
+      views.map(({ index }) => this.entries[index].label), views.map(({ index }) => this.entries[index].file),
+    );
   }
 }

@@ -14,7 +14,7 @@ import { StreamedSource, StreamedSourceOptions, isBadInput } from '../../data/st
 import { ShardSample, sampleClass } from '../../data/tar-shards';
 import { Rng } from '../../util/rng';
 import { ImageDecodeJob } from './image-decode-worker';
-import { ImageBytesBatch } from './image-stream';
+import { ImageBytesBatch, packImageBatch } from './image-stream';
 import { ImageDecodeError, ImageTransform, ImageView, transformImage } from './image-transform';
 
 /** Options of `ShardImageStream`. */
@@ -89,12 +89,9 @@ export class ShardImageStream extends StreamedSource<ImageDecodeJob, ImageView, 
       this.skips.skip(`${samples[b].shard}:${samples[b].key}`, e.kind!, e.message);
       decoded.push(await this.refill(p, b));
     }
-    const pixels = new Uint8Array(samples.length * size * size * channels);
-    decoded.forEach(({ view }, b) => pixels.set(view.pixels, b * view.pixels.length));
-    return {
-      pixels, n: samples.length, size, channels,
-      labels: Int32Array.from(decoded.map(({ sample }) => sampleClass(sample))),
-      files: decoded.map(({ sample }) => `${sample.shard}:${sample.key}`),
-    };
+    return packImageBatch(
+      decoded.map(({ view }) => view), size, channels,
+      decoded.map(({ sample }) => sampleClass(sample)), decoded.map(({ sample }) => `${sample.shard}:${sample.key}`),
+    );
   }
 }

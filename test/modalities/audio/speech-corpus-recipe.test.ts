@@ -3,8 +3,10 @@
  * a LibriSpeech-layout FLAC folder and WebDataset shards of FLAC members stream
  * into v1 and v2 pretraining through worker threads, the batches hold the
  * files' audio (1.25–1.8 s tones, longer than any bundled spoken digit), the
- * probe reads the held-out files labelled by speaker, and bad input is refused
- * naming the file or counted against the 1 % limit.
+ * probe reads the held-out files labelled by speaker, bad input is refused
+ * naming the file or counted against the 1 % limit, and each micro-batch reports
+ * the files (or shard members) it holds: a NaN update's record names them, and they
+ * give the batch's waveforms again.
  */
 import { expect } from 'chai';
 import * as fs from 'fs';
@@ -15,8 +17,12 @@ import { audioV1Recipe } from '../../../src/modalities/audio/recipe-v1';
 import { audioV2Recipe } from '../../../src/modalities/audio/recipe-v2';
 import { V1Batch } from '../../../src/data2vec/data2vec-v1';
 import { V2Batch } from '../../../src/data2vec/data2vec-v2';
-import { Trainer } from '../../../src/train/trainer';
+import { BatchSource, Trainer } from '../../../src/train/trainer';
+import { NonfiniteUpdateError } from '../../../src/train/nonfinite-guard';
+import { collateAudio } from '../../../src/data/audio-batch';
+import { decodeAudioFile } from '../../../src/modalities/audio/decode-audio-file';
 import { Rng } from '../../../src/util/rng';
+import * as tf from '@tensorflow/tfjs';
 import { flacBytes, tone, writeAudioShard, writeFlac } from '../../helpers/speech-fixture';
 import { MICRO_SET } from './micro-audio';
 
@@ -97,11 +103,21 @@ describe('speech recipes on FLAC folders and shards', function () {
     const draw = setup.batches as unknown as ((u: number, m: number, rng: Rng) => V2Batch) & { prepare: (u: number) => Promise<void> };
     const lengths: number[] = [];
     // the first length window: 16 batches of 4 from 12 samples read over several epochs
+    const draws = setup.batches as unknown as { samples: (u: number, m: number) => { files?: string[] } | undefined };
     for (let u = 0; u < 16; u++) {
       await draw.prepare(u);
       const batch = draw(u, 0, new Rng(u));
       lengths.push(batch.input.shape[1] as number);
       expect(batch.input.shape[0]).to.equal(4);
+      // the batch names its four members; the shortest of them (lengths from the keys) is the crop length
+      const files = draws.samples(u, 0)?.files ?? [];
+      expect(files).to.have.length(4);
+      const memberLength = (f: string) => {
+        const [, s, k] = /^.*train-00[01]\.tar:utt-(\d)-(\d)\.flac$/.exec(f) ?? expect.fail(`${f} is not a shard member name`);
+        return 20000 + 1000 * (Number(s) * 6 + Number(k));
+      };
+      expect(Math.min(...files.map(memberLength))).to.equal(batch.input.shape[1]);
+      expect(files).to.not.include(`${path.join(dir, 'train-001.tar')}:utt-1-2.flac`);
       batch.input.dispose();
     }
     for (const n of lengths) expect(n).to.be.within(20000, 31000);
@@ -115,6 +131,40 @@ describe('speech recipes on FLAC folders and shards', function () {
     expect(Number.isFinite(r.rows[0].loss)).to.equal(true);
     trainer.dispose();
     setup.objective.dispose();
+  });
+
+  it('a NaN update on a streamed folder records the files of its micro-batch, which give its waveforms again', async () => {
+    const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'd2v-speech-nan-'));
+    try {
+      const config = audioV1Recipe.config('tiny', { data: root, steps: 3, batchSize: 4, set: { ...MICRO_SET, 'loader.workers': '1' } });
+      const data = audioV1Recipe.loadData(config);
+      const setup = audioV1Recipe.build(config, data);
+      const source = setup.batches as BatchSource<V1Batch>;
+      let clean: Float32Array | undefined;
+      const poisoned = Object.assign((u: number, m: number) => {
+        const b = source(u, m);
+        if (u !== 1) return b;
+        clean = b.studentInput.dataSync() as Float32Array;
+        const bad = tf.tidy(() => tf.mul(b.studentInput, tf.scalar(NaN)));
+        b.studentInput.dispose();
+        return { ...b, studentInput: bad, teacherInput: bad };
+      }, { prepare: source.prepare, samples: source.samples });
+      const trainer = new Trainer(setup.objective, poisoned, config.trainer, runDir, config);
+      const err = await trainer.run().then(() => undefined, (e: unknown) => e);
+      trainer.dispose();
+      setup.objective.dispose();
+      expect(err).to.be.instanceOf(NonfiniteUpdateError);
+      const record = JSON.parse(fs.readFileSync(path.join(runDir, 'nonfinite-update-2.json'), 'utf8'));
+      const files: string[] = record.micro_batches[0].samples.files;
+      expect(files).to.have.length(4);
+      for (const f of files) expect(f.startsWith(root + path.sep) && f.endsWith('.flac')).to.equal(true);
+      // the named files, cropped as the stream crops batch position 1, are the batch's waveforms
+      const clips = await Promise.all(files.map(async (f) => ({ samples: await decodeAudioFile(f, false), label: 0 })));
+      const again = collateAudio(clips, new Rng(`${config.seed}:crop:1`), { maxSampleSize: config.audio.maxSampleSize });
+      expect(Array.from(again.waveforms)).to.deep.equal(Array.from(clean!));
+    } finally {
+      fs.rmSync(runDir, { recursive: true, force: true });
+    }
   });
 
   it('refuses an empty folder and a file at another rate naming it, counts an unreadable FLAC against the 1 % limit', () => {

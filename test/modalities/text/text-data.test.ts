@@ -4,22 +4,18 @@
  * partly labelled corpora, missing paths).
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { expect } from 'chai';
 import { loadTextData, requireLabels, splitDocuments } from '../../../src/modalities/text/text-data';
+import { tempDirFixture } from '../../helpers/temp-dir';
 
 const TOKENIZER = { name: 'wordnet-bpe', vocabSize: 1024 };
 
 describe('text data', () => {
-  let dir: string;
-  before(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd2v-text-'));
-  });
-  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDirFixture('d2v-text-');
 
   it('splits one labelled JSONL file 80/20 by a fixed permutation, independent of the run', () => {
-    const file = path.join(dir, 'labelled.jsonl');
+    const file = path.join(dir.path, 'labelled.jsonl');
     const lines = Array.from({ length: 50 }, (_, i) => JSON.stringify({ text: `gloss number ${i} about ${i % 2 ? 'animals' : 'time'}`, label: i % 2 ? 'noun.animal' : 'noun.time' }));
     fs.writeFileSync(file, lines.join('\n') + '\n');
     const a = loadTextData({ data: file, tokenizer: TOKENIZER });
@@ -45,7 +41,7 @@ describe('text data', () => {
   });
 
   it('pretrains on plain text without labels, and probing it fails with one sentence', () => {
-    const file = path.join(dir, 'plain.txt');
+    const file = path.join(dir.path, 'plain.txt');
     fs.writeFileSync(file, Array.from({ length: 20 }, (_, i) => `line ${i} of plain text`).join('\n'));
     const data = loadTextData({ data: file, tokenizer: TOKENIZER });
     expect(data.numClasses).to.equal(0);
@@ -54,13 +50,13 @@ describe('text data', () => {
   });
 
   it('rejects a corpus where only some documents carry a label', () => {
-    const file = path.join(dir, 'partial.jsonl');
+    const file = path.join(dir.path, 'partial.jsonl');
     fs.writeFileSync(file, '{"text": "a", "label": "x"}\n{"text": "b"}\n{"text": "c", "label": "y"}\n');
     expect(() => loadTextData({ data: file, tokenizer: TOKENIZER })).to.throw(`${file}: 1 of 3 documents have no "label" field`);
   });
 
   it('reads a folder with train.jsonl and test.jsonl as given, and names a missing split', () => {
-    const folder = path.join(dir, 'splits');
+    const folder = path.join(dir.path, 'splits');
     fs.mkdirSync(folder);
     fs.writeFileSync(path.join(folder, 'train.jsonl'), '{"text": "one", "label": "a"}\n{"text": "two", "label": "b"}\n{"text": "three", "label": "a"}\n');
     expect(() => loadTextData({ data: folder, tokenizer: TOKENIZER })).to.throw(`the text folder ${folder} has no test.jsonl or test.txt`);
@@ -71,7 +67,7 @@ describe('text data', () => {
   });
 
   it('names a --data path that does not exist', () => {
-    const missing = path.join(dir, 'nope.txt');
+    const missing = path.join(dir.path, 'nope.txt');
     expect(() => loadTextData({ data: missing, tokenizer: TOKENIZER })).to.throw(`--data ${missing} does not exist`);
   });
 
