@@ -208,6 +208,7 @@ export * from './run/learning-curves-file';
 export * from './run/learning-curves-page';
 export * from './run/flatness';
 export * from './run/soak';
+export * from './run/resident-memory';
 
 // Fine-tuning: classifier, layer-wise LR decay, label smoothing, mixup/cutmix, the run
 export * from './finetune/classifier';
