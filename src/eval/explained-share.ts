@@ -59,3 +59,31 @@ export function explainedShare(x: ArrayLike<number>, dim: number, groups: ArrayL
   for (let j = 0; j < dim; j++) if (total[j] > 0) share += 1 - within[j] / total[j];
   return share / dim;
 }
+
+/**
+ * Mean over dimensions of R² = 1 − Σ(y − p)² / Σ(y − ȳ)² for targets `y` and predictions
+ * `p` (row-major `[n, dim]`): the share of the targets' variance a predictor explains,
+ * on the same scale as {@link explainedShare}, so the two can be compared (a regression
+ * that explains less than position alone has learned little beyond position).
+ * A dimension with no spread counts as 0.
+ */
+export function predictedShare(y: ArrayLike<number>, p: ArrayLike<number>, dim: number): number {
+  if (!(Number.isInteger(dim) && dim > 0) || y.length !== p.length || y.length % dim !== 0) {
+    throw new Error(`predictedShare needs targets and predictions of the same [n, ${dim}] shape, got ${y.length} and ${p.length} values.`);
+  }
+  const n = y.length / dim;
+  if (n < 2) return 0;
+  let share = 0;
+  for (let j = 0; j < dim; j++) {
+    let mean = 0;
+    for (let i = 0; i < n; i++) mean += y[i * dim + j] / n;
+    let total = 0;
+    let residual = 0;
+    for (let i = 0; i < n; i++) {
+      total += (y[i * dim + j] - mean) ** 2;
+      residual += (y[i * dim + j] - p[i * dim + j]) ** 2;
+    }
+    if (total > 0) share += 1 - residual / total;
+  }
+  return share / dim;
+}

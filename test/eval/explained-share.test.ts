@@ -1,6 +1,6 @@
 /** The between-group share of feature variance (src/eval/explained-share.ts). */
 import { expect } from 'chai';
-import { explainedShare } from '../../src/eval/explained-share';
+import { explainedShare, predictedShare } from '../../src/eval/explained-share';
 import { Rng } from '../../src/util/rng';
 
 describe('eval/explained-share', () => {
@@ -36,6 +36,14 @@ describe('eval/explained-share', () => {
     expect(explainedShare(coded, dim, groups)).to.be.above(0.99);
     // 10 groups of 200 random rows: expected share (G − 1)/(n − 1) ≈ 0.0045
     expect(explainedShare(ignoring, dim, groups)).to.be.below(0.02);
+  });
+
+  it('predictedShare is 1 − residual/total per dimension, averaged; the mean predictor scores 0, a worse one below 0', () => {
+    // dim 0: y [0, 2, 4], p [1, 2, 3] → total 8, residual 2 → 0.75; dim 1: y [1, 1, 1] no spread → 0
+    expect(predictedShare([0, 1, 2, 1, 4, 1], [1, 0, 2, 0, 3, 0], 2)).to.be.closeTo(0.75 / 2, 1e-12);
+    expect(predictedShare([0, 2, 4], [2, 2, 2], 1)).to.equal(0);
+    expect(predictedShare([0, 2, 4], [4, 2, 0], 1)).to.be.closeTo(1 - 32 / 8, 1e-12);
+    expect(() => predictedShare([0, 1], [0], 1)).to.throw('predictedShare needs targets and predictions of the same [n, 1] shape, got 2 and 1 values.');
   });
 
   it('refuses features that do not match the rows', () => {
