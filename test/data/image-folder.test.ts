@@ -114,6 +114,9 @@ describe('image folders at 224²', () => {
         expect(Buffer.compare(Buffer.from(a.pixels), Buffer.from(b.pixels))).to.equal(0);
         expect([...a.labels]).to.deep.equal(a.files.map((f) => (f.includes(`${path.sep}dog${path.sep}`) ? 1 : 0)));
       }
+      // the count is of distinct files decoded: position 2 (prefetched after 1, perhaps not
+      // finished) holds the epoch's last four, so take it before counting
+      await pooled.batch(2);
       expect(pooled.skips.summary()).to.equal('skipped 0 of 12 files');
     } finally {
       await Promise.all([inline.close(), pooled.close()]);
