@@ -4,7 +4,8 @@
  * `tf.ones(x.shape)`, and `tf.ones` fills that array in JavaScript and uploads it:
  * on a GPU, a host array the size of every reduced activation in every update. Here
  * dy is broadcast to x's shape instead (`tf.broadcastTo`, a device kernel): the same
- * numbers (dy · 1 = dy exactly), no host array. Registered once, for every backend.
+ * numbers (dy · 1 = dy exactly), no host array. Registered by `initBackend` beside the
+ * `Tile` gradient (`tile-gradient.ts`), for every backend.
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -52,4 +53,3 @@ export function registerBroadcastGradients(): void {
   });
 }
 
-registerBroadcastGradients();

@@ -13,6 +13,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmKernels } from './wasm-kernels';
 import { installLeanBackward } from './lean-backward';
 import { registerTileGradient } from './tile-gradient';
+import { registerBroadcastGradients } from './broadcast-gradients';
 import { setMatMulThreads, startMatMulThreads } from './batched-matmul';
 import { requestedThreads } from './matmul-threads';
 import { WebGpuAdapter, describeAdapter, startWebGpu } from './webgpu';
@@ -79,6 +80,7 @@ export async function initBackend(flag?: string, options: BackendOptions = {}): 
   const threads = requestedThreads(options.threads);
   installLeanBackward();
   registerTileGradient();
+  registerBroadcastGradients();
   if (want === 'webgpu') {
     const adapter = await startWebGpu();
     let ok = false;

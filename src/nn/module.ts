@@ -8,8 +8,6 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../util/rng';
-// every model's backward pass uses the device-side Sum/Mean gradients
-import '../backend/broadcast-gradients';
 
 export interface ParamOptions {
   /** Trained by the optimizer (default true). Fixed tables such as sin-cos positions are not. */
