@@ -231,8 +231,13 @@ function shapeText(e: EncoderShape): string {
  * What limits the reading of a bench result, one sentence each: an algorithm whose
  * random-init probe already met the threshold (its time 0 measures the architecture,
  * not pretraining), one that never reached it (no time; a ratio against it would be a
- * lower bound at best), and encoders of different width, block count or patch.
+ * lower bound at best), encoders of different width, block count or patch, and
+ * random-init probes at least `RANDOM_INIT_GAP_NOTE` apart (same shape, different
+ * block design).
  */
+/** Random-init probes further apart than this (accuracy) get a note: the time ratio then mixes architecture and pretraining. */
+export const RANDOM_INIT_GAP_NOTE = 0.05;
+
 export function benchNotes(r: BenchResult): string[] {
   const notes: string[] = [];
   const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
@@ -245,6 +250,11 @@ export function benchNotes(r: BenchResult): string[] {
   if (r.v1 && r.v2) {
     const [e1, e2] = [r.v1.encoder, r.v2.encoder];
     if (e1.width !== e2.width || e1.blocks !== e2.blocks || e1.patch !== e2.patch) notes.push(`the encoders differ in shape (v1: ${shapeText(e1)}; v2: ${shapeText(e2)}), so the times compare different networks.`);
+    const gap = r.v2.initial_accuracy - r.v1.initial_accuracy;
+    if (Math.abs(gap) >= RANDOM_INIT_GAP_NOTE) {
+      const [ahead, behind] = gap > 0 ? ['v2', 'v1'] : ['v1', 'v2'];
+      notes.push(`the random-init probes differ by ${(100 * Math.abs(gap)).toFixed(1)} points (v1 ${pct(r.v1.initial_accuracy)}, v2 ${pct(r.v2.initial_accuracy)}) because the block designs differ as in the papers, so ${ahead} starts closer to the threshold and part of any time ratio measures the architecture; ${behind} must also climb that gap.`);
+    }
   }
   return notes;
 }
