@@ -17,6 +17,7 @@ import { registerBroadcastGradients } from './broadcast-gradients';
 import { setMatMulThreads, startMatMulThreads } from './batched-matmul';
 import { requestedThreads } from './matmul-threads';
 import { WebGpuAdapter, describeAdapter, startWebGpu } from './webgpu';
+import { tuneWebGpuQueue } from './webgpu-queue';
 
 export type BackendName = 'wasm' | 'cpu' | 'tensorflow' | 'webgpu';
 export const BACKEND_NAMES: readonly BackendName[] = ['wasm', 'cpu', 'tensorflow', 'webgpu'];
@@ -92,6 +93,7 @@ export async function initBackend(flag?: string, options: BackendOptions = {}): 
       cause = ` (${(e as Error).message.split('\n')[0]})`;
     }
     if (!ok) throw new Error(`backend "webgpu": the adapter ${describeAdapter(adapter)} was found but the tfjs WebGPU backend failed to start on it${cause}; pick --backend wasm.`);
+    tuneWebGpuQueue();
     current = { name: 'webgpu', reason: 'requested', adapter };
     return current;
   }
