@@ -100,11 +100,16 @@ async function timeAlgo(api, tf, algo, batches, o) {
       const warm = await api.countFlops(() => trainer.step());
       const losses = [warm.result.loss];
       const ms = [];
+      const dataMs = [];
+      const timings = [];
       const started = Date.now();
       while (ms.length < o.updates && (Date.now() - started) / 1000 < o.seconds) {
         const t0 = performance.now();
-        losses.push((await trainer.step()).loss);
+        const row = await trainer.step();
         ms.push(performance.now() - t0);
+        losses.push(row.loss);
+        dataMs.push(row.data_wait_ms);
+        timings.push(trainer.lastTiming);
       }
       const median = api.median(ms);
       const mem = tf.memory();
@@ -113,7 +118,7 @@ async function timeAlgo(api, tf, algo, batches, o) {
         preset: config.preset, image: `${size}x${size}x${channels}`, patch: config.model.patchSize,
         batch_size: b, views_per_sample: config.data2vec.clones ?? 1, tried_batches: [...tried, b],
         parameters: setup.objective.countParameters(),
-        step_ms: median, samples_per_sec: b / (median / 1000),
+        step_ms: median, data_ms: api.median(dataMs), record_ms: api.median(timings.map((t) => t.record)), read_ms: api.median(timings.map((t) => t.read)), after_ms: api.median(timings.map((t) => t.after)), samples_per_sec: b / (median / 1000),
         flops_per_update: warm.flops, tflop_per_sec: warm.flops / (median / 1000) / 1e12, flops_by_kernel: warm.byKernel,
         gpu_memory_bytes: mem.numBytesAllocatedInGPU ?? null, tensor_bytes: mem.numBytes,
         timed_updates: ms.length, losses,
@@ -285,7 +290,7 @@ async function main() {
     tf.env().set('WEBGPU_MATMUL_PROGRAM_TYPE', savedProgram);
     tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', savedSubmit);
     const r = results[key];
-    process.stderr.write(r.error ? `${key}: ${r.error}\n` : `${key}: batch ${r.batch_size}, ${r.samples_per_sec.toFixed(1)} samples/s, ${r.tflop_per_sec.toPrecision(3)} TFLOP/s, losses ${r.losses.map((l) => l.toFixed(4)).join(' ')}\n`);
+    process.stderr.write(r.error ? `${key}: ${r.error}\n` : `${key}: batch ${r.batch_size}, ${r.samples_per_sec.toFixed(1)} samples/s, ${r.tflop_per_sec.toPrecision(3)} TFLOP/s, ms per update: ${r.step_ms.toFixed(0)} (data ${r.data_ms.toFixed(0)}, recording ${r.record_ms.toFixed(0)}, waiting for the device ${r.read_ms.toFixed(0)}, optimizer and teacher ${r.after_ms.toFixed(0)}), losses ${r.losses.map((l) => l.toFixed(4)).join(' ')}\n`);
     if (r.kernel_profile) process.stderr.write(`${key} ${api.formatKernelProfile({ ...r.kernel_profile, kernels: r.kernel_profile.kernels.slice(0, 8), rest: undefined })}\n`);
     save(`base ${key}`);
   }
