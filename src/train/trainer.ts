@@ -83,6 +83,15 @@ export class Trainer<B> {
   private done = 0;
   private readonly nonfinite: NonfiniteGuard;
   private lastCheckpoint?: number;
+  /** The next update's first micro-batch, built while the device finished this one (sources without `prepare`). */
+  private prefetched?: { update: number; batch: B };
+  /**
+   * Build the next update's first micro-batch while the device runs this one's
+   * kernels (on by default on `webgpu`, where the read of an update's scalars waits
+   * for the GPU; on wasm/cpu the kernels have run by then, so there is nothing to
+   * overlap). Never for a source with `prepare` (streamed from disk).
+   */
+  prefetch = tf.getBackend() === 'webgpu';
 
   /**
    * @param runDir where checkpoints and metrics.csv go (omit to keep everything in memory)
@@ -159,7 +168,7 @@ export class Trainer<B> {
     const samples: (BatchSamples | undefined)[] = [];
     for (let j = 0; j < accumulation; j++) {
       const asked = performance.now();
-      const batch = this.batches(u, j);
+      const batch = this.batchFor(u, j);
       samples.push(this.batches.samples?.(u, j));
       dataMs += performance.now() - asked;
       this.objective.module.reseed(new Rng(`${seed}:stochastic:${u}:${j}`));
@@ -202,7 +211,11 @@ export class Trainer<B> {
     const all = tf.tidy(() => tf.stack([...scalars.map(([, v]) => tf.reshape(tf.cast(v, 'float32'), [])), clipped.norm]));
     tf.dispose([...scalars.map(([, v]) => v), clipped.norm]);
     const readAt = performance.now();
-    const values = await all.data();
+    const reading = all.data();
+    // While the device runs the recorded kernels, the host builds the next update's batch
+    // (a source that streams from disk is prepared by `run` instead).
+    if (this.prefetch && !this.batches.prepare) this.prefetched = { update: u + 1, batch: this.batches(u + 1, 0) };
+    const values = await reading;
     const readDone = performance.now();
     all.dispose();
     const sums: Record<string, number> = {};
@@ -263,6 +276,23 @@ export class Trainer<B> {
   }
 
   dispose(): void {
+    this.dropPrefetched();
     this.optimizer.dispose();
+  }
+
+  /** Micro-batch (u, j): the prefetched one when it is that, else made now. */
+  private batchFor(u: number, j: number): B {
+    const p = this.prefetched;
+    if (p && p.update === u && j === 0) {
+      this.prefetched = undefined;
+      return p.batch;
+    }
+    this.dropPrefetched();
+    return this.batches(u, j);
+  }
+
+  private dropPrefetched(): void {
+    if (this.prefetched) tf.dispose(this.prefetched.batch as unknown as tf.TensorContainer);
+    this.prefetched = undefined;
   }
 }
