@@ -51,7 +51,7 @@ let installed = false;
 let wanted = process.env.D2V_FUSED_KERNELS !== '0';
 
 /**
- * Use the fused row kernels on wasm (the default) or tfjs's composed ops
+ * Use the fused row kernels on wasm and webgpu (the default) or tfjs's composed ops
  * (`false`, or `D2V_FUSED_KERNELS=0`), e.g. to measure what they save.
  * Results differ only by float32 rounding.
  */
@@ -71,9 +71,15 @@ function kernelsFor(backend: WasmBackendInternals): RowKernelExports | undefined
   return kernels ?? undefined;
 }
 
-/** Whether the fused row kernels run on the current backend (wasm, registered, SIMD). */
+/**
+ * Whether the fused row kernels run on the current backend: wasm (registered, SIMD),
+ * or webgpu once its WGSL kernels are registered (`webgpu-row-kernels.ts`).
+ */
 export function rowKernelsActive(): boolean {
-  if (!wanted || !installed || tf.getBackend() !== 'wasm') return false;
+  if (!wanted) return false;
+  const backend = tf.getBackend();
+  if (backend === 'webgpu') return tf.getKernel('D2vAdamW', 'webgpu') !== undefined;
+  if (!installed || backend !== 'wasm') return false;
   return kernelsFor(tf.backend() as unknown as WasmBackendInternals) !== undefined;
 }
 

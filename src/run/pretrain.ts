@@ -131,9 +131,10 @@ export async function pretrain(options: PretrainOptions = {}): Promise<PretrainS
     }
   }
   const adapter = currentBackend()?.adapter;
+  const webgpu = currentBackend()?.webgpu;
   const threads = tf.getBackend() === 'wasm' ? matMulThreads() : undefined;
   // `runtime` records where the run trained; it is not part of the config read back on resume.
-  writeFileAtomic(path.join(runDir, 'config.json'), JSON.stringify({ ...config, runtime: { backend, adapter, threads } }, null, 2) + '\n');
+  writeFileAtomic(path.join(runDir, 'config.json'), JSON.stringify({ ...config, runtime: { backend, adapter, webgpu, threads } }, null, 2) + '\n');
   const trainer = new Trainer(setup.objective, setup.batches, config.trainer, runDir, config);
   const startUpdate = options.resume ? trainer.resumeFrom(runDir) : 0;
   const parameters = setup.objective.countParameters();
