@@ -21,11 +21,11 @@ import { expect } from 'chai';
 import { guardDeviceMemory, releaseFreeGpuBuffers } from '../../src/backend/webgpu';
 import { hashUniform, hashUniformArray } from '../../src/backend/device-random';
 import { takeRows } from '../../src/nn/take-rows';
-import { initBackend } from '../../src/backend/select';
 import { Trainer } from '../../src/train/trainer';
 import { Rng } from '../../src/util/rng';
 import { RecipeData } from '../../src/modalities/recipe';
 import { withBackend } from '../helpers/backends';
+import { webgpuAvailable } from '../helpers/webgpu-available';
 import { MICRO_RECIPES, MICRO_SETS, microRecipe } from '../helpers/micro-recipes';
 
 type RecipeName = (typeof MICRO_RECIPES)[number];
@@ -98,22 +98,6 @@ async function losses(name: RecipeName, updates: number): Promise<number[]> {
 const norm = (v: Float32Array) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
 const relDiff = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-12);
 
-/** True when a WebGPU adapter starts; under CI=true its absence throws. */
-async function webgpuAvailable(): Promise<boolean> {
-  const previous = tf.getBackend();
-  try {
-    await initBackend('webgpu');
-    return true;
-  } catch (e) {
-    if (process.env.CI === 'true') throw new Error(`CI=true but the webgpu backend did not start: ${(e as Error).message}`);
-    // eslint-disable-next-line no-console
-    console.log(`      skipped: no WebGPU adapter (${(e as Error).message})`);
-    return false;
-  } finally {
-    await initBackend(previous);
-  }
-}
-
 describe('webgpu backend (Dawn)', function () {
   this.timeout(180_000);
   let available = false;
@@ -162,7 +146,9 @@ describe('webgpu backend (Dawn)', function () {
     expect(summary.adapter.name).to.be.a('string').and.not.equal('');
     expect(summary.adapter.dawnBackend).to.be.oneOf(['vulkan', 'opengles', 'metal', 'd3d12']);
     const config = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8'));
-    expect(config.runtime).to.deep.equal({ backend: 'webgpu', adapter: summary.adapter });
+    const settings = { matmul: process.env.D2V_WEBGPU_MATMUL ?? 'packed', fusedKernels: process.env.D2V_FUSED_KERNELS !== '0' };
+    expect(summary.webgpu).to.deep.equal(settings);
+    expect(config.runtime).to.deep.equal({ backend: 'webgpu', adapter: summary.adapter, webgpu: settings });
     fs.rmSync(out, { recursive: true, force: true });
   });
 
