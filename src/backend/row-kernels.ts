@@ -14,7 +14,9 @@
  * `D2vLayerNormGrad`, `D2vSoftmaxGrad`, `D2vGelu`, `D2vGeluGrad`,
  * `D2vBiasAdd`, `D2vColumnSum`); the building blocks (`src/nn/layer-norm.ts`,
  * `activations.ts`, `softmax.ts`, `linear.ts`) call them through `tf.customGrad`
- * when `rowKernelsActive()`, and compose tfjs ops on every other backend.
+ * when `rowKernelsActive()`, and compose tfjs ops on the `cpu` and `tensorflow`
+ * backends. On `webgpu` the same kernel names run WGSL shaders
+ * (`webgpu-row-kernels.ts`), registered by `initBackend('webgpu')`.
  * `D2vAdamW` and `D2vEma` do an optimizer step and a teacher step per
  * parameter in one kernel instead of about 20 and 5 (each scalar operand is a
  * tensor too), in the same float32 operations and order, so their results are
