@@ -18,7 +18,8 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { guardDeviceMemory, releaseFreeGpuBuffers } from '../../src/backend/webgpu';
+import { guardDeviceMemory, releaseFreeGpuBuffers, requestedWebGpuMatMul } from '../../src/backend/webgpu';
+import { initBackend } from '../../src/backend/select';
 import { hashUniform, hashUniformArray } from '../../src/backend/device-random';
 import { takeRows } from '../../src/nn/take-rows';
 import { Trainer } from '../../src/train/trainer';
@@ -195,6 +196,46 @@ describe('webgpu backend (Dawn)', function () {
     let mismatches = 0;
     for (let i = 0; i < size; i++) if (gpu[i] !== js[i]) mismatches++;
     expect(mismatches).to.equal(0);
+  });
+
+  it('webgpuMatMul / D2V_WEBGPU_MATMUL: packed runs tfjs\'s packed program where tfjs would choose another, auto lets it choose', async function () {
+    if (!available) this.skip();
+    /** Shader keys of the matrix-product programs one [1, 4096]·[4096, 16] product runs. */
+    const programsOf = async (choice?: string) => {
+      const info = await initBackend('webgpu', { webgpuMatMul: choice });
+      const backend = tf.backend() as unknown as { runWebGPUProgram: (p: { shaderKey: string }, ...rest: unknown[]) => unknown };
+      const original = backend.runWebGPUProgram;
+      const keys: string[] = [];
+      backend.runWebGPUProgram = function (this: unknown, program, ...rest) {
+        const out = original.call(this, program, ...rest);
+        if (/^matMul/.test(program.shaderKey)) keys.push(program.shaderKey.split('_')[0]);
+        return out;
+      };
+      try {
+        const c = tf.matMul(tf.ones([1, 4096]), tf.ones([4096, 16]));
+        expect(Array.from((await c.data()).slice(0, 2))).to.deep.equal([4096, 4096]);
+        tf.dispose(c);
+      } finally {
+        backend.runWebGPUProgram = original;
+      }
+      return { matmul: info.webgpu?.matmul, flag: tf.env().get('WEBGPU_MATMUL_PROGRAM_TYPE'), keys };
+    };
+    const previous = tf.getBackend();
+    try {
+      expect(await programsOf('auto')).to.deep.include({ matmul: 'auto', flag: -1 });
+      expect((await programsOf('auto')).keys).to.not.include('matMulPacked');
+      expect(await programsOf('packed')).to.deep.equal({ matmul: 'packed', flag: 3, keys: ['matMulPacked'] });
+      if (process.env.D2V_WEBGPU_MATMUL === undefined) expect((await programsOf()).matmul).to.equal('packed');
+    } finally {
+      await initBackend(previous);
+    }
+  });
+
+  it('a bad D2V_WEBGPU_MATMUL is one sentence naming it and the choices', () => {
+    expect(() => requestedWebGpuMatMul(undefined, { D2V_WEBGPU_MATMUL: 'tiled' })).to.throw(/^D2V_WEBGPU_MATMUL is "tiled", which is not a WebGPU matrix-product program; use packed or auto\.$/);
+    expect(requestedWebGpuMatMul(' Auto ', { D2V_WEBGPU_MATMUL: 'packed' })).to.equal('auto');
+    expect(requestedWebGpuMatMul(undefined, { D2V_WEBGPU_MATMUL: 'auto' })).to.equal('auto');
+    expect(requestedWebGpuMatMul(undefined, {})).to.equal('packed');
   });
 
   it('takeRows on webgpu: rows and the gradient of repeated rows equal cpu', async function () {
