@@ -86,7 +86,7 @@ export function rowKernelsActive(): boolean {
 }
 
 /** Rows and row length of a tensor whose last axis is the row. */
-function rowsOf(x: tf.TensorInfo): [number, number] {
+export function rowsOf(x: tf.TensorInfo): [number, number] {
   const cols = x.shape[x.shape.length - 1] ?? 1;
   return [cols === 0 ? 0 : tf.util.sizeFromShape(x.shape) / cols, cols];
 }

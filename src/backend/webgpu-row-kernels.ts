@@ -18,6 +18,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Dispatch, Uniform, WebGpuBackendInternals, makeOutput, recordDispatches } from './webgpu-dispatch';
+import { rowsOf } from './row-kernels';
 
 /** Threads per workgroup (within every WebGPU device's limits). */
 const WG = 64;
@@ -199,12 +200,6 @@ function overElements(shader: string, buffers: tf.TensorInfo[], n: number, more:
 function overRows(shader: string, buffers: tf.TensorInfo[], rows: number, cols: number, more: Uniform[] = []): Dispatch {
   const workgroups = cols === 0 ? 0 : Math.min(rows, MAX_WORKGROUPS);
   return { shader, buffers, workgroups, uniforms: [['u32', rows], ['u32', cols], ['u32', workgroups], ...more] };
-}
-
-/** Rows and row length of a tensor whose last axis is the row. */
-function rowsOf(x: tf.TensorInfo): [number, number] {
-  const cols = x.shape[x.shape.length - 1] ?? 1;
-  return [cols === 0 ? 0 : tf.util.sizeFromShape(x.shape) / cols, cols];
 }
 
 const size = (t: tf.TensorInfo) => tf.util.sizeFromShape(t.shape);
