@@ -83,8 +83,20 @@ export function makeOutput(backend: WebGpuBackendInternals, shape: number[]): tf
   return out;
 }
 
-/** Record `dispatches` (in order; each sees the writes of the ones before) as the kernel `name`. */
-export function recordDispatches(backend: WebGpuBackendInternals, name: string, dispatches: Dispatch[]): void {
+/**
+ * Record `dispatches` (in order; each sees the writes of the ones before) as the kernel
+ * `name`. `temporaries` (scratch tensors of these dispatches) are disposed after
+ * recording; their buffers go back to tfjs's pool when the queue is submitted.
+ */
+export function recordDispatches(backend: WebGpuBackendInternals, name: string, dispatches: Dispatch[], temporaries: tf.TensorInfo[] = []): void {
+  try {
+    record(backend, name, dispatches);
+  } finally {
+    for (const t of temporaries) backend.disposeData(t.dataId);
+  }
+}
+
+function record(backend: WebGpuBackendInternals, name: string, dispatches: Dispatch[]): void {
   const work = dispatches.filter((d) => d.workgroups > 0);
   if (work.length === 0) return;
   const groups = work.map((d) => {

@@ -13,8 +13,8 @@
  * order within an element (WGSL may contract a·b + c into a fused multiply-add, so
  * results equal the composed ops to float32 rounding, not bit for bit). Row
  * reductions (mean, variance, Σ dy·y) are one 64-thread workgroup per row, summed
- * in a tree; column sums (dγ, dβ, a bias gradient) are one thread per column,
- * summed in row order. Erf is Abramowitz & Stegun 7.1.26, as on wasm.
+ * in a tree; column sums (dγ, dβ, a bias gradient) sum chunks of rows per column in
+ * one dispatch and the chunks in a second. Erf is Abramowitz & Stegun 7.1.26, as on wasm.
  */
 import * as tf from '@tensorflow/tfjs';
 import { Dispatch, Uniform, WebGpuBackendInternals, makeOutput, recordDispatches } from './webgpu-dispatch';
@@ -82,9 +82,38 @@ ${body}
 }`;
 }
 
-/** One thread per column of rows × `u.cols`, `body` seeing the column `c`. */
-function perColumn(outputs: string[], inputs: string[], body: string): string {
-  return elementwise(outputs, inputs, 'rows : u32,', `    let c = i; // u.n is the number of columns\n${body}`);
+/**
+ * Column sums in two dispatches: each workgroup sums 64 columns over a chunk of
+ * `u.chunk` rows into `partials` (row chunk p, column c at p·cols + c; with two sums,
+ * the second at (parts + p)·cols + c), then one thread per column adds the chunks in
+ * order. `value` is the summand at flat index `k` of row `r` (`value2` the second's).
+ */
+function columnPartials(inputs: string[], value: string, value2?: string): string {
+  return `${bindings(['partials'], inputs, 'rows : u32, cols : u32, colBlocks : u32, chunk : u32, parts : u32,')}
+@compute @workgroup_size(${WG})
+fn main(@builtin(workgroup_id) wid : vec3<u32>, @builtin(local_invocation_id) lid3 : vec3<u32>) {
+  let part = wid.x / u.colBlocks;
+  let c = (wid.x % u.colBlocks) * ${WG}u + lid3.x;
+  if (c >= u.cols) { return; }
+  let end = min(u.rows, (part + 1u) * u.chunk);
+  var s = 0.0;
+  var s2 = 0.0;
+  for (var r = part * u.chunk; r < end; r = r + 1u) {
+    let k = r * u.cols + c;
+    s = s + ${value};
+    ${value2 ? `s2 = s2 + ${value2};` : ''}
+  }
+  partials[part * u.cols + c] = s;
+  ${value2 ? 'partials[(u.parts + part) * u.cols + c] = s2;' : ''}
+}`;
+}
+
+/** The second dispatch: out[c] (and out2[c]) = Σ over row chunks of the partial sums. */
+function columnTotals(outputs: string[]): string {
+  const body = outputs.map((o, i) => `    var s${i} = 0.0;
+    for (var p = 0u; p < u.parts; p = p + 1u) { s${i} = s${i} + partials[(${i}u * u.parts + p) * u.n + i]; }
+    ${o}[i] = s${i};`).join('\n');
+  return elementwise(outputs, ['partials'], 'parts : u32,', body);
 }
 
 const GELU_HELPERS = `
@@ -129,17 +158,8 @@ const SHADERS = {
       let g = dy[base + j]${affine ? ' * gamma[j]' : ''};
       dx[base + j] = rstd * ((g - sa) - xh * sb);
     }`),
-  layerNormParamGrad: perColumn(['dgamma', 'dbeta'], ['x', 'stats', 'dy'], `
-    var dg = 0.0;
-    var db = 0.0;
-    for (var r = 0u; r < u.rows; r = r + 1u) {
-      let k = r * u.n + c;
-      let d = dy[k];
-      dg = dg + d * ((x[k] - stats[2u * r]) * stats[2u * r + 1u]);
-      db = db + d;
-    }
-    dgamma[c] = dg;
-    dbeta[c] = db;`),
+  layerNormParamPartials: columnPartials(['x', 'stats', 'dy'], 'dy[k] * ((x[k] - stats[2u * r]) * stats[2u * r + 1u])', 'dy[k]'),
+  layerNormParamTotals: columnTotals(['dgamma', 'dbeta']),
   softmaxGrad: perRow(['dx'], ['y', 'dy'], '', `
     var a = 0.0;
     for (var j = lid; j < cols; j = j + ${WG}u) { a = a + dy[base + j] * y[base + j]; }
@@ -150,10 +170,8 @@ const SHADERS = {
     let parts = geluParts(v);
     dx[i] = dy[i] * (parts.x + v * (parts.y * 0.3989422804014327));`, GELU_HELPERS),
   biasAdd: elementwise(['y'], ['x', 'b'], 'cols : u32,', '    y[i] = x[i] + b[i % u.cols];'),
-  columnSum: perColumn(['out'], ['x'], `
-    var s = 0.0;
-    for (var r = 0u; r < u.rows; r = r + 1u) { s = s + x[r * u.n + c]; }
-    out[c] = s;`),
+  columnPartials: columnPartials(['x'], 'x[k]'),
+  columnTotals: columnTotals(['out']),
   adamw: elementwise(['pOut', 'mOut', 'vOut'], ['p', 'g', 'm', 'v'],
     'b1 : f32, c1 : f32, b2 : f32, c2 : f32, decay : f32, scale : f32, div : f32, eps : f32,', `
     let gi = g[i];
@@ -184,6 +202,23 @@ fn main(@builtin(local_invocation_id) lid3 : vec3<u32>) {
   if (lid == 0u) { out[0] = total; }
 }`,
 };
+
+/**
+ * The two dispatches of a column sum over `rows` × `cols` and their scratch tensor. A
+ * chunk is at least 64 rows, and there are few enough chunks for the workgroup cap.
+ */
+function columnSums(shaders: { partials: string; totals: string }, outputs: tf.TensorInfo[], inputs: tf.TensorInfo[], rows: number, cols: number, backend: WebGpuBackendInternals): { steps: Dispatch[]; partials: tf.TensorInfo } {
+  const colBlocks = Math.ceil(cols / WG);
+  const chunk = Math.max(64, Math.ceil(rows / Math.max(1, Math.floor(MAX_WORKGROUPS / Math.max(colBlocks, 1)))));
+  const parts = Math.max(1, Math.ceil(rows / chunk));
+  const partials = makeOutput(backend, [outputs.length * parts * cols]);
+  const steps: Dispatch[] = [
+    { shader: shaders.partials, buffers: [partials, ...inputs], workgroups: rows === 0 ? 0 : colBlocks * parts,
+      uniforms: [['u32', rows], ['u32', cols], ['u32', colBlocks], ['u32', chunk], ['u32', parts]] },
+    overElements(shaders.totals, [...outputs, partials], cols, [['u32', rows === 0 ? 0 : parts]]),
+  ];
+  return { steps, partials };
+}
 
 /** Workgroups for `n` threads of work, capped (the shaders loop). */
 function workgroupsFor(n: number): number {
@@ -229,8 +264,8 @@ const KERNELS: Record<string, Kernel> = {
     }
     const dgamma = makeOutput(b, [cols]);
     const dbeta = makeOutput(b, [cols]);
-    steps.push(overElements(SHADERS.layerNormParamGrad, [dgamma, dbeta, x, stats, dy], cols, [['u32', rows]]));
-    recordDispatches(b, 'D2vLayerNormGrad', steps);
+    const sums = columnSums({ partials: SHADERS.layerNormParamPartials, totals: SHADERS.layerNormParamTotals }, [dgamma, dbeta], [x, stats, dy], rows, cols, b);
+    recordDispatches(b, 'D2vLayerNormGrad', [...steps, ...sums.steps], [sums.partials]);
     return [dx, dgamma, dbeta];
   },
   D2vSoftmaxGrad: (b, { y, dy }) => {
@@ -258,7 +293,8 @@ const KERNELS: Record<string, Kernel> = {
   D2vColumnSum: (b, { x }) => {
     const [rows, cols] = rowsOf(x);
     const out = makeOutput(b, [cols]);
-    recordDispatches(b, 'D2vColumnSum', [overElements(SHADERS.columnSum, [out, x], cols, [['u32', rows]])]);
+    const sums = columnSums({ partials: SHADERS.columnPartials, totals: SHADERS.columnTotals }, [out], [x], rows, cols, b);
+    recordDispatches(b, 'D2vColumnSum', sums.steps, [sums.partials]);
     return [out];
   },
   D2vAdamW: (b, { param, grad, expAvg, expAvgSq }, a) => {
@@ -289,8 +325,7 @@ const KERNELS: Record<string, Kernel> = {
       return d;
     });
     steps.push({ shader: SHADERS.sumPartials, buffers: [out, partials], workgroups: 1, uniforms: [['u32', total]] });
-    recordDispatches(b, 'D2vSumOfSquares', steps);
-    b.disposeData(partials.dataId); // released after the queue is submitted
+    recordDispatches(b, 'D2vSumOfSquares', steps, [partials]);
     return [out];
   },
 };

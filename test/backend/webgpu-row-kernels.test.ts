@@ -5,7 +5,8 @@
  * gradient), the global gradient norm, two AdamW steps and an EMA step; and a
  * micro image v1 update makes fewer kernel calls with them than without, and
  * leaves as many tensors and device buffers as it found.
- * Rows of 70 and 130 values cross the 64-thread workgroup; the sizes stay small
+ * Rows of 70 and 130 values cross the 64-thread workgroup, 200 rows make column
+ * sums of several row chunks; the sizes stay small
  * because the adapter here is a software rasterizer.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -43,12 +44,15 @@ async function blocks(): Promise<{ values: Map<string, Float32Array[]>; kernels:
   const wide = tf.tensor(wave(4 * 130, 5), [4, 130]);
   const gamma = tf.tensor(wave(70, 2));
   const beta = tf.tensor(wave(70, 3));
+  const tall = tf.tensor(wave(200 * 70, 6), [200, 70]); // column sums over several chunks of 64 rows
   const cases: [string, (...a: tf.Tensor[]) => tf.Tensor, tf.Tensor[]][] = [
     ['layerNorm', (a) => layerNorm(a), [x]],
     ['layerNorm 130', (a) => layerNorm(a), [wide]],
     ['affineLayerNorm', (a, g, b) => affineLayerNorm(a, g, b), [x, gamma, beta]],
     ['gelu', (a) => gelu(a), [x]],
     ['addBias', (a, b) => addBias(a, b), [x, beta]],
+    ['addBias 200 rows', (a, b) => addBias(a, b), [tall, beta]],
+    ['affineLayerNorm 200 rows', (a, g, b) => affineLayerNorm(a, g, b), [tall, gamma, beta]],
     ['softmax', (a) => softmaxLastAxis(a), [wide]],
   ];
   const info = await tf.profile(async () => {
@@ -64,7 +68,7 @@ async function blocks(): Promise<{ values: Map<string, Float32Array[]>; kernels:
     norm.dispose();
     return [];
   });
-  tf.dispose([x, wide, gamma, beta]);
+  tf.dispose([x, wide, tall, gamma, beta]);
   return { values, kernels: new Set(info.kernelNames) };
 }
 
