@@ -17,6 +17,7 @@ import { registerBroadcastGradients } from './broadcast-gradients';
 import { setMatMulThreads, startMatMulThreads } from './batched-matmul';
 import { requestedThreads } from './matmul-threads';
 import { WebGpuAdapter, WebGpuMatMul, describeAdapter, requestedWebGpuMatMul, setWebGpuMatMul, startWebGpu } from './webgpu';
+import { tuneWebGpuQueue } from './webgpu-queue';
 import { registerWebGpuRowKernels } from './webgpu-row-kernels';
 import { rowKernelsActive } from './row-kernels';
 
@@ -103,6 +104,7 @@ export async function initBackend(flag?: string, options: BackendOptions = {}): 
       cause = ` (${(e as Error).message.split('\n')[0]})`;
     }
     if (!ok) throw new Error(`backend "webgpu": the adapter ${describeAdapter(adapter)} was found but the tfjs WebGPU backend failed to start on it${cause}; pick --backend wasm.`);
+    tuneWebGpuQueue();
     setWebGpuMatMul(matmul);
     current = { name: 'webgpu', reason: 'requested', adapter, webgpu: { matmul, fusedKernels: rowKernelsActive() } };
     return current;

@@ -104,6 +104,15 @@ export class Trainer<B> {
     this.nonfinite = new NonfiniteGuard(config.skipNonfinite ?? 0, runDir);
   }
 
+  /**
+   * Where the last update's wall time went, in ms: `record` from its start to the
+   * read of its scalars (building batches and recording the forward and backward
+   * kernels), `read` waiting for that read (the device finishing them), `after` the
+   * optimizer step and the teacher update. On a GPU a large `record` beside a small
+   * `read` means the host, not the GPU, sets the pace.
+   */
+  lastTiming: { record: number; read: number; after: number } = { record: 0, read: 0, after: 0 };
+
   /** Updates completed so far. */
   get updatesDone(): number {
     return this.done;
@@ -143,6 +152,7 @@ export class Trainer<B> {
     const { accumulation, seed } = this.config;
     const lr = buildSchedule(this.config.schedule)(u);
     const started = Date.now();
+    const startedAt = performance.now();
     const scalars: [string, tf.Tensor][] = [];
     let acc: Map<string, tf.Tensor> | undefined;
     let dataMs = waitedMs;
@@ -191,7 +201,9 @@ export class Trainer<B> {
     // optimizer step, so that a non-finite update is not applied.
     const all = tf.tidy(() => tf.stack([...scalars.map(([, v]) => tf.reshape(tf.cast(v, 'float32'), [])), clipped.norm]));
     tf.dispose([...scalars.map(([, v]) => v), clipped.norm]);
+    const readAt = performance.now();
     const values = await all.data();
+    const readDone = performance.now();
     all.dispose();
     const sums: Record<string, number> = {};
     scalars.forEach(([k], i) => (sums[k] = (sums[k] ?? 0) + values[i]));
@@ -208,6 +220,7 @@ export class Trainer<B> {
     clipped.grads.forEach((g) => g.dispose());
     this.done = u + 1;
     const after = skip ? {} : await this.objective.afterUpdate(this.done);
+    this.lastTiming = { record: readAt - startedAt, read: readDone - readAt, after: performance.now() - readDone };
     const seconds = (Date.now() - started) / 1000;
     const row: MetricsRow = { step: this.done, lr, grad_norm: gradNorm, seconds, samples_per_sec: (this.config.batchSize * accumulation) / Math.max(seconds, 1e-9), data_wait_ms: dataMs, ...after };
     for (const [k, v] of Object.entries(sums)) row[k] = v / accumulation;

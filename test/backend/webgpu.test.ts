@@ -22,6 +22,7 @@ import { guardDeviceMemory, releaseFreeGpuBuffers, requestedWebGpuMatMul } from 
 import { initBackend } from '../../src/backend/select';
 import { hashUniform, hashUniformArray } from '../../src/backend/device-random';
 import { takeRows } from '../../src/nn/take-rows';
+import { WEBGPU_SUBMIT_BATCH } from '../../src/backend/webgpu-queue';
 import { Trainer } from '../../src/train/trainer';
 import { Rng } from '../../src/util/rng';
 import { RecipeData } from '../../src/modalities/recipe';
@@ -238,9 +239,10 @@ describe('webgpu backend (Dawn)', function () {
     expect(requestedWebGpuMatMul(undefined, {})).to.equal('packed');
   });
 
-  it('takeRows on webgpu: rows and the gradient of repeated rows equal cpu', async function () {
+  it('takeRows on webgpu: rows and the gradient of repeated rows equal cpu (a row used more often than a kernel has inputs)', async function () {
     if (!available) this.skip();
-    const index = Int32Array.from([2, -1, 0, 2, 2, 4, 1, 0]);
+    // row 2 is used 10 times: its gradient sums 10 gathers, more than one AddN may bind.
+    const index = Int32Array.from([2, -1, 0, 2, 2, 4, 1, 0, 2, 2, 2, 2, 2, 2, 2]);
     const run = async () => {
       const x = tf.tensor2d(Array.from({ length: 5 * 3 }, (_, i) => Math.sin(i + 1)), [5, 3]);
       const w = tf.tensor2d(Array.from({ length: index.length * 3 }, (_, i) => Math.cos(i)), [index.length, 3]);
@@ -285,6 +287,52 @@ describe('webgpu backend (Dawn)', function () {
         message = (e as Error).message;
       }
       expect(message).to.equal('out of GPU memory at batch size 8 (accumulation 1): createBuffer failed to allocate a buffer mapped at creation.; use --batch-size 4 --accumulation 2 (the same samples per update) or a smaller preset.');
+    });
+  });
+
+  it('uploads go through the queue into pooled buffers: host values read back exactly, and 200 scalar ops create no buffer per upload', async function () {
+    if (!available) this.skip();
+    await withBackend('webgpu', async () => {
+      // tensors above tfjs's CPU hand-off size (1,000 elements), so the kernels run on the GPU
+      const n = 1500; // int32 values below 2^24: tfjs-webgpu gathers int32 through f32
+      const fv = Array.from({ length: n }, (_, k) => [1.5, -2.25, 3e-8, 7][k % 4] * (k + 1));
+      const iv = Array.from({ length: n }, (_, k) => (k % 2 ? -1 : 1) * ((k * 2654435761) % 16777213));
+      const bv = Array.from({ length: n }, (_, k) => k % 3 === 0);
+      const f = tf.tensor1d(fv);
+      const i = tf.tensor1d(iv, 'int32');
+      const b = tf.tensor1d(bv, 'bool');
+      const at = tf.tensor1d(Array.from({ length: n }, (_, k) => n - 1 - k), 'int32');
+      expect(Array.from(await tf.mul(f, 2).data())).to.deep.equal(fv.map((v) => Math.fround(Math.fround(v) * 2)));
+      expect(Array.from(await tf.gather(i, at).data())).to.deep.equal([...iv].reverse());
+      expect(Array.from(await tf.logicalNot(b).data())).to.deep.equal(bv.map((v) => (v ? 0 : 1)));
+      const device = (tf.backend() as unknown as { device: { createBuffer: (d: unknown) => unknown } }).device;
+      const create = device.createBuffer.bind(device);
+      let created = 0;
+      device.createBuffer = (d: unknown) => {
+        created++;
+        return create(d);
+      };
+      const run = async () => {
+        let x: tf.Tensor = tf.range(0, 2048);
+        for (let k = 1; k <= 200; k++) {
+          const s = tf.scalar(k % 7);
+          const next = tf.add(x, s);
+          tf.dispose([x, s]);
+          x = next;
+        }
+        const v = Array.from(await x.data());
+        x.dispose();
+        return v;
+      };
+      expect(tf.env().get('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE')).to.equal(WEBGPU_SUBMIT_BATCH);
+      await run(); // fills the pool
+      created = 0;
+      const v = await run();
+      device.createBuffer = create;
+      const added = Array.from({ length: 200 }, (_, k) => (k + 1) % 7).reduce((a, c) => a + c, 0);
+      expect(v).to.deep.equal(Array.from({ length: 2048 }, (_, k) => k + added));
+      expect(created).to.be.below(10);
+      tf.dispose([f, i, b, at]);
     });
   });
 

@@ -97,6 +97,20 @@ describe('Trainer', function () {
     setup.objective.dispose();
   });
 
+  it('lastTiming splits the update: recording, reading and the optimizer/teacher step add up to its wall time', async () => {
+    const { setup, trainer } = makeTrainer({ steps: 2 });
+    const t0 = performance.now();
+    await trainer.step();
+    const wall = performance.now() - t0;
+    const { record, read, after } = trainer.lastTiming;
+    for (const v of [record, read, after]) expect(v).to.be.at.least(0);
+    expect(record + read + after).to.be.at.most(wall);
+    // only the guard's bookkeeping and the metrics row lie outside the three parts
+    expect(record + read + after).to.be.at.least(0.5 * wall);
+    trainer.dispose();
+    setup.objective.dispose();
+  });
+
   it('with gradient accumulation, takes exactly one optimizer and one EMA step per update', async () => {
     const { setup, trainer } = makeTrainer({ steps: 3, accumulation: 3 });
     const ema = (setup.objective as unknown as { ema: { updates: number } }).ema;
