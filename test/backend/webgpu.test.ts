@@ -6,6 +6,9 @@
  *   parameter of each of the six recipes (shrunk to micro size) on one batch, which
  *   runs every kernel the recipes' updates use (listed once, from a `cpu` profile);
  * - two updates of each recipe give the losses wasm gives, within 1e-4 relative.
+ *   Both run with the backend's defaults: the fused WGSL row kernels and tfjs's packed
+ *   matrix-product program (`D2V_FUSED_KERNELS=0`, `D2V_WEBGPU_MATMUL=auto` test the others);
+ * - `webgpuMatMul` selects tfjs's program, checked by the shader a product runs;
  * - the command line: a run reports its adapter in the --json summary and config.json
  *   and exits; no adapter is one error line and exit code 1 with nothing written; an
  *   update beyond the adapter's buffer limits names the batch size and what to change.
