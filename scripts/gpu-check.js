@@ -21,7 +21,8 @@
  * and the kernel profile, and the parity results.
  *
  *   node scripts/gpu-check.js [--quick] [--out FILE] [--updates N] [--seconds S] [--profile N] [--parity-timeout S]
- *                             [--matmul-programs -1,3]  (time the base updates under each tfjs matmul program type)
+ *                             [--matmul-programs -1,3]  (time the base updates under each tfjs matmul program type;
+ *                                                        default: the backend's, D2V_WEBGPU_MATMUL, packed = 3)
  *                             [--submit-batches 15,200]  (kernels recorded per queue submit: tfjs's WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE)
  *                             [--skip matmul,tiny,parity] [--batches-v1 64,32] [--batches-v2 16,8]
  *
@@ -44,7 +45,7 @@ const PARITY_RUNNER = path.join(__dirname, 'gpu-parity.js');
 const RECIPE_PARITY = 'loss and every parameter gradient match cpu|buffer limits';
 
 function parseArgs(argv) {
-  const o = { quick: false, out: path.join(root, 'runs', 'gpu-check.json'), updates: 5, seconds: 60, profile: 2, parityTimeout: 180, matmulPrograms: [-1], submitBatches: [], skip: [], batches: {} };
+  const o = { quick: false, out: path.join(root, 'runs', 'gpu-check.json'), updates: 5, seconds: 60, profile: 2, parityTimeout: 180, matmulPrograms: undefined, submitBatches: [], skip: [], batches: {} };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') o.quick = true;
@@ -250,7 +251,8 @@ async function main() {
   fs.mkdirSync(path.dirname(o.out), { recursive: true });
 
   // Each step's result is written as soon as it is known: a run cut short keeps what finished.
-  const out = { date: new Date().toISOString(), quick: o.quick, adapter: info.adapter, steps_done: [] };
+  const out = { date: new Date().toISOString(), quick: o.quick, adapter: info.adapter, webgpu: info.webgpu, steps_done: [] };
+  const matmulPrograms = o.matmulPrograms ?? [tf.env().get('WEBGPU_MATMUL_PROGRAM_TYPE')];
   const save = (step) => {
     out.steps_done.push(step);
     out.seconds = (Date.now() - started) / 1000;
@@ -275,9 +277,9 @@ async function main() {
   const savedProgram = tf.env().get('WEBGPU_MATMUL_PROGRAM_TYPE');
   const savedSubmit = tf.env().get('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE');
   const submitBatches = o.submitBatches.length > 0 ? o.submitBatches : [savedSubmit];
-  for (const program of o.matmulPrograms) for (const submit of submitBatches) for (const algo of ['v1', 'v2']) {
+  for (const program of matmulPrograms) for (const submit of submitBatches) for (const algo of ['v1', 'v2']) {
     const batches = o.batches[algo] ?? (o.quick ? [4, 2] : algo === 'v1' ? [256, 128, 64, 32, 16, 8] : [64, 32, 16, 8, 4, 2]);
-    const key = [algo, o.matmulPrograms.length > 1 ? `matmul-program ${program}` : '', submitBatches.length > 1 ? `submit-batch ${submit}` : ''].filter(Boolean).join(' ');
+    const key = [algo, matmulPrograms.length > 1 ? `matmul-program ${program}` : '', submitBatches.length > 1 ? `submit-batch ${submit}` : ''].filter(Boolean).join(' ');
     tf.env().set('WEBGPU_MATMUL_PROGRAM_TYPE', program);
     tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', submit);
     try {
