@@ -64,7 +64,7 @@ function main(): void {
     if (s.randomInit) {
       probeArgs = ['probe', ...common, '--random-init'];
     } else {
-      const runDir = path.join(runsDir, s.name + '-s' + s.seed);
+      const runDir = path.join(runsDir, `${s.name}-${s.algo}-s${s.seed}`);
       pretrain = cliJson(['pretrain', ...common, ...s.flags, '--out', runDir, '--no-progress', '--json']);
       probeArgs = ['probe', '--run', runDir];
     }
