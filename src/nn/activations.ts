@@ -2,9 +2,7 @@
  * GELU, exact form 0.5·x·(1 + erf(x/√2)) as in PyTorch `nn.GELU()` (spec §1.1: the
  * FFN activation of every data2vec model). tfjs 4.22 has no GELU op; `erf` has a
  * gradient. On wasm the forward and the gradient are one fused kernel each
- * (`src/backend/row-kernels.ts`; the forward with a rational erf, Eigen's, within
- * 2.5·10⁻⁷·max(1, |x|), and the erfc form of Abramowitz & Stegun 7.1.26, within
- * 1.5·10⁻⁷, in the left tail and in the gradient).
+ * (`src/backend/row-kernels.ts`; erf to within 1.5·10⁻⁷, Abramowitz & Stegun 7.1.26).
  */
 import * as tf from '@tensorflow/tfjs';
 import { rowKernelsActive, runRowKernel } from '../backend/row-kernels';

@@ -253,35 +253,7 @@
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $row))))
 
-;; GELU x·Φ(x) of each lane, Φ(x) = (1 + erf(x/√2))/2 with erf as a
-  ;; rational function (Eigen's float erf: odd degree-13 over even degree-8
-  ;; polynomials on |u| ≤ 4, ±1 beyond, within a few ulp of erf): about half
-  ;; the operations of the erfc·e^(−z²) form below, which the gradient keeps
-  ;; (it needs e^(−z²) for φ anyway). 1 + erf cancels in the left tail, so
-  ;; $geluLanes takes this form only for vectors with every lane ≥ −3: there
-  ;; the error is within 2.5·10⁻⁷·max(1, |x|) and, at x ≥ −3, within the
-  ;; relative error the erfc form has at −3 (5·10⁻⁵; measured on a grid
-  ;; against a float64 erf).
-  (func $geluErfLanes (param $x v128) (result v128)
-    (local $u v128) (local $u2 v128) (local $p v128) (local $q v128)
-    (local.set $u (f32x4.mul (local.get $x) (f32x4.splat (f32.const 0.7071067811865476))))
-    (local.set $u (f32x4.pmax (f32x4.pmin (local.get $u) (f32x4.splat (f32.const 4))) (f32x4.splat (f32.const -4))))
-    (local.set $u2 (f32x4.mul (local.get $u) (local.get $u)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $u2) (f32x4.splat (f32.const -2.72614225801306e-10))) (f32x4.splat (f32.const 2.77068142495902e-08))))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $u2) (local.get $p)) (f32x4.splat (f32.const -2.10102402082508e-06))))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $u2) (local.get $p)) (f32x4.splat (f32.const -5.69250639462346e-05))))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $u2) (local.get $p)) (f32x4.splat (f32.const -7.34990630326855e-04))))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $u2) (local.get $p)) (f32x4.splat (f32.const -2.95459980854025e-03))))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $u2) (local.get $p)) (f32x4.splat (f32.const -1.60960333262415e-02))))
-    (local.set $q (f32x4.add (f32x4.mul (local.get $u2) (f32x4.splat (f32.const -1.45660718464996e-05))) (f32x4.splat (f32.const -2.13374055278905e-04))))
-    (local.set $q (f32x4.add (f32x4.mul (local.get $u2) (local.get $q)) (f32x4.splat (f32.const -1.68282697438203e-03))))
-    (local.set $q (f32x4.add (f32x4.mul (local.get $u2) (local.get $q)) (f32x4.splat (f32.const -7.37332916720468e-03))))
-    (local.set $q (f32x4.add (f32x4.mul (local.get $u2) (local.get $q)) (f32x4.splat (f32.const -1.42647390514189e-02))))
-    ;; x·(1 + erf)/2
-    (f32x4.mul (f32x4.mul (local.get $x) (f32x4.splat (f32.const 0.5)))
-      (f32x4.add (f32x4.splat (f32.const 1)) (f32x4.div (f32x4.mul (local.get $u) (local.get $p)) (local.get $q)))))
-
-  ;; The standard normal CDF Φ and density φ of each lane of $x, and the GELU
+;; The standard normal CDF Φ and density φ of each lane of $x, and the GELU
   ;; result: x·Φ(x) ($grad = 0) or dy·(Φ(x) + x·φ(x)) ($grad = 1), the GELU
   ;; gradient. Φ: with z = |x|/√2, erfc(z) ≈ t·P(t)·e^(−z²),
   ;; t = 1/(1 + 0.3275911·z) (Abramowitz & Stegun 7.1.26, |error| ≤ 1.5e-7),
@@ -294,9 +266,6 @@
   (func $geluLanes (param $x v128) (param $dy v128) (param $grad i32) (result v128)
     (local $z v128) (local $t v128) (local $p v128) (local $e v128) (local $half v128)
     (local $w v128) (local $n v128) (local $r v128) (local $cdf v128)
-    ;; the forward in the rational form unless a lane lies in the left tail
-    (if (i32.eqz (i32.or (local.get $grad) (v128.any_true (f32x4.lt (local.get $x) (f32x4.splat (f32.const -3))))))
-      (then (return (call $geluErfLanes (local.get $x)))))
     (local.set $z (f32x4.mul (f32x4.abs (local.get $x)) (f32x4.splat (f32.const 0.7071067811865476))))
     (local.set $t (f32x4.div (f32x4.splat (f32.const 1))
                              (f32x4.add (f32x4.splat (f32.const 1)) (f32x4.mul (local.get $z) (f32x4.splat (f32.const 0.3275911))))))
