@@ -8,11 +8,7 @@
  * (allocation can grow the heap, which detaches older views).
  */
 import * as tf from '@tensorflow/tfjs';
-
-interface WasmHeapBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(info: tf.TensorInfo): tf.TypedArray;
-}
+import { replaceHeapCopyKernel } from './heap-copy-kernel';
 
 /**
  * The same box over fewer axes: each trailing axis taken whole merges into the axis
@@ -63,24 +59,9 @@ export function copyBox(x: tf.TypedArray, fullShape: number[], fullBegin: number
 
 /** Replace the wasm `Slice` kernel (numeric dtypes; strings keep the original kernel). */
 export function registerInPlaceSlice(): void {
-  const original = tf.getKernel('Slice', 'wasm');
-  if (original === undefined) return;
-  tf.unregisterKernel('Slice', 'wasm');
-  tf.registerKernel({
-    kernelName: 'Slice',
-    backendName: 'wasm',
-    setupFunc: original.setupFunc,
-    kernelFunc: (args) => {
-      const { inputs, attrs, backend } = args;
-      const x = (inputs as { x: tf.TensorInfo }).x;
-      if (x.dtype === 'string') return original.kernelFunc(args);
-      const { begin, size } = attrs as unknown as { begin: number | number[]; size: number | number[] };
-      const [begin_, size_] = tf.slice_util.parseSliceParams(x as unknown as tf.Tensor, begin, size);
-      const wasm = backend as unknown as WasmHeapBackend;
-      const out = wasm.makeOutput(size_, x.dtype);
-      if (size_.reduce((a, b) => a * b, 1) === 0) return out;
-      copyBox(wasm.typedArrayFromHeap(x), x.shape, begin_, size_, wasm.typedArrayFromHeap(out));
-      return out;
-    },
+  replaceHeapCopyKernel('Slice', (x, attrs) => {
+    const { begin, size } = attrs as unknown as { begin: number | number[]; size: number | number[] };
+    const [begin_, size_] = tf.slice_util.parseSliceParams(x as unknown as tf.Tensor, begin, size);
+    return { shape: size_, copy: (input, out) => copyBox(input, x.shape, begin_, size_, out) };
   });
 }

@@ -6,15 +6,10 @@
  * a [64, 49, 1] gradient to [64, 49, 64] took about 13 ms of CPU, 4 % of a `tiny`
  * image update. Here each input row is written once (or filled, when it is one
  * value wide) and every repetition of a block is one `copyWithin` of the block
- * already written; input and output are views of the heap, taken after the
- * output is allocated (allocation can grow the heap).
+ * already written, between views of the heap (`./heap-copy-kernel.ts`).
  */
 import * as tf from '@tensorflow/tfjs';
-
-interface WasmHeapBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(info: tf.TensorInfo): tf.TypedArray;
-}
+import { replaceHeapCopyKernel } from './heap-copy-kernel';
 
 /** Write `x` (shape `shape`, row-major) repeated `reps[d]` times along each axis d into `out`. */
 export function tileInto(x: tf.TypedArray, shape: number[], reps: number[], out: tf.TypedArray): void {
@@ -46,24 +41,9 @@ export function tileInto(x: tf.TypedArray, shape: number[], reps: number[], out:
 
 /** Replace the wasm `Tile` kernel (numeric dtypes; strings keep the original kernel). */
 export function registerRunTile(): void {
-  const original = tf.getKernel('Tile', 'wasm');
-  if (original === undefined) return;
-  tf.unregisterKernel('Tile', 'wasm');
-  tf.registerKernel({
-    kernelName: 'Tile',
-    backendName: 'wasm',
-    setupFunc: original.setupFunc,
-    kernelFunc: (args) => {
-      const { inputs, attrs, backend } = args;
-      const x = (inputs as { x: tf.TensorInfo }).x;
-      if (x.dtype === 'string') return original.kernelFunc(args);
-      const reps = (attrs as unknown as { reps: number[] }).reps;
-      if (reps.length !== x.shape.length) return original.kernelFunc(args); // tfjs's own error message
-      const wasm = backend as unknown as WasmHeapBackend;
-      const out = wasm.makeOutput(x.shape.map((n, d) => n * reps[d]), x.dtype);
-      if (tf.util.sizeFromShape(out.shape) === 0) return out;
-      tileInto(wasm.typedArrayFromHeap(x), x.shape, reps, wasm.typedArrayFromHeap(out));
-      return out;
-    },
+  replaceHeapCopyKernel('Tile', (x, attrs) => {
+    const reps = (attrs as unknown as { reps: number[] }).reps;
+    if (reps.length !== x.shape.length) return undefined; // tfjs's own error message
+    return { shape: x.shape.map((n, d) => n * reps[d]), copy: (input, out) => tileInto(input, x.shape, reps, out) };
   });
 }
