@@ -3,10 +3,11 @@
 /**
  * Where the host's time goes, from a V8 CPU profile (`node --cpu-prof`, or
  * `NODE_OPTIONS=--cpu-prof` for the GPU check's run.sh): the functions with the most
- * self time, and the most inclusive time, as a table. Used to see what stalls the GPU
+ * self time, and the most inclusive time, as a table, and for the top self-time functions
+ * the call paths (five callers up) their time came from. Used to see what stalls the GPU
  * when a training update is host-bound (src/run/kernel-profile.ts gives the GPU side).
  *
- *   node scripts/cpu-profile-summary.js FILE.cpuprofile [--top N]
+ *   node scripts/cpu-profile-summary.js FILE.cpuprofile [--top N] [--callers N]
  */
 'use strict';
 
@@ -29,9 +30,16 @@ function summarize(profile) {
   const key = (n) => `${n.callFrame.functionName || '(anonymous)'} ${path.basename(n.callFrame.url || '')}:${n.callFrame.lineNumber + 1}`;
   const self = new Map();
   const total = new Map();
+  /** function → (caller path → µs of its self time) */
+  const callers = new Map();
   for (const [id, us] of selfUs) {
     const n = byId.get(id);
     self.set(key(n), (self.get(key(n)) ?? 0) + us);
+    const chain = [];
+    for (let cur = parent.get(id); cur !== undefined && chain.length < CALLER_DEPTH; cur = parent.get(cur)) chain.push(key(byId.get(cur)));
+    const paths = callers.get(key(n)) ?? new Map();
+    paths.set(chain.join(' < '), (paths.get(chain.join(' < ')) ?? 0) + us);
+    callers.set(key(n), paths);
     // each function counted once per sample on its stack (recursion not double-counted)
     const seen = new Set();
     for (let cur = id; cur !== undefined; cur = parent.get(cur)) {
@@ -42,7 +50,20 @@ function summarize(profile) {
     }
   }
   const wallUs = profile.timeDeltas.reduce((a, b) => a + b, 0);
-  return { wallMs: wallUs / 1000, self, total };
+  return { wallMs: wallUs / 1000, self, total, callers };
+}
+
+/** Callers listed per call path in the caller table. */
+const CALLER_DEPTH = 5;
+
+/** The top `top` self-time functions, each with its three heaviest caller paths. */
+function callerTable(s, top) {
+  const lines = [`callers of the top ${top} self-time functions (${CALLER_DEPTH} frames up)`];
+  for (const [k, us] of [...s.self].sort((a, b) => b[1] - a[1]).slice(0, top)) {
+    lines.push(`  ${(us / 1000).toFixed(1).padStart(10)} ms  ${k}`);
+    for (const [chain, cu] of [...(s.callers.get(k) ?? [])].sort((a, b) => b[1] - a[1]).slice(0, 3)) lines.push(`  ${(cu / 1000).toFixed(1).padStart(10)}      < ${chain}`);
+  }
+  return lines.join('\n');
 }
 
 function table(title, map, wallMs, top) {
@@ -57,7 +78,9 @@ function main() {
   const file = args.find((a) => !a.startsWith('--'));
   const topAt = args.indexOf('--top');
   const top = topAt >= 0 ? Number(args[topAt + 1]) : 40;
-  if (!file) throw new Error('usage: cpu-profile-summary.js FILE.cpuprofile [--top N]');
+  const callersAt = args.indexOf('--callers');
+  const callersTop = callersAt >= 0 ? Number(args[callersAt + 1]) : 0;
+  if (!file) throw new Error('usage: cpu-profile-summary.js FILE.cpuprofile [--top N] [--callers N]');
   let profile;
   try {
     profile = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -66,7 +89,7 @@ function main() {
   }
   if (!Array.isArray(profile.nodes) || !Array.isArray(profile.samples)) throw new Error(`${file} has no nodes/samples: not a V8 CPU profile; write one with node --cpu-prof.`);
   const s = summarize(profile);
-  process.stdout.write(`${file}: ${(s.wallMs / 1000).toFixed(1)} s sampled\n\n${table('self time', s.self, s.wallMs, top)}\n\n${table('inclusive time', s.total, s.wallMs, top)}\n`);
+  process.stdout.write(`${file}: ${(s.wallMs / 1000).toFixed(1)} s sampled\n\n${table('self time', s.self, s.wallMs, top)}\n\n${table('inclusive time', s.total, s.wallMs, top)}\n${callersTop > 0 ? `\n${callerTable(s, callersTop)}\n` : ''}`);
 }
 
 if (require.main === module) {

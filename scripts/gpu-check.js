@@ -21,7 +21,9 @@
  * and the kernel profile, and the parity results.
  *
  *   node scripts/gpu-check.js [--quick] [--out FILE] [--updates N] [--seconds S] [--profile N] [--parity-timeout S]
- *                             [--matmul-programs -1,3]  (time the base updates under each tfjs matmul program type)
+ *                             [--matmul-programs -1,3]  (time the base updates under each tfjs matmul program type;
+ *                                                        default: the backend's, D2V_WEBGPU_MATMUL, packed = 3)
+ *                             [--submit-batches 15,200]  (kernels recorded per queue submit: tfjs's WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE)
  *                             [--skip matmul,tiny,parity] [--batches-v1 64,32] [--batches-v2 16,8]
  *
  * --quick: the same steps at small sizes (one 256² product, 2 timed tiny updates, the
@@ -43,7 +45,7 @@ const PARITY_RUNNER = path.join(__dirname, 'gpu-parity.js');
 const RECIPE_PARITY = 'loss and every parameter gradient match cpu|buffer limits';
 
 function parseArgs(argv) {
-  const o = { quick: false, out: path.join(root, 'runs', 'gpu-check.json'), updates: 5, seconds: 60, profile: 2, parityTimeout: 180, matmulPrograms: [-1], skip: [], batches: {} };
+  const o = { quick: false, out: path.join(root, 'runs', 'gpu-check.json'), updates: 5, seconds: 60, profile: 2, parityTimeout: 180, matmulPrograms: undefined, submitBatches: [], skip: [], batches: {} };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') o.quick = true;
@@ -53,9 +55,10 @@ function parseArgs(argv) {
     else if (a === '--profile') o.profile = Number(argv[++i]);
     else if (a === '--parity-timeout') o.parityTimeout = Number(argv[++i]);
     else if (a === '--matmul-programs') o.matmulPrograms = argv[++i].split(',').map(Number);
+    else if (a === '--submit-batches') o.submitBatches = argv[++i].split(',').map(Number);
     else if (a === '--skip') o.skip = argv[++i].split(',');
     else if (a === '--batches-v1' || a === '--batches-v2') o.batches[a.slice(-2)] = argv[++i].split(',').map(Number);
-    else throw new Error(`unknown option ${a}; use --quick, --out FILE, --updates N, --seconds S, --profile N, --parity-timeout S, --matmul-programs LIST, --skip matmul,tiny,parity, --batches-v1 LIST, --batches-v2 LIST.`);
+    else throw new Error(`unknown option ${a}; use --quick, --out FILE, --updates N, --seconds S, --profile N, --parity-timeout S, --matmul-programs LIST, --submit-batches LIST, --skip matmul,tiny,parity, --batches-v1 LIST, --batches-v2 LIST.`);
   }
   if (!(Number.isInteger(o.updates) && o.updates >= 1)) throw new Error(`--updates must be a positive integer, got ${o.updates}.`);
   if (!(Number.isInteger(o.profile) && o.profile >= 0)) throw new Error(`--profile must be a number of updates (0 for none), got ${o.profile}.`);
@@ -98,11 +101,16 @@ async function timeAlgo(api, tf, algo, batches, o) {
       const warm = await api.countFlops(() => trainer.step());
       const losses = [warm.result.loss];
       const ms = [];
+      const dataMs = [];
+      const timings = [];
       const started = Date.now();
       while (ms.length < o.updates && (Date.now() - started) / 1000 < o.seconds) {
         const t0 = performance.now();
-        losses.push((await trainer.step()).loss);
+        const row = await trainer.step();
         ms.push(performance.now() - t0);
+        losses.push(row.loss);
+        dataMs.push(row.data_wait_ms);
+        timings.push(trainer.lastTiming);
       }
       const median = api.median(ms);
       const mem = tf.memory();
@@ -111,7 +119,7 @@ async function timeAlgo(api, tf, algo, batches, o) {
         preset: config.preset, image: `${size}x${size}x${channels}`, patch: config.model.patchSize,
         batch_size: b, views_per_sample: config.data2vec.clones ?? 1, tried_batches: [...tried, b],
         parameters: setup.objective.countParameters(),
-        step_ms: median, samples_per_sec: b / (median / 1000),
+        step_ms: median, data_ms: api.median(dataMs), record_ms: api.median(timings.map((t) => t.record)), read_ms: api.median(timings.map((t) => t.read)), after_ms: api.median(timings.map((t) => t.after)), samples_per_sec: b / (median / 1000),
         flops_per_update: warm.flops, tflop_per_sec: warm.flops / (median / 1000) / 1e12, flops_by_kernel: warm.byKernel,
         gpu_memory_bytes: mem.numBytesAllocatedInGPU ?? null, tensor_bytes: mem.numBytes,
         timed_updates: ms.length, losses,
@@ -120,7 +128,7 @@ async function timeAlgo(api, tf, algo, batches, o) {
     } catch (e) {
       const msg = /** @type {Error} */ (e).message;
       if (!/^out of GPU memory/.test(msg)) throw e;
-      process.stderr.write(`${algo}: batch ${b} does not fit (${msg.split(':')[0]}); trying ${batches[batches.indexOf(b) + 1] ?? 'nothing smaller'}\n`);
+      process.stderr.write(`${algo}: batch ${b} does not fit (${msg.split('\n')[0]}); trying ${batches[batches.indexOf(b) + 1] ?? 'nothing smaller'}\n`);
       tried.push(b);
     } finally {
       trainer.dispose();
@@ -243,7 +251,8 @@ async function main() {
   fs.mkdirSync(path.dirname(o.out), { recursive: true });
 
   // Each step's result is written as soon as it is known: a run cut short keeps what finished.
-  const out = { date: new Date().toISOString(), quick: o.quick, adapter: info.adapter, steps_done: [] };
+  const out = { date: new Date().toISOString(), quick: o.quick, adapter: info.adapter, webgpu: info.webgpu, steps_done: [] };
+  const matmulPrograms = o.matmulPrograms ?? [tf.env().get('WEBGPU_MATMUL_PROGRAM_TYPE')];
   const save = (step) => {
     out.steps_done.push(step);
     out.seconds = (Date.now() - started) / 1000;
@@ -266,14 +275,24 @@ async function main() {
   const results = {};
   out.image = results;
   const savedProgram = tf.env().get('WEBGPU_MATMUL_PROGRAM_TYPE');
-  for (const program of o.matmulPrograms) for (const algo of ['v1', 'v2']) {
+  const savedSubmit = tf.env().get('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE');
+  const submitBatches = o.submitBatches.length > 0 ? o.submitBatches : [savedSubmit];
+  for (const program of matmulPrograms) for (const submit of submitBatches) for (const algo of ['v1', 'v2']) {
     const batches = o.batches[algo] ?? (o.quick ? [4, 2] : algo === 'v1' ? [256, 128, 64, 32, 16, 8] : [64, 32, 16, 8, 4, 2]);
-    const key = o.matmulPrograms.length > 1 ? `${algo} matmul-program ${program}` : algo;
+    const key = [algo, matmulPrograms.length > 1 ? `matmul-program ${program}` : '', submitBatches.length > 1 ? `submit-batch ${submit}` : ''].filter(Boolean).join(' ');
     tf.env().set('WEBGPU_MATMUL_PROGRAM_TYPE', program);
-    results[key] = { ...(await timeAlgo(api, tf, algo, batches, o)), matmul_program_type: program };
+    tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', submit);
+    try {
+      results[key] = { ...(await timeAlgo(api, tf, algo, batches, o)), matmul_program_type: program, submit_batch: submit };
+    } catch (e) {
+      // one failing configuration does not cost the others their measurement
+      results[key] = { error: /** @type {Error} */ (e).message.split('\n')[0], matmul_program_type: program, submit_batch: submit };
+      api.releaseFreeGpuBuffers();
+    }
     tf.env().set('WEBGPU_MATMUL_PROGRAM_TYPE', savedProgram);
+    tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', savedSubmit);
     const r = results[key];
-    process.stderr.write(r.error ? `${key}: ${r.error}\n` : `${key}: batch ${r.batch_size}, ${r.samples_per_sec.toFixed(1)} samples/s, ${r.tflop_per_sec.toPrecision(3)} TFLOP/s, losses ${r.losses.map((l) => l.toFixed(4)).join(' ')}\n`);
+    process.stderr.write(r.error ? `${key}: ${r.error}\n` : `${key}: batch ${r.batch_size}, ${r.samples_per_sec.toFixed(1)} samples/s, ${r.tflop_per_sec.toPrecision(3)} TFLOP/s, ms per update: ${r.step_ms.toFixed(0)} (data ${r.data_ms.toFixed(0)}, recording ${r.record_ms.toFixed(0)}, waiting for the device ${r.read_ms.toFixed(0)}, optimizer and teacher ${r.after_ms.toFixed(0)}), losses ${r.losses.map((l) => l.toFixed(4)).join(' ')}\n`);
     if (r.kernel_profile) process.stderr.write(`${key} ${api.formatKernelProfile({ ...r.kernel_profile, kernels: r.kernel_profile.kernels.slice(0, 8), rest: undefined })}\n`);
     save(`base ${key}`);
   }

@@ -9,6 +9,7 @@ export * from './backend/webgpu';
 export * from './backend/wasm-kernels';
 export * from './backend/batched-matmul';
 export { rowKernelsActive, useRowKernels, registerRowKernels } from './backend/row-kernels';
+export { registerWebGpuRowKernels, WEBGPU_ROW_KERNEL_NAMES } from './backend/webgpu-row-kernels';
 export { requestedThreads, defaultThreads } from './backend/matmul-threads';
 export * from './backend/wasm-slice';
 export * from './backend/device-random';

@@ -14,7 +14,9 @@
  * `D2vLayerNormGrad`, `D2vSoftmaxGrad`, `D2vGelu`, `D2vGeluGrad`,
  * `D2vBiasAdd`, `D2vColumnSum`); the building blocks (`src/nn/layer-norm.ts`,
  * `activations.ts`, `softmax.ts`, `linear.ts`) call them through `tf.customGrad`
- * when `rowKernelsActive()`, and compose tfjs ops on every other backend.
+ * when `rowKernelsActive()`, and compose tfjs ops on the `cpu` and `tensorflow`
+ * backends. On `webgpu` the same kernel names run WGSL shaders
+ * (`webgpu-row-kernels.ts`), registered by `initBackend('webgpu')`.
  * `D2vAdamW` and `D2vEma` do an optimizer step and a teacher step per
  * parameter in one kernel instead of about 20 and 5 (each scalar operand is a
  * tensor too), in the same float32 operations and order, so their results are
@@ -51,7 +53,7 @@ let installed = false;
 let wanted = process.env.D2V_FUSED_KERNELS !== '0';
 
 /**
- * Use the fused row kernels on wasm (the default) or tfjs's composed ops
+ * Use the fused row kernels on wasm and webgpu (the default) or tfjs's composed ops
  * (`false`, or `D2V_FUSED_KERNELS=0`), e.g. to measure what they save.
  * Results differ only by float32 rounding.
  */
@@ -71,14 +73,20 @@ function kernelsFor(backend: WasmBackendInternals): RowKernelExports | undefined
   return kernels ?? undefined;
 }
 
-/** Whether the fused row kernels run on the current backend (wasm, registered, SIMD). */
+/**
+ * Whether the fused row kernels run on the current backend: wasm (registered, SIMD),
+ * or webgpu once its WGSL kernels are registered (`webgpu-row-kernels.ts`).
+ */
 export function rowKernelsActive(): boolean {
-  if (!wanted || !installed || tf.getBackend() !== 'wasm') return false;
+  if (!wanted) return false;
+  const backend = tf.getBackend();
+  if (backend === 'webgpu') return tf.getKernel('D2vAdamW', 'webgpu') !== undefined;
+  if (!installed || backend !== 'wasm') return false;
   return kernelsFor(tf.backend() as unknown as WasmBackendInternals) !== undefined;
 }
 
 /** Rows and row length of a tensor whose last axis is the row. */
-function rowsOf(x: tf.TensorInfo): [number, number] {
+export function rowsOf(x: tf.TensorInfo): [number, number] {
   const cols = x.shape[x.shape.length - 1] ?? 1;
   return [cols === 0 ? 0 : tf.util.sizeFromShape(x.shape) / cols, cols];
 }

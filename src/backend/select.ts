@@ -16,7 +16,10 @@ import { registerTileGradient } from './tile-gradient';
 import { registerBroadcastGradients } from './broadcast-gradients';
 import { setMatMulThreads, startMatMulThreads } from './batched-matmul';
 import { requestedThreads } from './matmul-threads';
-import { WebGpuAdapter, describeAdapter, startWebGpu } from './webgpu';
+import { WebGpuAdapter, WebGpuMatMul, describeAdapter, requestedWebGpuMatMul, setWebGpuMatMul, startWebGpu } from './webgpu';
+import { tuneWebGpuQueue } from './webgpu-queue';
+import { registerWebGpuRowKernels } from './webgpu-row-kernels';
+import { rowKernelsActive } from './row-kernels';
 
 export type BackendName = 'wasm' | 'cpu' | 'tensorflow' | 'webgpu';
 export const BACKEND_NAMES: readonly BackendName[] = ['wasm', 'cpu', 'tensorflow', 'webgpu'];
@@ -58,6 +61,8 @@ export interface BackendInfo {
   adapter?: WebGpuAdapter;
   /** Threads that run matrix products (backend `wasm` only). */
   threads?: number;
+  /** Backend `webgpu` only: its matrix-product program and whether the fused WGSL kernels run. */
+  webgpu?: { matmul: WebGpuMatMul; fusedKernels: boolean };
 }
 
 /** Options of {@link initBackend}. */
@@ -67,6 +72,11 @@ export interface BackendOptions {
    * default `D2V_THREADS`, else one per core. 1: the main thread only.
    */
   threads?: number | string;
+  /**
+   * Backend `webgpu`: tfjs's packed (tiled) matrix-product program for every product,
+   * or tfjs's choice per shape (`auto`); default `D2V_WEBGPU_MATMUL`, else `packed`.
+   */
+  webgpuMatMul?: WebGpuMatMul | string;
 }
 
 let current: BackendInfo | undefined;
@@ -82,7 +92,9 @@ export async function initBackend(flag?: string, options: BackendOptions = {}): 
   registerTileGradient();
   registerBroadcastGradients();
   if (want === 'webgpu') {
+    const matmul = requestedWebGpuMatMul(options.webgpuMatMul);
     const adapter = await startWebGpu();
+    registerWebGpuRowKernels();
     let ok = false;
     let cause = '';
     try {
@@ -92,7 +104,9 @@ export async function initBackend(flag?: string, options: BackendOptions = {}): 
       cause = ` (${(e as Error).message.split('\n')[0]})`;
     }
     if (!ok) throw new Error(`backend "webgpu": the adapter ${describeAdapter(adapter)} was found but the tfjs WebGPU backend failed to start on it${cause}; pick --backend wasm.`);
-    current = { name: 'webgpu', reason: 'requested', adapter };
+    tuneWebGpuQueue();
+    setWebGpuMatMul(matmul);
+    current = { name: 'webgpu', reason: 'requested', adapter, webgpu: { matmul, fusedKernels: rowKernelsActive() } };
     return current;
   }
   const native = nativePackage();
@@ -139,7 +153,10 @@ export function currentBackend(): BackendInfo | undefined {
 
 /** One line for the start of a run: `backend: wasm (auto: default, SIMD)`. */
 export function describeBackend(info: BackendInfo): string {
-  if (info.adapter) return `backend: ${info.name} (${info.reason}, adapter ${describeAdapter(info.adapter)})`;
+  if (info.adapter) {
+    const settings = info.webgpu ? `, ${info.webgpu.matmul} matmul, ${info.webgpu.fusedKernels ? 'fused' : 'composed'} row kernels` : '';
+    return `backend: ${info.name} (${info.reason}, adapter ${describeAdapter(info.adapter)}${settings})`;
+  }
   const simd = info.simd === undefined ? '' : info.simd ? ', SIMD' : ', no SIMD';
   const threads = info.threads === undefined ? '' : `, ${info.threads} thread${info.threads === 1 ? '' : 's'}`;
   return `backend: ${info.name} (${info.reason}${simd}${threads})`;

@@ -260,3 +260,27 @@ export async function guardDeviceMemory<T>(update: () => Promise<T>, batchSize: 
   if (failure !== undefined) throw failure;
   return result as T;
 }
+
+/**
+ * Which tfjs-webgpu program runs matrix products: `packed` (tfjs's
+ * `MatMulPackedProgram`, tiled with shared memory; measured 20–24 TFLOP/s on ViT-B
+ * MLP shapes on an H200 against 6.6–10.5 for tfjs's own choice) or `auto` (tfjs
+ * picks per shape, among others a split-K program with atomic adds).
+ */
+export type WebGpuMatMul = 'packed' | 'auto';
+
+/** tfjs's `MatMulProgramType.MatMulPackedProgram` (`WEBGPU_MATMUL_PROGRAM_TYPE`; −1 lets tfjs choose). */
+const MATMUL_PACKED_PROGRAM = 3;
+
+/** The matrix-product program asked for: the option, then `D2V_WEBGPU_MATMUL`, default `packed`. */
+export function requestedWebGpuMatMul(option?: string, env: NodeJS.ProcessEnv = process.env): WebGpuMatMul {
+  const raw = (option ?? env.D2V_WEBGPU_MATMUL ?? 'packed').trim().toLowerCase();
+  if (raw === 'packed' || raw === 'auto') return raw;
+  const source = option !== undefined ? 'the webgpuMatMul option' : 'D2V_WEBGPU_MATMUL';
+  throw new Error(`${source} is "${raw}", which is not a WebGPU matrix-product program; use packed or auto.`);
+}
+
+/** Set tfjs-webgpu's matrix-product program (after the backend module is loaded: it registers the flag). */
+export function setWebGpuMatMul(choice: WebGpuMatMul): void {
+  tf.env().set('WEBGPU_MATMUL_PROGRAM_TYPE', choice === 'packed' ? MATMUL_PACKED_PROGRAM : -1);
+}

@@ -14,6 +14,7 @@
  * not the backend's segment sum.
  */
 import * as tf from '@tensorflow/tfjs';
+import { addMany } from './add-many';
 
 /** Backends on which {@link takeRows} copies in JavaScript (their tensor data lives in host memory). */
 export const HOST_BACKENDS: ReadonlySet<string> = new Set(['wasm', 'cpu']);
@@ -118,7 +119,7 @@ function scatterAddByGathers(dy: tf.Tensor, index: Int32Array, n: number): tf.Te
     if (lists.length === 0) return tf.zeros([n, w], dy.dtype);
     const padded = tf.concat([dy, tf.zeros([1, w], dy.dtype)], 0);
     const parts = lists.map((rows) => tf.gather(padded, tf.tensor1d(rows, 'int32')));
-    return parts.length === 1 ? parts[0] : tf.addN(parts);
+    return addMany(parts);
   });
 }
 

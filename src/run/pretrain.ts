@@ -19,7 +19,7 @@ import { writeRunReport } from '../viz/report';
 import { trainingFigures } from '../viz/figures';
 import { currentBackend } from '../backend/select';
 import { matMulThreads } from '../backend/batched-matmul';
-import { WebGpuAdapter } from '../backend/webgpu';
+import { WebGpuAdapter, WebGpuMatMul } from '../backend/webgpu';
 import { applyOverrides } from '../modalities/overrides';
 import { validateRunConfig } from '../modalities/config-schema';
 import { median } from '../util/median';
@@ -52,6 +52,8 @@ export interface PretrainSummary {
   backend: string;
   /** The WebGPU adapter and Dawn backend (backend `webgpu` only). */
   adapter?: WebGpuAdapter;
+  /** The WebGPU matrix-product program and whether the fused WGSL kernels ran (backend `webgpu` only). */
+  webgpu?: { matmul: WebGpuMatMul; fusedKernels: boolean };
   loss_first: number;
   loss_last: number;
   target_var_last: number;
@@ -131,9 +133,10 @@ export async function pretrain(options: PretrainOptions = {}): Promise<PretrainS
     }
   }
   const adapter = currentBackend()?.adapter;
+  const webgpu = currentBackend()?.webgpu;
   const threads = tf.getBackend() === 'wasm' ? matMulThreads() : undefined;
   // `runtime` records where the run trained; it is not part of the config read back on resume.
-  writeFileAtomic(path.join(runDir, 'config.json'), JSON.stringify({ ...config, runtime: { backend, adapter, threads } }, null, 2) + '\n');
+  writeFileAtomic(path.join(runDir, 'config.json'), JSON.stringify({ ...config, runtime: { backend, adapter, webgpu, threads } }, null, 2) + '\n');
   const trainer = new Trainer(setup.objective, setup.batches, config.trainer, runDir, config);
   const startUpdate = options.resume ? trainer.resumeFrom(runDir) : 0;
   const parameters = setup.objective.countParameters();
@@ -191,6 +194,7 @@ export async function pretrain(options: PretrainOptions = {}): Promise<PretrainS
     steps: result.updates,
     backend,
     ...(adapter ? { adapter } : {}),
+    ...(webgpu ? { webgpu } : {}),
     loss_first: first?.loss ?? NaN,
     loss_last: last?.loss ?? NaN,
     target_var_last: last?.target_var ?? NaN,

@@ -83,6 +83,15 @@ export class Trainer<B> {
   private done = 0;
   private readonly nonfinite: NonfiniteGuard;
   private lastCheckpoint?: number;
+  /** The next update's first micro-batch, built while the device finished this one (sources without `prepare`). */
+  private prefetched?: { update: number; batch: B };
+  /**
+   * Build the next update's first micro-batch while the device runs this one's
+   * kernels (on by default on `webgpu`, where the read of an update's scalars waits
+   * for the GPU; on wasm/cpu the kernels have run by then, so there is nothing to
+   * overlap). Never for a source with `prepare` (streamed from disk).
+   */
+  prefetch = tf.getBackend() === 'webgpu';
 
   /**
    * @param runDir where checkpoints and metrics.csv go (omit to keep everything in memory)
@@ -103,6 +112,15 @@ export class Trainer<B> {
     this.metrics = new MetricsLog(runDir ? `${runDir}/metrics.csv` : undefined);
     this.nonfinite = new NonfiniteGuard(config.skipNonfinite ?? 0, runDir);
   }
+
+  /**
+   * Where the last update's wall time went, in ms: `record` from its start to the
+   * read of its scalars (building batches and recording the forward and backward
+   * kernels), `read` waiting for that read (the device finishing them), `after` the
+   * optimizer step and the teacher update. On a GPU a large `record` beside a small
+   * `read` means the host, not the GPU, sets the pace.
+   */
+  lastTiming: { record: number; read: number; after: number } = { record: 0, read: 0, after: 0 };
 
   /** Updates completed so far. */
   get updatesDone(): number {
@@ -143,13 +161,14 @@ export class Trainer<B> {
     const { accumulation, seed } = this.config;
     const lr = buildSchedule(this.config.schedule)(u);
     const started = Date.now();
+    const startedAt = performance.now();
     const scalars: [string, tf.Tensor][] = [];
     let acc: Map<string, tf.Tensor> | undefined;
     let dataMs = waitedMs;
     const samples: (BatchSamples | undefined)[] = [];
     for (let j = 0; j < accumulation; j++) {
       const asked = performance.now();
-      const batch = this.batches(u, j);
+      const batch = this.batchFor(u, j);
       samples.push(this.batches.samples?.(u, j));
       dataMs += performance.now() - asked;
       this.objective.module.reseed(new Rng(`${seed}:stochastic:${u}:${j}`));
@@ -191,7 +210,13 @@ export class Trainer<B> {
     // optimizer step, so that a non-finite update is not applied.
     const all = tf.tidy(() => tf.stack([...scalars.map(([, v]) => tf.reshape(tf.cast(v, 'float32'), [])), clipped.norm]));
     tf.dispose([...scalars.map(([, v]) => v), clipped.norm]);
-    const values = await all.data();
+    const readAt = performance.now();
+    const reading = all.data();
+    // While the device runs the recorded kernels, the host builds the next update's batch
+    // (a source that streams from disk is prepared by `run` instead).
+    if (this.prefetch && !this.batches.prepare) this.prefetched = { update: u + 1, batch: this.batches(u + 1, 0) };
+    const values = await reading;
+    const readDone = performance.now();
     all.dispose();
     const sums: Record<string, number> = {};
     scalars.forEach(([k], i) => (sums[k] = (sums[k] ?? 0) + values[i]));
@@ -208,6 +233,7 @@ export class Trainer<B> {
     clipped.grads.forEach((g) => g.dispose());
     this.done = u + 1;
     const after = skip ? {} : await this.objective.afterUpdate(this.done);
+    this.lastTiming = { record: readAt - startedAt, read: readDone - readAt, after: performance.now() - readDone };
     const seconds = (Date.now() - started) / 1000;
     const row: MetricsRow = { step: this.done, lr, grad_norm: gradNorm, seconds, samples_per_sec: (this.config.batchSize * accumulation) / Math.max(seconds, 1e-9), data_wait_ms: dataMs, ...after };
     for (const [k, v] of Object.entries(sums)) row[k] = v / accumulation;
@@ -250,6 +276,23 @@ export class Trainer<B> {
   }
 
   dispose(): void {
+    this.dropPrefetched();
     this.optimizer.dispose();
+  }
+
+  /** Micro-batch (u, j): the prefetched one when it is that, else made now. */
+  private batchFor(u: number, j: number): B {
+    const p = this.prefetched;
+    if (p && p.update === u && j === 0) {
+      this.prefetched = undefined;
+      return p.batch;
+    }
+    this.dropPrefetched();
+    return this.batches(u, j);
+  }
+
+  private dropPrefetched(): void {
+    if (this.prefetched) tf.dispose(this.prefetched.batch as unknown as tf.TensorContainer);
+    this.prefetched = undefined;
   }
 }

@@ -6,6 +6,9 @@
  *   parameter of each of the six recipes (shrunk to micro size) on one batch, which
  *   runs every kernel the recipes' updates use (listed once, from a `cpu` profile);
  * - two updates of each recipe give the losses wasm gives, within 1e-4 relative.
+ *   Both run with the backend's defaults: the fused WGSL row kernels and tfjs's packed
+ *   matrix-product program (`D2V_FUSED_KERNELS=0`, `D2V_WEBGPU_MATMUL=auto` test the others);
+ * - `webgpuMatMul` selects tfjs's program, checked by the shader a product runs;
  * - the command line: a run reports its adapter in the --json summary and config.json
  *   and exits; no adapter is one error line and exit code 1 with nothing written; an
  *   update beyond the adapter's buffer limits names the batch size and what to change.
@@ -18,14 +21,16 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { guardDeviceMemory, releaseFreeGpuBuffers } from '../../src/backend/webgpu';
+import { guardDeviceMemory, releaseFreeGpuBuffers, requestedWebGpuMatMul } from '../../src/backend/webgpu';
+import { initBackend } from '../../src/backend/select';
 import { hashUniform, hashUniformArray } from '../../src/backend/device-random';
 import { takeRows } from '../../src/nn/take-rows';
-import { initBackend } from '../../src/backend/select';
+import { WEBGPU_SUBMIT_BATCH } from '../../src/backend/webgpu-queue';
 import { Trainer } from '../../src/train/trainer';
 import { Rng } from '../../src/util/rng';
 import { RecipeData } from '../../src/modalities/recipe';
 import { withBackend } from '../helpers/backends';
+import { webgpuAvailable } from '../helpers/webgpu-available';
 import { MICRO_RECIPES, MICRO_SETS, microRecipe } from '../helpers/micro-recipes';
 
 type RecipeName = (typeof MICRO_RECIPES)[number];
@@ -98,22 +103,6 @@ async function losses(name: RecipeName, updates: number): Promise<number[]> {
 const norm = (v: Float32Array) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
 const relDiff = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-12);
 
-/** True when a WebGPU adapter starts; under CI=true its absence throws. */
-async function webgpuAvailable(): Promise<boolean> {
-  const previous = tf.getBackend();
-  try {
-    await initBackend('webgpu');
-    return true;
-  } catch (e) {
-    if (process.env.CI === 'true') throw new Error(`CI=true but the webgpu backend did not start: ${(e as Error).message}`);
-    // eslint-disable-next-line no-console
-    console.log(`      skipped: no WebGPU adapter (${(e as Error).message})`);
-    return false;
-  } finally {
-    await initBackend(previous);
-  }
-}
-
 describe('webgpu backend (Dawn)', function () {
   this.timeout(180_000);
   let available = false;
@@ -162,7 +151,9 @@ describe('webgpu backend (Dawn)', function () {
     expect(summary.adapter.name).to.be.a('string').and.not.equal('');
     expect(summary.adapter.dawnBackend).to.be.oneOf(['vulkan', 'opengles', 'metal', 'd3d12']);
     const config = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8'));
-    expect(config.runtime).to.deep.equal({ backend: 'webgpu', adapter: summary.adapter });
+    const settings = { matmul: process.env.D2V_WEBGPU_MATMUL ?? 'packed', fusedKernels: process.env.D2V_FUSED_KERNELS !== '0' };
+    expect(summary.webgpu).to.deep.equal(settings);
+    expect(config.runtime).to.deep.equal({ backend: 'webgpu', adapter: summary.adapter, webgpu: settings });
     fs.rmSync(out, { recursive: true, force: true });
   });
 
@@ -211,9 +202,50 @@ describe('webgpu backend (Dawn)', function () {
     expect(mismatches).to.equal(0);
   });
 
-  it('takeRows on webgpu: rows and the gradient of repeated rows equal cpu', async function () {
+  it('webgpuMatMul / D2V_WEBGPU_MATMUL: packed runs tfjs\'s packed program where tfjs would choose another, auto lets it choose', async function () {
     if (!available) this.skip();
-    const index = Int32Array.from([2, -1, 0, 2, 2, 4, 1, 0]);
+    /** Shader keys of the matrix-product programs one [1, 4096]·[4096, 16] product runs. */
+    const programsOf = async (choice?: string) => {
+      const info = await initBackend('webgpu', { webgpuMatMul: choice });
+      const backend = tf.backend() as unknown as { runWebGPUProgram: (p: { shaderKey: string }, ...rest: unknown[]) => unknown };
+      const original = backend.runWebGPUProgram;
+      const keys: string[] = [];
+      backend.runWebGPUProgram = function (this: unknown, program, ...rest) {
+        const out = original.call(this, program, ...rest);
+        if (/^matMul/.test(program.shaderKey)) keys.push(program.shaderKey.split('_')[0]);
+        return out;
+      };
+      try {
+        const c = tf.matMul(tf.ones([1, 4096]), tf.ones([4096, 16]));
+        expect(Array.from((await c.data()).slice(0, 2))).to.deep.equal([4096, 4096]);
+        tf.dispose(c);
+      } finally {
+        backend.runWebGPUProgram = original;
+      }
+      return { matmul: info.webgpu?.matmul, flag: tf.env().get('WEBGPU_MATMUL_PROGRAM_TYPE'), keys };
+    };
+    const previous = tf.getBackend();
+    try {
+      expect(await programsOf('auto')).to.deep.include({ matmul: 'auto', flag: -1 });
+      expect((await programsOf('auto')).keys).to.not.include('matMulPacked');
+      expect(await programsOf('packed')).to.deep.equal({ matmul: 'packed', flag: 3, keys: ['matMulPacked'] });
+      if (process.env.D2V_WEBGPU_MATMUL === undefined) expect((await programsOf()).matmul).to.equal('packed');
+    } finally {
+      await initBackend(previous);
+    }
+  });
+
+  it('a bad D2V_WEBGPU_MATMUL is one sentence naming it and the choices', () => {
+    expect(() => requestedWebGpuMatMul(undefined, { D2V_WEBGPU_MATMUL: 'tiled' })).to.throw(/^D2V_WEBGPU_MATMUL is "tiled", which is not a WebGPU matrix-product program; use packed or auto\.$/);
+    expect(requestedWebGpuMatMul(' Auto ', { D2V_WEBGPU_MATMUL: 'packed' })).to.equal('auto');
+    expect(requestedWebGpuMatMul(undefined, { D2V_WEBGPU_MATMUL: 'auto' })).to.equal('auto');
+    expect(requestedWebGpuMatMul(undefined, {})).to.equal('packed');
+  });
+
+  it('takeRows on webgpu: rows and the gradient of repeated rows equal cpu (a row used more often than a kernel has inputs)', async function () {
+    if (!available) this.skip();
+    // row 2 is used 10 times: its gradient sums 10 gathers, more than one AddN may bind.
+    const index = Int32Array.from([2, -1, 0, 2, 2, 4, 1, 0, 2, 2, 2, 2, 2, 2, 2]);
     const run = async () => {
       const x = tf.tensor2d(Array.from({ length: 5 * 3 }, (_, i) => Math.sin(i + 1)), [5, 3]);
       const w = tf.tensor2d(Array.from({ length: index.length * 3 }, (_, i) => Math.cos(i)), [index.length, 3]);
@@ -258,6 +290,52 @@ describe('webgpu backend (Dawn)', function () {
         message = (e as Error).message;
       }
       expect(message).to.equal('out of GPU memory at batch size 8 (accumulation 1): createBuffer failed to allocate a buffer mapped at creation.; use --batch-size 4 --accumulation 2 (the same samples per update) or a smaller preset.');
+    });
+  });
+
+  it('uploads go through the queue into pooled buffers: host values read back exactly, and 200 scalar ops create no buffer per upload', async function () {
+    if (!available) this.skip();
+    await withBackend('webgpu', async () => {
+      // tensors above tfjs's CPU hand-off size (1,000 elements), so the kernels run on the GPU
+      const n = 1500; // int32 values below 2^24: tfjs-webgpu gathers int32 through f32
+      const fv = Array.from({ length: n }, (_, k) => [1.5, -2.25, 3e-8, 7][k % 4] * (k + 1));
+      const iv = Array.from({ length: n }, (_, k) => (k % 2 ? -1 : 1) * ((k * 2654435761) % 16777213));
+      const bv = Array.from({ length: n }, (_, k) => k % 3 === 0);
+      const f = tf.tensor1d(fv);
+      const i = tf.tensor1d(iv, 'int32');
+      const b = tf.tensor1d(bv, 'bool');
+      const at = tf.tensor1d(Array.from({ length: n }, (_, k) => n - 1 - k), 'int32');
+      expect(Array.from(await tf.mul(f, 2).data())).to.deep.equal(fv.map((v) => Math.fround(Math.fround(v) * 2)));
+      expect(Array.from(await tf.gather(i, at).data())).to.deep.equal([...iv].reverse());
+      expect(Array.from(await tf.logicalNot(b).data())).to.deep.equal(bv.map((v) => (v ? 0 : 1)));
+      const device = (tf.backend() as unknown as { device: { createBuffer: (d: unknown) => unknown } }).device;
+      const create = device.createBuffer.bind(device);
+      let created = 0;
+      device.createBuffer = (d: unknown) => {
+        created++;
+        return create(d);
+      };
+      const run = async () => {
+        let x: tf.Tensor = tf.range(0, 2048);
+        for (let k = 1; k <= 200; k++) {
+          const s = tf.scalar(k % 7);
+          const next = tf.add(x, s);
+          tf.dispose([x, s]);
+          x = next;
+        }
+        const v = Array.from(await x.data());
+        x.dispose();
+        return v;
+      };
+      expect(tf.env().get('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE')).to.equal(WEBGPU_SUBMIT_BATCH);
+      await run(); // fills the pool
+      created = 0;
+      const v = await run();
+      device.createBuffer = create;
+      const added = Array.from({ length: 200 }, (_, k) => (k + 1) % 7).reduce((a, c) => a + c, 0);
+      expect(v).to.deep.equal(Array.from({ length: 2048 }, (_, k) => k + added));
+      expect(created).to.be.below(10);
+      tf.dispose([f, i, b, at]);
     });
   });
 

@@ -84,7 +84,7 @@ describe('Trainer', function () {
   });
 
   it('leaks no tensors across updates', async () => {
-    const { setup, trainer } = makeTrainer({ steps: 6 });
+    const { setup, trainer } = makeTrainer({ steps: 20 });
     await trainer.step();
     await trainer.step();
     const counts: number[] = [];
@@ -95,6 +95,44 @@ describe('Trainer', function () {
     expect(new Set(counts).size, `tensor counts ${counts}`).to.equal(1);
     trainer.dispose();
     setup.objective.dispose();
+  });
+
+  it('lastTiming splits the update: recording, reading and the optimizer/teacher step add up to its wall time', async () => {
+    const { setup, trainer } = makeTrainer({ steps: 2 });
+    const t0 = performance.now();
+    await trainer.step();
+    const wall = performance.now() - t0;
+    const { record, read, after } = trainer.lastTiming;
+    for (const v of [record, read, after]) expect(v).to.be.at.least(0);
+    expect(record + read + after).to.be.at.most(wall);
+    // only the guard's bookkeeping and the metrics row lie outside the three parts
+    expect(record + read + after).to.be.at.least(0.5 * wall);
+    trainer.dispose();
+    setup.objective.dispose();
+  });
+
+  it('builds the next batch while the device finishes an update: each micro-batch made once, in order, and the same losses as without', async () => {
+    const run = async (withPrepare: boolean) => {
+      const config = microImageConfig({ steps: 3, accumulation: 2 });
+      const setup = imageV1Recipe.build(config, imageData());
+      const calls: string[] = [];
+      const source = Object.assign((u: number, j: number) => {
+        calls.push(`${u}:${j}`);
+        return setup.batches(u, j);
+      }, withPrepare ? { prepare: async () => undefined } : {});
+      const trainer = new Trainer(setup.objective, source, config.trainer);
+      trainer.prefetch = true; // the webgpu default, here on this backend
+      const r = await trainer.run();
+      trainer.dispose();
+      setup.objective.dispose();
+      return { calls, losses: r.rows.map((row) => row.loss) };
+    };
+    const ahead = await run(false);
+    const plain = await run(true);
+    expect(plain.calls).to.deep.equal(['0:0', '0:1', '1:0', '1:1', '2:0', '2:1']);
+    // one first micro-batch ahead, disposed with the trainer
+    expect(ahead.calls).to.deep.equal([...plain.calls, '3:0']);
+    expect(ahead.losses).to.deep.equal(plain.losses);
   });
 
   it('with gradient accumulation, takes exactly one optimizer and one EMA step per update', async () => {

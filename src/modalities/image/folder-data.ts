@@ -20,7 +20,7 @@ import { DEFAULT_LOADER, LoaderConfig, workersOf } from '../../data/streamed-sou
 import { LabelledFeatures } from '../../eval/features';
 import { Rng } from '../../util/rng';
 import { AugmentConfig } from './augment';
-import { Normalization } from './image-batch';
+import { Normalization, normalizePixels } from './image-batch';
 import { ImageBytesBatch, ImageStream } from './image-stream';
 import { ImageTransform } from './image-transform';
 import { ShardImageStream } from './shard-image-stream';
@@ -83,10 +83,7 @@ export function trainTransform(config: { model: { imageSize: [number, number]; c
 export function normalizedBatch(batch: ImageBytesBatch, norm: Normalization): tf.Tensor4D {
   const { pixels, channels: c } = batch;
   const out = new Float32Array(pixels.length);
-  for (let i = 0; i < pixels.length; i++) {
-    const k = i % c;
-    out[i] = (pixels[i] / 255 - norm.mean[k]) / norm.std[k];
-  }
+  normalizePixels(pixels, c, norm, out);
   return tf.tensor4d(out, [batch.n, batch.size, batch.size, c]);
 }
 

@@ -14,6 +14,25 @@ export interface Normalization {
   std: number[];
 }
 
+/** Throws one sentence unless `norm` has one mean and one positive std per channel. */
+export function checkNormalization(norm: Normalization, channels: number): void {
+  const { mean, std } = norm;
+  if (mean.length !== channels || std.length !== channels) {
+    throw new Error(`normalize has ${mean.length} mean and ${std.length} std values but the images have ${channels} channel${channels === 1 ? '' : 's'}; give one of each per channel, e.g. --set normalize='{"mean":[${Array(channels).fill(0.5).join(',')}],"std":[${Array(channels).fill(0.25).join(',')}]}'.`);
+  }
+  const bad = std.findIndex((v) => !(v > 0));
+  if (bad >= 0) throw new Error(`normalize.std[${bad}] is ${std[bad]}; every std must be a positive number.`);
+}
+
+/** `out[offset + i] = (pixels[i]/255 − mean[i mod c]) / std[i mod c]` for interleaved (…, C) pixels. */
+export function normalizePixels(pixels: ArrayLike<number>, channels: number, norm: Normalization, out: Float32Array, offset = 0): void {
+  checkNormalization(norm, channels);
+  for (let i = 0; i < pixels.length; i++) {
+    const k = i % channels;
+    out[offset + i] = (pixels[i] / 255 - norm.mean[k]) / norm.std[k];
+  }
+}
+
 /** Images `indices` of `ds` as [B, H, W, C], (pixel/255 − mean)/std, optionally augmented with `rng`. */
 export function imageBatch(ds: ImageDataset, indices: readonly number[], norm: Normalization, augment?: AugmentConfig, rng?: Rng): tf.Tensor4D {
   const { height: h, width: w, channels: c } = ds;
@@ -22,10 +41,7 @@ export function imageBatch(ds: ImageDataset, indices: readonly number[], norm: N
   indices.forEach((idx, b) => {
     const src = ds.images.subarray(idx * size, (idx + 1) * size);
     const img = augment && rng ? augmentImage(src, h, w, c, augment, rng) : src;
-    for (let i = 0; i < size; i++) {
-      const k = i % c;
-      out[b * size + i] = (img[i] / 255 - norm.mean[k]) / norm.std[k];
-    }
+    normalizePixels(img, c, norm, out, b * size);
   });
   return tf.tensor4d(out, [indices.length, h, w, c]);
 }

@@ -11,7 +11,7 @@ import { defineRecipe, v1Model } from '../define-recipe';
 import { ImageDataset, loadFashionMnist } from '../../data/image-dataset';
 import { Data2VecV1 } from '../../data2vec/data2vec-v1';
 import { ImageEncoderV1 } from './encoder-v1';
-import { imageBatch } from './image-batch';
+import { Normalization, checkNormalization, imageBatch, normalizePixels } from './image-batch';
 import { imageV1Batches } from './batches';
 import { imageProbeSubset } from './probe-subset';
 import { imageLabelledSplit } from './labelled-split';
@@ -57,9 +57,10 @@ function loadImageCorpus(dir: string, config: ImageLoadConfig): ImageData {
   return { train, test, source, trainSize: train.n, testSize: test.n, numClasses: source.classNames.length, describe: `images from ${source.root}: ${what}, streamed at ${size}x${size}x${channels}` };
 }
 
-/** Checks both splits match the encoder's input shape (`model.imageSize`, `model.channels`). */
-export function checkImageShape(config: { preset: string; algo: string; model: { imageSize: [number, number]; channels: number } }, data: ImageData): void {
+/** Checks both splits match the encoder's input shape (`model.imageSize`, `model.channels`), and `normalize` has a value per channel. */
+export function checkImageShape(config: { preset: string; algo: string; model: { imageSize: [number, number]; channels: number }; normalize?: Normalization }, data: ImageData): void {
   const [h, w] = config.model.imageSize;
+  if (config.normalize) checkNormalization(config.normalize, config.model.channels);
   for (const ds of [data.train, data.test]) {
     if (ds.height !== h || ds.width !== w || ds.channels !== config.model.channels) {
       throw new Error(`${ds.name} images are ${ds.height}x${ds.width}x${ds.channels} but the ${config.algo} ${config.preset} preset expects ${h}x${w}x${config.model.channels} (model.imageSize, model.channels); give matching data with --data or set those fields to the data's shape.`);
@@ -72,10 +73,7 @@ export function rawPixelFeatures(ds: ImageDataset, norm: { mean: number[]; std: 
   if (ds.images.length === 0 && ds.n > 0) throw new Error(`--raw is not available for streamed image folders (${ds.name}): their pixels are never held in memory.`);
   const dim = ds.height * ds.width * ds.channels;
   const x = new Float32Array(ds.n * dim);
-  for (let i = 0; i < x.length; i++) {
-    const k = i % ds.channels;
-    x[i] = (ds.images[i] / 255 - norm.mean[k]) / norm.std[k];
-  }
+  normalizePixels(ds.images, ds.channels, norm, x);
   return { x, y: ds.labels, n: ds.n, dim };
 }
 
