@@ -20,7 +20,11 @@
  * layer norm, GELU, softmax gradient and bias add: `useRowKernels(false)`), in
  * the same run, recorded as `ours_unfused_*` and `cpu_ratio_unfused`.
  *
- *     npm run build && node dist/bench/update-compare.js [--quick] [--threads 1] [--unfused]
+ * `--only <text>` keeps the cases whose name contains the text (e.g. `tiny`), and
+ * `--tag <word>` adds `-<word>` to the result file's name, so that repeated runs
+ * keep their own files.
+ *
+ *     npm run build && node dist/bench/update-compare.js [--quick] [--threads 1] [--unfused] [--only tiny] [--tag run1]
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -129,7 +133,11 @@ async function main(): Promise<void> {
   const threads = t > 0 ? Number(process.argv[t + 1]) : 1;
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`--threads must be a positive integer, got "${process.argv[t + 1]}".`);
   const reps = quick ? 2 : 3;
-  const cases = quick ? CASES.filter((c) => c.batch !== 64 || c.preset === 'tiny') : CASES;
+  const option = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
+  const only = option('--only');
+  const tag = option('--tag');
+  const cases = (quick ? CASES.filter((c) => c.batch !== 64 || c.preset === 'tiny') : CASES).filter((c) => only === undefined || c.name.includes(only));
+  if (cases.length === 0) throw new Error(`--only "${only}" matches no case; the cases are: ${CASES.map((c) => c.name).join(', ')}.`);
   const info = await initBackend('wasm', { threads });
   tf.enableProdMode();
   const unfused = process.argv.includes('--unfused');
@@ -182,7 +190,7 @@ async function main(): Promise<void> {
   };
   const dir = path.resolve(__dirname, '../../bench/results');
   fs.mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `update-compare-${result.date.slice(0, 10)}-${threads}t.json`);
+  const file = path.join(dir, `update-compare-${result.date.slice(0, 10)}-${threads}t${tag === undefined ? '' : `-${tag}`}.json`);
   fs.writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
   for (const r of rows) {
     // eslint-disable-next-line no-console

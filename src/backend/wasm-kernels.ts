@@ -22,6 +22,9 @@
  *
  * - `Slice`: reads its input in place instead of copying it first (`./wasm-slice.ts`).
  *
+ * - `Tile` (and so `tf.broadcastTo`): copies whole runs instead of one element
+ *   at a time (`./wasm-tile.ts`).
+ *
  * Convolutions are not patched here: the library expresses them as
  * frames + matMul (see `src/nn/conv1d.ts`, `src/nn/conv-frames.ts`, `src/nn/conv2d.ts`),
  * which keeps the fast matMul on the hot path for both forward and backward passes.
@@ -29,6 +32,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { registerBatchedMatMul } from './batched-matmul';
 import { registerInPlaceSlice } from './wasm-slice';
+import { registerRunTile } from './wasm-tile';
 import { registerRowKernels } from './row-kernels';
 
 interface WasmBackendLike {
@@ -80,4 +84,5 @@ export function registerWasmKernels(): void {
   registerBatchedMatMul();
   registerRowKernels();
   registerInPlaceSlice();
+  registerRunTile();
 }

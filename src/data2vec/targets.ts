@@ -8,6 +8,12 @@
  * - batch norm: each channel over batch and time (fairseq `batch_norm_target_layer`).
  * The reference counts padded steps in instance-norm statistics (trap 3); here an
  * optional padding mask excludes them, and is a no-op when there is no padding.
+ *
+ * Deviation, opt-in (`subtractPositionMean`, not in the spec or fairseq): after the
+ * final norm, subtract from each target the mean target of its position over the
+ * batch (non-padding rows only). With learned absolute positions the student sees the
+ * position at every masked slot, so the part of a target that position alone predicts
+ * is a shortcut that needs no context; this removes exactly that part.
  */
 import * as tf from '@tensorflow/tfjs';
 import { addMany } from '../nn/add-many';
@@ -23,6 +29,12 @@ export interface TargetConfig {
   source: 'ffn' | 'end';
   perLayerNorm: TargetNorm;
   finalNorm: TargetNorm;
+  /**
+   * Opt-in deviation from the spec (§3.2 has no such step): after the final norm,
+   * subtract each position's mean target over the batch's non-padding rows.
+   * Default false.
+   */
+  subtractPositionMean?: boolean;
   eps?: number;
 }
 
@@ -62,6 +74,22 @@ export function batchNorm(x: tf.Tensor, eps = 1e-5, padMask?: tf.Tensor): tf.Ten
   });
 }
 
+/**
+ * Per-position centring over the batch: x [B, T, C]; from each x[b, t] subtract the
+ * mean of x[·, t] over the rows where position t is not padding (`padMask` [B, T],
+ * 1 = padding). Padded steps come back as 0. A position that is padding in every row
+ * is left at 0 as well.
+ */
+export function subtractPositionMean(x: tf.Tensor, padMask?: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    if (!padMask) return tf.sub(x, tf.mean(x, 0, true));
+    const w = tf.sub(1, padMask).expandDims(-1); // [B, T, 1], 1 = real step
+    const n = tf.maximum(tf.sum(w, 0, true), 1);
+    const mean = tf.div(tf.sum(tf.mul(x, w), 0, true), n);
+    return tf.mul(tf.sub(x, mean), w);
+  });
+}
+
 /** Apply one of the parameter-free target norms to x [B, T, C]. */
 export function normalizeTarget(x: tf.Tensor, kind: TargetNorm, eps = 1e-5, padMask?: tf.Tensor): tf.Tensor {
   switch (kind) {
@@ -87,6 +115,7 @@ export function buildTargets(layers: BlockOutput[], config: TargetConfig, padMas
     const top = layers.slice(layers.length - topK).map((l) => (config.source === 'ffn' ? l.ffn : l.out));
     const normed = top.map((y) => normalizeTarget(y, config.perLayerNorm, eps, padMask));
     const avg = tf.div(addMany(normed), topK);
-    return normalizeTarget(avg, config.finalNorm, eps, padMask);
+    const final = normalizeTarget(avg, config.finalNorm, eps, padMask);
+    return config.subtractPositionMean ? subtractPositionMean(final, padMask) : final;
   });
 }

@@ -96,7 +96,7 @@ const masking = z.looseObject({
 });
 
 const data2vec = z.looseObject({
-  targets: z.looseObject({ topK: int(1, CONFIG_LIMITS.depth), source: z.enum(['end', 'ffn']), perLayerNorm: z.enum(['layer', 'instance', 'batch', 'none']), finalNorm: z.enum(['layer', 'instance', 'batch', 'none']) }),
+  targets: z.looseObject({ topK: int(1, CONFIG_LIMITS.depth), source: z.enum(['end', 'ffn']), perLayerNorm: z.enum(['layer', 'instance', 'batch', 'none']), finalNorm: z.enum(['layer', 'instance', 'batch', 'none']), subtractPositionMean: z.boolean().optional() }),
   loss: z.looseObject({ beta: nonNegative, reduction: z.enum(['mean', 'sum']), scale: z.union([positive, z.literal('invSqrtDim')]) }),
   ema: z.looseObject({ tauStart: prob, tauEnd: prob, annealUpdates: nonNegInt }),
   clones: int(1, 1024).optional(),

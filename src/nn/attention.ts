@@ -12,6 +12,24 @@ import { Init } from './init';
 import { Rng } from '../util/rng';
 import { matMul } from './matmul';
 import { softmaxLastAxis } from './softmax';
+import { addBias } from './linear';
+
+/**
+ * logits [B, heads, T, T] + a bias shared by every sample ([heads, T, T], or with
+ * leading 1s): each sample's logits are one row of `addBias`, so on wasm the add is
+ * the fused bias kernel and the bias gradient a column sum (tfjs's broadcast add
+ * sums its gradient over the batch after a transpose, about 5× slower); any other
+ * bias broadcasts as `tf.add`.
+ */
+function addLogitBias(logits: tf.Tensor, bias: tf.Tensor): tf.Tensor {
+  const perSample = logits.shape.slice(1);
+  const lead = bias.shape.slice(0, Math.max(bias.rank - perSample.length, 0));
+  const shared = bias.rank >= perSample.length && lead.every((d) => d === 1)
+    && tf.util.arraysEqual(bias.shape.slice(lead.length), perSample);
+  if (!shared) return tf.add(logits, bias);
+  const size = bias.size;
+  return addBias(logits.reshape([logits.shape[0], size]), bias.reshape([size])).reshape(logits.shape);
+}
 
 export interface AttentionOptions {
   /** Which projections carry a bias: 'all' (default), 'qv' (BEiT: no key bias) or 'none'. */
@@ -65,7 +83,7 @@ export class MultiHeadSelfAttention extends Module {
     const q = this.split(this.qProj.forward(x), b, t);
     const k = this.split(this.kProj.forward(x), b, t);
     let logits = tf.mul(matMul(q, k, true), 1 / Math.sqrt(this.headDim));
-    if (inputs.bias) logits = tf.add(logits, inputs.bias);
+    if (inputs.bias) logits = addLogitBias(logits, inputs.bias);
     if (inputs.keyPadding) logits = tf.add(logits, tf.mul(inputs.keyPadding.reshape([b, 1, 1, t]), -1e9));
     return softmaxLastAxis(logits);
   }

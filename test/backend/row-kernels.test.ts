@@ -15,6 +15,7 @@ import { affineLayerNorm, layerNorm } from '../../src/nn/layer-norm';
 import { gelu } from '../../src/nn/activations';
 import { softmaxLastAxis } from '../../src/nn/softmax';
 import { addBias } from '../../src/nn/linear';
+import { MultiHeadSelfAttention } from '../../src/nn/attention';
 import { rowKernelsActive, runRowKernel, useRowKernels } from '../../src/backend/row-kernels';
 import { AdamW } from '../../src/train/adamw';
 import { globalGradNormTensor } from '../../src/train/grad-clip';
@@ -57,6 +58,19 @@ describe('fused row kernels on wasm', () => {
       expect(await kernelsIn(() => affineLayerNorm(x, w, b))).to.include('D2vLayerNorm').and.not.include('Sqrt');
       expect(await kernelsIn(() => gelu(x))).to.include('D2vGelu').and.not.include('Erf');
       expect(await kernelsIn(() => addBias(x, b))).to.include('D2vBiasAdd').and.not.include('Add');
+      // a logit bias shared by the batch ([heads, T, T]) is one bias row per sample, its gradient a column sum
+      const attn = new MultiHeadSelfAttention(8, 2, new Rng('attn-bias'));
+      const tokens = tf.randomNormal([3, 5, 8]);
+      const bias = tf.randomNormal([2, 5, 5]);
+      try {
+        expect(await kernelsIn(() => attn.attentionWeights(tokens, { bias }))).to.include('D2vBiasAdd').and.not.include('Add');
+        const backward = await kernelsIn(() => tf.grad((t: tf.Tensor) => tf.sum(attn.attentionWeights(tokens, { bias: t })))(bias));
+        expect(backward).to.include('D2vColumnSum');
+        expect(backward.filter((k) => k === 'Sum').length, 'only the loss sums').to.equal(1);
+      } finally {
+        tf.dispose([tokens, bias]);
+        attn.dispose();
+      }
     } finally {
       tf.dispose([x, w, b]);
     }

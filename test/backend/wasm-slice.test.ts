@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { withBackend } from '../helpers/backends';
+import { mergeWholeAxes } from '../../src/backend/wasm-slice';
 
 describe('wasm Slice (in place)', () => {
   it('matches the cpu backend on random shapes and boxes, rank 1 to 5', async () => {
@@ -43,6 +44,13 @@ describe('wasm Slice (in place)', () => {
       expect(Array.from(y.dataSync()).slice(0, 3)).to.deep.equal([324, 325, 326]);
       tf.dispose([x, y]);
     });
+  });
+
+  it('copies whole trailing axes as one run (dropping a CLS token: one copy per image)', () => {
+    expect(mergeWholeAxes([64, 50, 64], [0, 1, 0], [64, 49, 64])).to.deep.equal([[64, 3200], [0, 64], [64, 3136]]);
+    expect(mergeWholeAxes([2, 3, 4], [0, 0, 0], [2, 3, 4])).to.deep.equal([[24], [0], [24]]);
+    expect(mergeWholeAxes([5, 6, 7], [1, 2, 3], [2, 3, 4])).to.deep.equal([[5, 6, 7], [1, 2, 3], [2, 3, 4]]);
+    expect(mergeWholeAxes([5, 6, 7], [1, 2, 0], [2, 3, 7])).to.deep.equal([[5, 42], [1, 14], [2, 21]]);
   });
 
   it('keeps int32 values and the gradient of slice', async () => {

@@ -1,7 +1,7 @@
 /** Target construction against hand-computed values (spec §3.2, traps 1–3). */
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { buildTargets, instanceNorm } from '../../src/data2vec/targets';
+import { buildTargets, instanceNorm, subtractPositionMean } from '../../src/data2vec/targets';
 import { layerNorm } from '../../src/nn/layer-norm';
 
 const close = (got: ArrayLike<number>, want: number[], tol = 1e-4) => {
@@ -54,5 +54,41 @@ describe('target normalisation', () => {
   it('rejects K larger than the number of layers', () => {
     const l = { ffn: tf.zeros([1, 2, 2]), out: tf.zeros([1, 2, 2]) };
     expect(() => buildTargets([l], { topK: 2, source: 'ffn', perLayerNorm: 'none', finalNorm: 'none' })).to.throw(/targets\.topK is 2, but the teacher has 1 layers/);
+  });
+
+  it('subtractPositionMean removes each position\'s mean over the batch, padding excluded', () => {
+    // B = 3, T = 2, C = 2; position 1 is padding in row 2
+    const x = tf.tensor3d([
+      [[1, 10], [4, 0]],
+      [[3, 20], [8, 2]],
+      [[5, 60], [99, 99]],
+    ]);
+    const pad = tf.tensor2d([[0, 0], [0, 0], [0, 1]]);
+    // position 0: means [3, 30] over all three rows; position 1: means [6, 1] over rows 0 and 1
+    close(subtractPositionMean(x, pad).dataSync(), [-2, -20, -2, -1, 0, -10, 2, 1, 2, 30, 0, 0]);
+    // without a mask every row counts: position 1 means [37, 33.667]
+    close(subtractPositionMean(x).dataSync(), [-2, -20, 4 - 37, -101 / 3, 0, -10, 8 - 37, 2 - 101 / 3, 2, 30, 62, 99 - 101 / 3], 1e-3);
+  });
+
+  it('buildTargets with subtractPositionMean: zero batch mean at every position of the final targets, and the same targets otherwise', () => {
+    const rng = (i: number) => Math.sin(12.9898 * i) * 43758.5453 % 1;
+    const mk = (seed: number) => tf.tensor3d(Array.from({ length: 4 * 5 * 3 }, (_, i) => rng(i + 100 * seed)), [4, 5, 3]);
+    const layers = [1, 2, 3].map((k) => ({ ffn: mk(k), out: mk(k + 10) }));
+    const pad = tf.tensor2d([[0, 0, 0, 0, 0], [0, 0, 0, 1, 1], [0, 0, 0, 0, 1], [0, 0, 0, 0, 0]]);
+    const config = { topK: 2, source: 'ffn' as const, perLayerNorm: 'layer' as const, finalNorm: 'none' as const };
+    const plain = buildTargets(layers, config, pad);
+    const centred = buildTargets(layers, { ...config, subtractPositionMean: true }, pad);
+    const w = tf.sub(1, pad).expandDims(-1);
+    const sums = tf.sum(tf.mul(centred, w), 0).arraySync() as number[][];
+    for (const row of sums) for (const v of row) expect(Math.abs(v)).to.be.below(1e-5);
+    // the difference from the plain targets is the same vector for every real row at a position
+    const diff = tf.sub(plain, centred).arraySync() as number[][][];
+    const padA = pad.arraySync() as number[][];
+    for (let t = 0; t < 5; t++) {
+      const rows = [0, 1, 2, 3].filter((b) => padA[b][t] === 0);
+      for (const b of rows) close(diff[b][t], diff[rows[0]][t], 1e-5);
+      expect(Math.max(...diff[rows[0]][t].map(Math.abs))).to.be.above(1e-3);
+    }
+    expect(buildTargets(layers, { ...config, subtractPositionMean: false }, pad).arraySync()).to.deep.equal(plain.arraySync());
   });
 });

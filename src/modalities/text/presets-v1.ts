@@ -72,7 +72,7 @@ const base = (): TextV1Config => ({
     dropout: 0.1, attnDropout: 0.1, activationDropout: 0, layerdrop: 0, eps: 1e-5,
   },
   data2vec: {
-    targets: { topK: 10, source: 'ffn', perLayerNorm: 'layer', finalNorm: 'none' },
+    targets: { topK: 10, source: 'ffn', perLayerNorm: 'layer', finalNorm: 'none', subtractPositionMean: false },
     loss: { beta: 4, reduction: 'sum', scale: 1 },
     ema: { tauStart: 0.999, tauEnd: 0.9999, annealUpdates: 0, shared: ['embeddings'] },
     headLayers: 2,

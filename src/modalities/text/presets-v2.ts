@@ -91,7 +91,7 @@ const base = (): TextV2Config => ({
   decoder: { dim: 768, kernel: 9, layers: 5, groups: 1, residual: false, projectionLayers: 2 },
   data2vec: {
     clones: 8,
-    targets: { topK: 12, source: 'ffn', perLayerNorm: 'instance', finalNorm: 'none' },
+    targets: { topK: 12, source: 'ffn', perLayerNorm: 'instance', finalNorm: 'none', subtractPositionMean: false },
     loss: { beta: 0, reduction: 'sum', scale: 1 },
     ema: { tauStart: 0.9999, tauEnd: 0.99999, annealUpdates: 0, shared: ['modality_encoder'] },
     clsLoss: 0,

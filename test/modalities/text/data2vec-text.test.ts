@@ -125,4 +125,20 @@ describe('data2vec 1.0 text', () => {
     trainer.dispose();
     model.dispose();
   });
+
+  it('with subtractPositionMean the teacher targets have zero mean over the batch at every position, padding left out', () => {
+    const centred = new Data2VecV1((rng) => new TextEncoderV1(SMALL_TEXT_ENCODER, rng), { ...CONFIG, targets: { ...CONFIG.targets, subtractPositionMean: true } }, new Rng(0));
+    const plain = build(0);
+    const { batch } = textBatch('unmasked');
+    const [y, y0] = [centred.targets(batch), plain.targets(batch)];
+    const real = tf.sub(1, batch.padMask!).expandDims(-1);
+    const sums = tf.sum(tf.mul(y, real), 0);
+    expect(tf.max(tf.abs(sums)).dataSync()[0]).to.be.below(1e-4);
+    // the plain targets do have a per-position mean, so the option changed something
+    expect(tf.max(tf.abs(tf.sum(tf.mul(y0, real), 0))).dataSync()[0]).to.be.above(0.1);
+    tf.dispose([y, y0, real, sums, batch as unknown as tf.TensorContainer]);
+    centred.dispose();
+    plain.dispose();
+  });
 });
+

@@ -34,7 +34,7 @@ describe('text v1 recipe', () => {
     expect(base.masking).to.deep.equal({ maskProb: 0.15, leaveUnmaskedProb: 0.1, randomTokenProb: 0.1, maskMultipleLength: 1, lossPositions: 'maskReplaced' });
     expect(base.teacherInput).to.equal('unmasked');
     expect(base.data2vec).to.deep.equal({
-      targets: { topK: 10, source: 'ffn', perLayerNorm: 'layer', finalNorm: 'none' },
+      targets: { topK: 10, source: 'ffn', perLayerNorm: 'layer', finalNorm: 'none', subtractPositionMean: false },
       loss: { beta: 4, reduction: 'sum', scale: 1 },
       ema: { tauStart: 0.999, tauEnd: 0.9999, annealUpdates: 100_000, shared: ['embeddings'] },
       headLayers: 2,

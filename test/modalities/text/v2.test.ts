@@ -53,7 +53,7 @@ describe('text v2 presets (spec §1.4, §5.3, §6)', () => {
     expect(textMaskCount(512, 0.48)).to.equal(512 - 266);
     const d = c.data2vec;
     expect([d.clones, d.clsLoss, d.maskNoiseStd, d.decoderInputDropout, d.teacherInput]).to.deep.equal([8, 0, 0.01, 0.1, 'studentContext']);
-    expect(d.targets).to.deep.equal({ topK: 12, source: 'ffn', perLayerNorm: 'instance', finalNorm: 'none' });
+    expect(d.targets).to.deep.equal({ topK: 12, source: 'ffn', perLayerNorm: 'instance', finalNorm: 'none', subtractPositionMean: false });
     expect(d.loss).to.deep.equal({ beta: 0, reduction: 'sum', scale: 1 });
     expect(d.ema).to.deep.equal({ tauStart: 0.9999, tauEnd: 0.99999, annealUpdates: 100_000, shared: ['modality_encoder'] });
     expect(c.trainer.optimizer).to.deep.equal({ betas: [0.9, 0.98], eps: 1e-6, weightDecay: 0.01, epsStyle: 'fairseq' });
