@@ -43,6 +43,22 @@ interface CompareRow {
   command: string;
 }
 
+/** The flags this script reads; each takes one value. */
+const FLAGS = ['--only', '--seeds', '--steps', '--max-test', '--run', '--results'];
+
+/**
+ * One sentence for the first argument that is not a known flag or a known flag's value
+ * (e.g. `--help`), or undefined when all are known: an unread flag would otherwise start
+ * the whole default comparison and rewrite the results files.
+ */
+export function unknownArgument(args: string[]): string | undefined {
+  for (let i = 0; i < args.length; i += 2) {
+    if (!FLAGS.includes(args[i])) return `finetune-compare does not know ${JSON.stringify(args[i])}; it takes ${FLAGS.map((f) => `${f} VALUE`).join(', ')} (see the header of bench/finetune-compare.ts).`;
+    if (args[i + 1] === undefined) return `${args[i]} needs a value.`;
+  }
+  return undefined;
+}
+
 function flag(name: string): string | undefined {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : undefined;
@@ -80,6 +96,8 @@ export function markdownTable(rows: CompareRow[]): string {
 }
 
 async function main(): Promise<void> {
+  const bad = unknownArgument(process.argv.slice(2));
+  if (bad) throw new Error(bad);
   await initBackend();
   const only = (flag('--only') ?? ALL.join(',')).split(',');
   for (const c of only) if (!ALL.includes(c)) throw new Error(`--only takes a list of ${ALL.join(', ')}; got ${JSON.stringify(c)}.`);
@@ -136,7 +154,9 @@ async function main(): Promise<void> {
   process.stdout.write(fs.readFileSync(file.replace(/\.json$/, '.md'), 'utf8'));
 }
 
-main().catch((e) => {
-  process.stderr.write(`error: ${(e as Error).message}\n`);
-  process.exitCode = 1;
-});
+if (require.main === module) {
+  main().catch((e) => {
+    process.stderr.write(`error: ${(e as Error).message}\n`);
+    process.exitCode = 1;
+  });
+}
