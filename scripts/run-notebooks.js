@@ -82,6 +82,9 @@ function jupyterEnv(jupyterPath, extra = {}) {
  * @property {string} log nbconvert's output (the failing cell and its error when not ok)
  */
 
+/** Seconds nbclient waits for a started kernel to answer. */
+const KERNEL_STARTUP_TIMEOUT_S = 300;
+
 /**
  * Executes one notebook headless with nbconvert (a cell error stops it and fails it).
  * @param {string} file
@@ -100,6 +103,8 @@ function executeNotebook(file, options) {
     [
       '-m', 'nbconvert', '--to', 'notebook', '--execute',
       `--ExecutePreprocessor.timeout=${options.timeoutS ?? 900}`,
+      // the kernel's start (Node, tslab, the library) took over nbclient's 60 s default on a busy 2-core machine
+      `--ExecutePreprocessor.startup_timeout=${KERNEL_STARTUP_TIMEOUT_S}`,
       `--ExecutePreprocessor.kernel_name=${KERNEL_NAME}`,
       '--output-dir', options.outDir, '--output', name, file,
     ],
