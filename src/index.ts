@@ -65,6 +65,7 @@ export * from './data2vec/losses';
 export * from './data2vec/diagnostics';
 export * from './train/collapse-guard';
 export * from './nn/regression-head';
+export * from './nn/lm-head';
 export * from './data2vec/encoder-contract';
 export * from './data2vec/data2vec-v1';
 export * from './data2vec/data2vec-v2';
@@ -74,6 +75,7 @@ export * from './data2vec/v2-mask-info';
 
 // Training (spec §6)
 export * from './train/objective';
+export * from './train/masked-token-loss';
 export * from './train/adamw';
 export * from './train/schedules';
 export * from './train/grad-clip';
@@ -163,6 +165,7 @@ export * from './modalities/image/presets-v2';
 export * from './modalities/image/recipe-v2';
 export * from './modalities/text/encoder-v1';
 export * from './modalities/text/masked-batch-v1';
+export * from './modalities/text/masked-lm';
 export * from './modalities/text/presets-v1';
 export * from './modalities/text/recipe-v1';
 export * from './modalities/text/batches';

@@ -58,7 +58,8 @@ export function buildProgram(): Command {
     .option('--run <dir>', 'a run folder written by pretrain')
     .option('--random-init', 'the same encoder at random init')
     .option('--raw', 'the raw input (pixels) as features')
-    .addOption(new Option('--layers <which>', 'also probe every block\'s output, one by one').choices(['all']))
+    .addOption(new Option('--layers <which>', 'all: also probe every block\'s output, one by one; top: read the mean of the top K blocks\' outputs (K as the targets use) instead of the final output').choices(['all', 'top']))
+    .option('--top-k <n>', 'blocks averaged by --layers top (default: the K of the run\'s targets)', intFlag('--top-k'))
     .option('--segments <n>', 'pool the means of n consecutive time segments (speech) instead of one mean', intFlag('--segments'))
     .option('--weight-decay <x>', 'fixed L2 strength of the linear probe (default: chosen on a validation fifth of train)', numberFlag('--weight-decay'))
     .addOption(new Option('--task <name>', 'labels: the data set\'s labels; sense (text): the supersense of a polysemous word in a sentence, read at the word').choices([...PROBE_TASKS]).default('labels'));
@@ -66,14 +67,14 @@ export function buildProgram(): Command {
     .action(async (opts) => {
       await startBackend(opts.backend, opts.threads);
       const r = await probe({
-        run: opts.run, randomInit: opts.randomInit, raw: opts.raw, layers: opts.layers, segments: opts.segments, task: opts.task,
+        run: opts.run, randomInit: opts.randomInit, raw: opts.raw, layers: opts.layers, topK: opts.topK, segments: opts.segments, task: opts.task,
         linear: opts.weightDecay !== undefined ? { weightDecay: opts.weightDecay } : undefined,
         modality: opts.modality, algo: opts.algo, preset: opts.preset, overrides: overridesFrom(opts),
       });
       for (const l of r.layers ?? []) {
         say(`  layer ${String(l.layer).padEnd(5)} linear ${(100 * l.accuracy).toFixed(2)} % (train ${(100 * l.train_accuracy).toFixed(2)} %, L2 ${l.weight_decay}), kNN ${(100 * l.knn_accuracy).toFixed(2)} %, spread ${l.spread.toPrecision(3)}`);
       }
-      say(`${r.source} ${r.modality} ${r.algo} ${r.preset}: linear probe ${(100 * r.accuracy).toFixed(2)} % (L2 ${r.weight_decay}${r.segments > 1 ? `, ${r.segments} time segments` : ''}), kNN ${(100 * r.knn_accuracy).toFixed(2)} % (${r.n_train} train / ${r.n_test} test, ${r.dim}-d features)`);
+      say(`${r.source} ${r.modality} ${r.algo} ${r.preset}${r.layer === 'final' ? '' : ` (${r.layer} mean)`}: linear probe ${(100 * r.accuracy).toFixed(2)} % (L2 ${r.weight_decay}${r.segments > 1 ? `, ${r.segments} time segments` : ''}), kNN ${(100 * r.knn_accuracy).toFixed(2)} % (${r.n_train} train / ${r.n_test} test, ${r.dim}-d features)`);
       if (r.baselines) say(`  context-free answers: each word's most frequent training sense ${(100 * r.baselines.lemma_majority).toFixed(2)} %, the most frequent sense overall ${(100 * r.baselines.majority).toFixed(2)} %`);
       printJsonLine(opts.json, r);
     });

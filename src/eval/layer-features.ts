@@ -4,10 +4,12 @@
  * an encoder view whose `forward(...).out` is every block's end-of-block output
  * followed by the encoder's own final output, concatenated along channels, so
  * one pass of a recipe's unchanged feature extractor pools all layers at once;
- * then the pooled columns are split back into one feature set per layer.
+ * then the pooled columns are split back into one feature set per layer. Also the
+ * mean of the top K blocks' outputs as one feature set ({@link topLayersMeanView}).
  */
 import * as tf from '@tensorflow/tfjs';
 import { LabelledFeatures } from './features';
+import { addMany } from '../nn/add-many';
 
 interface LayeredEncoder {
   forward(input: tf.Tensor, ...rest: unknown[]): { out: tf.Tensor; layers: { out: tf.Tensor }[] };
@@ -33,6 +35,25 @@ export function allLayersView<E extends object>(encoder: E): { view: E; parts: (
     return { ...r, out: tf.concat([...r.layers.map((l) => l.out), r.out], -1) };
   };
   return { view: view as unknown as E, parts: () => parts };
+}
+
+/**
+ * The encoder seen through the mean of its top `k` blocks' end-of-block outputs (the
+ * blocks data2vec builds its targets from, spec §3.2, read as features): the same
+ * object, but `forward(...).out` is `[B, T, D]` = mean of blocks L − k + 1 … L.
+ */
+export function topLayersMeanView<E extends object>(encoder: E, k: number): E {
+  const enc = encoder as unknown as LayeredEncoder;
+  if (typeof enc.forward !== 'function') throw new Error('topLayersMeanView needs an encoder with a forward method.');
+  if (!(Number.isInteger(k) && k >= 1)) throw new Error(`the number of top blocks to average must be a positive integer, got ${k}.`);
+  const view = Object.create(encoder) as LayeredEncoder;
+  view.forward = (input: tf.Tensor, ...rest: unknown[]) => {
+    const r = enc.forward(input, ...rest);
+    const depth = Array.isArray(r.layers) ? r.layers.length : 0;
+    if (depth < k) throw new Error(`the encoder reports ${depth} per-block outputs, fewer than the ${k} top blocks to average.`);
+    return { ...r, out: tf.tidy(() => tf.div(addMany(r.layers.slice(depth - k).map((l) => l.out)), k)) };
+  };
+  return view as unknown as E;
 }
 
 /** One feature set per layer from {@link allLayersView} features: `parts` equal column groups, in order. */

@@ -6,7 +6,9 @@
  * probe and a kNN classifier on the test split. The probe's L2 strength is chosen
  * on a validation fifth of train (`probe-selection.ts`) unless one is given. With
  * `layers: 'all'` every block's end-of-block output is pooled and probed too
- * (`layer-features.ts`), with the spread of its pooled features.
+ * (`layer-features.ts`), with the spread of its pooled features; with `layers: 'top'`
+ * the mean of the top K blocks' outputs (K as the targets use) is read instead of the
+ * final output. `probeEncoder` probes an encoder already in memory the same way.
  *
  * `task: 'sense'` (text only) probes word sense in context instead of the data set's
  * own labels: the encoder's features at a polysemous word inside a sentence, pooled
@@ -19,7 +21,8 @@ import { readRunConfig } from './pretrain';
 import { loadCheckpoint } from '../train/checkpoint';
 import { linearProbe, LinearProbeOptions, LinearProbeResult } from '../eval/linear-probe';
 import { selectedLinearProbe } from '../eval/probe-selection';
-import { allLayersView, pooledSpread, splitLayerFeatures } from '../eval/layer-features';
+import { allLayersView, pooledSpread, splitLayerFeatures, topLayersMeanView } from '../eval/layer-features';
+import { Module } from '../nn/module';
 import { segmentPooledView } from '../eval/segment-features';
 import { knnClassify } from '../eval/knn';
 import { LabelledFeatures } from '../eval/features';
@@ -45,8 +48,14 @@ export interface ProbeOptions {
   overrides?: RunOverrides;
   linear?: LinearProbeOptions;
   knnK?: number;
-  /** `'all'`: also probe every block's output, one by one (`layers` in the summary). */
-  layers?: 'all';
+  /**
+   * `'all'`: also probe every block's output, one by one (`layers` in the summary);
+   * `'top'`: read the mean of the top K blocks' outputs instead of the final output
+   * (K = `topK`, default the run's `data2vec.targets.topK`: the blocks its targets average).
+   */
+  layers?: 'all' | 'top';
+  /** Blocks averaged by `layers: 'top'` (default: the K of the run's targets). */
+  topK?: number;
   /**
    * Pool the means of this many consecutive time segments instead of one mean
    * (unpadded inputs only). Default 3 for speech (instance-normed targets leave the
@@ -80,8 +89,11 @@ export interface ProbeSummary {
   n_train: number;
   n_test: number;
   dim: number;
-  /** The features read: the encoder's final output, mean-pooled over time (padding excluded). */
-  layer: 'final';
+  /**
+   * The features read, mean-pooled over time (padding excluded): `final`, the encoder's
+   * output, or `topK` (e.g. `top3`), the mean of its top K blocks' outputs (`layers: 'top'`).
+   */
+  layer: 'final' | `top${number}`;
   /** Consecutive time segments whose means are concatenated (1: one mean over the whole input). */
   segments: number;
   /** L2 strength of the reported probe (chosen on a validation fifth of train unless given). */
@@ -105,55 +117,58 @@ export interface ProbeSummary {
   seconds: number;
 }
 
-/** Linear-probe and kNN accuracy of frozen features, as `data2vec probe` prints them. */
-export async function probe(options: ProbeOptions): Promise<ProbeSummary> {
-  const started = Date.now();
-  const modes = [options.run !== undefined, options.randomInit === true, options.raw === true].filter(Boolean).length;
-  if (modes !== 1) throw new Error('probe needs exactly one of --run DIR, --random-init or --raw.');
-  let config: BaseRunConfig;
-  if (options.run) {
-    config = readRunConfig(options.run);
-    if (options.overrides?.data !== undefined) config = { ...config, data: options.overrides.data };
-  } else {
-    config = getRecipe(options.modality ?? 'image', options.algo ?? 'v1').config(options.preset ?? 'tiny', options.overrides ?? {});
-  }
-  const recipe = getRecipe(config.modality, config.algo);
-  const segments = options.segments ?? (config.modality === 'audio' ? 3 : 1);
-  const task = options.task ?? 'labels';
+/** What {@link probeEncoder} takes of {@link ProbeOptions}: how to read and score an encoder already in memory. */
+export type ProbeEncoderOptions = Pick<ProbeOptions, 'linear' | 'knnK' | 'layers' | 'topK' | 'segments' | 'task' | 'onProgress'>;
+
+/** The labelled data a probe reads: the run's own labelled split, or the WordNet senses (task `sense`, text only). */
+function probeData(config: BaseRunConfig, task: ProbeTask, raw: boolean): { data: RecipeData; baselines?: SenseBaselines } {
   if (!(PROBE_TASKS as readonly string[]).includes(task)) {
     throw new Error(`unknown probe task ${JSON.stringify(task)}; choose one of ${PROBE_TASKS.join(', ')}.`);
   }
-  let baselines: SenseBaselines | undefined;
-  let data: RecipeData;
-  if (task === 'sense') {
-    if (config.modality !== 'text') throw new Error(`the sense task reads words in sentences, so it needs a text model, not ${config.modality}; drop --task sense or probe a text run.`);
-    if (options.raw) throw new Error('--raw is not available for the sense task: text has no fixed-size raw feature vector.');
-    const senses = loadWordnetSenses();
-    const tok = (config as BaseRunConfig & { tokenizer: TokenizerConfig }).tokenizer;
-    data = loadSenseData(loadTokenizer(tok.name, { vocabSize: tok.vocabSize }), senses);
-    baselines = senseBaselines(senses.train, senses.test);
-  } else {
-    data = recipe.loadData(config);
+  if (task !== 'sense') return { data: getRecipe(config.modality, config.algo).loadData(config) };
+  if (config.modality !== 'text') throw new Error(`the sense task reads words in sentences, so it needs a text model, not ${config.modality}; drop --task sense or probe a text run.`);
+  if (raw) throw new Error('--raw is not available for the sense task: text has no fixed-size raw feature vector.');
+  const senses = loadWordnetSenses();
+  const tok = (config as BaseRunConfig & { tokenizer: TokenizerConfig }).tokenizer;
+  return { data: loadSenseData(loadTokenizer(tok.name, { vocabSize: tok.vocabSize }), senses), baselines: senseBaselines(senses.train, senses.test) };
+}
+
+/** K of the run's targets (`data2vec.targets.topK`): how many top blocks `layers: 'top'` averages unless `topK` is given. */
+export function targetTopK(config: BaseRunConfig): number {
+  const k = (config as BaseRunConfig & { data2vec?: { targets?: { topK?: unknown } } }).data2vec?.targets?.topK;
+  if (!(typeof k === 'number' && Number.isInteger(k) && k >= 1)) {
+    throw new Error(`the ${config.modality} ${config.algo} config has no data2vec.targets.topK, so the number of top blocks to average is unknown; pass topK.`);
   }
-  let train: LabelledFeatures;
-  let test: LabelledFeatures;
-  let parts = 0;
-  if (options.raw) {
-    if (!recipe.rawFeatures) throw new Error(`--raw is not available for ${config.modality}: its raw input has no fixed-size feature vector.`);
-    train = recipe.rawFeatures(config, data, 'train');
-    test = recipe.rawFeatures(config, data, 'test');
-  } else {
-    const setup = recipe.build(config, data);
-    if (options.run) loadCheckpoint(options.run, { module: setup.objective });
-    setup.encoder.eval();
-    const layered = options.layers === 'all' ? allLayersView(setup.encoder) : undefined;
-    const layerEncoder = layered ? layered.view : setup.encoder;
-    const encoder = segments > 1 ? segmentPooledView(layerEncoder, segments) : layerEncoder;
-    train = await recipe.features(encoder, config, data, 'train', (d, t) => options.onProgress?.('features (train)', d, t));
-    test = await recipe.features(encoder, config, data, 'test', (d, t) => options.onProgress?.('features (test)', d, t));
-    setup.objective.dispose();
-    parts = layered?.parts() ?? 0;
-  }
+  return k;
+}
+
+/** What a probe reads from an encoder: every layer (`all`), the top-K mean (`top`) or the final output. */
+interface ReadFeatures {
+  train: LabelledFeatures;
+  test: LabelledFeatures;
+  /** Feature groups of `all` (0 otherwise). */
+  parts: number;
+  layer: ProbeSummary['layer'];
+}
+
+async function encoderFeatures(encoder: Module, config: BaseRunConfig, data: RecipeData, segments: number, options: ProbeEncoderOptions): Promise<ReadFeatures> {
+  const recipe = getRecipe(config.modality, config.algo);
+  encoder.eval();
+  const layered = options.layers === 'all' ? allLayersView(encoder) : undefined;
+  const topK = options.layers === 'top' ? options.topK ?? targetTopK(config) : undefined;
+  const layerEncoder = layered ? layered.view : topK ? topLayersMeanView(encoder, topK) : encoder;
+  const read = segments > 1 ? segmentPooledView(layerEncoder, segments) : layerEncoder;
+  const train = await recipe.features(read, config, data, 'train', (d, t) => options.onProgress?.('features (train)', d, t));
+  const test = await recipe.features(read, config, data, 'test', (d, t) => options.onProgress?.('features (test)', d, t));
+  return { train, test, parts: layered?.parts() ?? 0, layer: topK ? `top${topK}` : 'final' };
+}
+
+type ScoredProbe = Omit<ProbeSummary, 'source' | 'run_dir' | 'seconds'>;
+
+/** The linear probe (L2 chosen on validation unless fixed) and kNN on read features, per layer too for `all`. */
+async function scoreFeatures(read: ReadFeatures, config: BaseRunConfig, data: RecipeData, segments: number, task: ProbeTask, baselines: SenseBaselines | undefined, options: ProbeEncoderOptions): Promise<ScoredProbe> {
+  let { train, test } = read;
+  const { parts } = read;
   const fitLinear = async (tr: LabelledFeatures, te: LabelledFeatures): Promise<LinearProbeResult & { weightDecay: number; validationAccuracy?: number }> => {
     if (options.linear?.weightDecay !== undefined) {
       return { ...(await linearProbe(tr, te, data.numClasses, { seed: config.seed, ...options.linear })), weightDecay: options.linear.weightDecay };
@@ -190,18 +205,70 @@ export async function probe(options: ProbeOptions): Promise<ProbeSummary> {
     n_train: train.n,
     n_test: test.n,
     dim: train.dim,
-    layer: 'final',
-    segments: options.raw ? 1 : segments,
+    layer: read.layer,
+    segments,
     task,
     baselines,
     weight_decay: lin.weightDecay,
     ...(lin.validationAccuracy === undefined ? {} : { validation_accuracy: lin.validationAccuracy }),
     layers,
-    source: options.raw ? 'raw' : options.run ? 'pretrained' : 'random-init',
-    run_dir: options.run,
     modality: config.modality,
     algo: config.algo,
     preset: config.preset,
+  };
+}
+
+/**
+ * The probe of an encoder already in memory (one a script trained, e.g. the masked-LM
+ * control of `bench/text-mlm-control.ts`): `encoder` must be the network `config`'s recipe
+ * builds as its student encoder (the recipe's feature extractor runs it). Reported as
+ * `source: 'pretrained'` without a run folder.
+ */
+export async function probeEncoder(encoder: Module, config: BaseRunConfig, options: ProbeEncoderOptions = {}): Promise<ProbeSummary> {
+  const started = Date.now();
+  const task = options.task ?? 'labels';
+  const segments = options.segments ?? (config.modality === 'audio' ? 3 : 1);
+  const { data, baselines } = probeData(config, task, false);
+  const read = await encoderFeatures(encoder, config, data, segments, options);
+  const scored = await scoreFeatures(read, config, data, segments, task, baselines, options);
+  return { ...scored, source: 'pretrained', seconds: (Date.now() - started) / 1000 };
+}
+
+/** Linear-probe and kNN accuracy of frozen features, as `data2vec probe` prints them. */
+export async function probe(options: ProbeOptions): Promise<ProbeSummary> {
+  const started = Date.now();
+  const modes = [options.run !== undefined, options.randomInit === true, options.raw === true].filter(Boolean).length;
+  if (modes !== 1) throw new Error('probe needs exactly one of --run DIR, --random-init or --raw.');
+  let config: BaseRunConfig;
+  if (options.run) {
+    config = readRunConfig(options.run);
+    if (options.overrides?.data !== undefined) config = { ...config, data: options.overrides.data };
+  } else {
+    config = getRecipe(options.modality ?? 'image', options.algo ?? 'v1').config(options.preset ?? 'tiny', options.overrides ?? {});
+  }
+  const recipe = getRecipe(config.modality, config.algo);
+  const task = options.task ?? 'labels';
+  const raw = options.raw === true;
+  const segments = raw ? 1 : options.segments ?? (config.modality === 'audio' ? 3 : 1);
+  const { data, baselines } = probeData(config, task, raw);
+  let read: ReadFeatures;
+  if (raw) {
+    if (!recipe.rawFeatures) throw new Error(`--raw is not available for ${config.modality}: its raw input has no fixed-size feature vector.`);
+    read = { train: recipe.rawFeatures(config, data, 'train'), test: recipe.rawFeatures(config, data, 'test'), parts: 0, layer: 'final' };
+  } else {
+    const setup = recipe.build(config, data);
+    if (options.run) loadCheckpoint(options.run, { module: setup.objective });
+    try {
+      read = await encoderFeatures(setup.encoder, config, data, segments, options);
+    } finally {
+      setup.objective.dispose();
+    }
+  }
+  const scored = await scoreFeatures(read, config, data, segments, task, baselines, options);
+  return {
+    ...scored,
+    source: raw ? 'raw' : options.run ? 'pretrained' : 'random-init',
+    run_dir: options.run,
     seconds: (Date.now() - started) / 1000,
   };
 }
