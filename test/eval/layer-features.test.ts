@@ -1,7 +1,9 @@
 /** Per-layer features (src/eval/layer-features.ts): one pass, split back per layer. */
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { allLayersView, pooledSpread, splitLayerFeatures } from '../../src/eval/layer-features';
+import { allLayersView, pooledSpread, splitLayerFeatures, topLayersMeanView } from '../../src/eval/layer-features';
+import { targetTopK } from '../../src/run/probe';
+import { BaseRunConfig } from '../../src/modalities/recipe';
 import { meanPooledFeatures } from '../../src/eval/pooled-features';
 
 /** A stand-in encoder: block k's output is (k + 1) · x, the final output is −x; `scale` is read through the view. */
@@ -34,6 +36,24 @@ describe('eval/layer-features', () => {
     expect(final.dim).to.equal(2);
     expect(Array.from(final.y)).to.deep.equal([0, 1]);
     tf.dispose(inputs);
+  });
+
+  it('the top-K view reads the mean of the top K blocks\' outputs (not the final output), and refuses K above the depth', async () => {
+    const x = tf.tensor3d([[[1, 2], [3, 4]]]);
+    const top2 = topLayersMeanView(new FakeEncoder(), 2);
+    expect(top2.outputLength(2)).to.equal(6);
+    expect(Array.from(top2.forward(x).out.dataSync())).to.deep.equal([1.5, 3, 4.5, 6]);
+    const top1 = topLayersMeanView(new FakeEncoder(), 1);
+    expect(Array.from(top1.forward(x).out.dataSync())).to.deep.equal([2, 4, 6, 8]);
+    expect(() => topLayersMeanView(new FakeEncoder(), 3).forward(x)).to.throw(/2 per-block outputs, fewer than the 3/);
+    expect(() => topLayersMeanView(new FakeEncoder(), 0)).to.throw(/positive integer/);
+    x.dispose();
+  });
+
+  it('K defaults to the run\'s targets (data2vec.targets.topK); a config without it is one clear error', () => {
+    const config = { modality: 'text', algo: 'v1', data2vec: { targets: { topK: 3 } } } as unknown as BaseRunConfig;
+    expect(targetTopK(config)).to.equal(3);
+    expect(() => targetTopK({ modality: 'text', algo: 'v1' } as BaseRunConfig)).to.throw(/no data2vec.targets.topK/);
   });
 
   it('rejects a split that does not divide the width', () => {
