@@ -20,6 +20,10 @@
  * - Fused layer norm, softmax gradient, GELU and bias kernels for the building
  *   blocks (`./row-kernels.ts`).
  *
+ * - `D2vHeadMatMul`: attention's per-head products read and write the heads in
+ *   place in the projections' [B, T, heads·d] layout, without transposes
+ *   (`./head-matmul.ts`).
+ *
  * - `Slice`: reads its input in place instead of copying it first (`./wasm-slice.ts`).
  *
  * - `Tile` (and so `tf.broadcastTo`): copies whole runs instead of one element
@@ -34,6 +38,7 @@ import { registerBatchedMatMul } from './batched-matmul';
 import { registerInPlaceSlice } from './wasm-slice';
 import { registerRunTile } from './wasm-tile';
 import { registerRowKernels } from './row-kernels';
+import { registerHeadMatMul } from './head-matmul';
 
 interface WasmBackendLike {
   readSync(dataId: unknown): ArrayLike<number>;
@@ -83,6 +88,7 @@ export function registerWasmKernels(): void {
   });
   registerBatchedMatMul();
   registerRowKernels();
+  registerHeadMatMul();
   registerInPlaceSlice();
   registerRunTile();
 }
