@@ -26,6 +26,9 @@
  *
  * - `Slice`: reads its input in place instead of copying it first (`./wasm-slice.ts`).
  *
+ * - `SplitV` (and so `tf.split`, the gradient of `tf.concat`): the same in-place
+ *   copies as `Slice` (`./wasm-split.ts`).
+ *
  * - `Tile` (and so `tf.broadcastTo`): copies whole runs instead of one element
  *   at a time (`./wasm-tile.ts`).
  *
@@ -36,6 +39,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { registerBatchedMatMul } from './batched-matmul';
 import { registerInPlaceSlice } from './wasm-slice';
+import { registerInPlaceSplit } from './wasm-split';
 import { registerRunTile } from './wasm-tile';
 import { registerRowKernels } from './row-kernels';
 import { registerHeadMatMul } from './head-matmul';
@@ -90,5 +94,6 @@ export function registerWasmKernels(): void {
   registerRowKernels();
   registerHeadMatMul();
   registerInPlaceSlice();
+  registerInPlaceSplit();
   registerRunTile();
 }
