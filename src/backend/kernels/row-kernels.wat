@@ -301,7 +301,8 @@
       (else (f32x4.mul (local.get $x) (local.get $cdf)))))
 
   ;; The same as $geluLanes for two vectors at once: x at $px and $px + 16 (dy
-  ;; likewise), results stored at $pout and $pout + 16. The two chains are
+  ;; likewise), results stored at $pout and $pout + 16; with $grad = 2, GELU(x)
+  ;; at $pout and GELU'(x) at $pdy. The two chains are
   ;; independent and their steps interleaved, so the core overlaps their
   ;; latencies; each lane goes through the operations of $geluLanes, so the
   ;; results are the same bits.
@@ -366,7 +367,7 @@
       (f32x4.sub (f32x4.splat (f32.const 1)) (local.get $half2))
       (local.get $half2)
       (f32x4.ge (local.get $x2) (f32x4.splat (f32.const 0)))))
-    (if (local.get $grad)
+    (if (i32.eq (local.get $grad) (i32.const 1))
       (then
         (local.set $dy (v128.load (local.get $pdy)))
         (local.set $dy2 (v128.load offset=16 (local.get $pdy)))
@@ -376,11 +377,19 @@
           (f32x4.mul (local.get $dy2) (f32x4.add (local.get $cdf2) (f32x4.mul (local.get $x2) (f32x4.mul (local.get $e2) (f32x4.splat (f32.const 0.3989422804014327))))))))
       (else
         (v128.store (local.get $pout) (f32x4.mul (local.get $x) (local.get $cdf)))
-        (v128.store offset=16 (local.get $pout) (f32x4.mul (local.get $x2) (local.get $cdf2))))))
+        (v128.store offset=16 (local.get $pout) (f32x4.mul (local.get $x2) (local.get $cdf2)))
+        ;; $grad = 2: also GELU'(x) (the gradient's factor, as above with dy = 1) at $pdy
+        (if (i32.eq (local.get $grad) (i32.const 2))
+          (then
+            (v128.store (local.get $pdy)
+              (f32x4.add (local.get $cdf) (f32x4.mul (local.get $x) (f32x4.mul (local.get $e) (f32x4.splat (f32.const 0.3989422804014327))))))
+            (v128.store offset=16 (local.get $pdy)
+              (f32x4.add (local.get $cdf2) (f32x4.mul (local.get $x2) (f32x4.mul (local.get $e2) (f32x4.splat (f32.const 0.3989422804014327)))))))))))
 
-  ;; out = GELU(x) ($grad = 0) or dy·GELU'(x) ($grad = 1) for n floats: pairs
-  ;; of vectors, then one vector; the last n mod 4 go through one vector,
-  ;; loaded and stored lane by lane.
+  ;; out = GELU(x) ($grad = 0), dy·GELU'(x) ($grad = 1), GELU(x) with GELU'(x)
+  ;; at $dy ($grad = 2) or GELU'(x) alone ($grad = 3, dy not read) for n
+  ;; floats: pairs of vectors, then one vector; the last n mod 4 go through one
+  ;; vector, loaded and stored lane by lane.
   (func $geluRange (param $x i32) (param $dy i32) (param $out i32) (param $n i32) (param $grad i32)
     (local $j i32) (local $vec i32) (local $o i32) (local $left i32) (local $vx v128) (local $vd v128) (local $res v128)
     (local.set $vec (i32.and (local.get $n) (i32.const -8)))
@@ -391,15 +400,26 @@
                       (i32.add (local.get $out) (local.get $o)) (local.get $grad))
       (local.set $j (i32.add (local.get $j) (i32.const 8)))
       (br $next)))
+    (if (i32.eq (local.get $grad) (i32.const 2))
+      (then
+        ;; the last n mod 8: GELU, then GELU' as the gradient of dy = 1 (·1 is exact)
+        (local.set $o (i32.shl (local.get $vec) (i32.const 2)))
+        (call $geluRange (i32.add (local.get $x) (local.get $o)) (i32.const 0) (i32.add (local.get $out) (local.get $o))
+                         (i32.sub (local.get $n) (local.get $vec)) (i32.const 0))
+        (call $geluRange (i32.add (local.get $x) (local.get $o)) (i32.const 0) (i32.add (local.get $dy) (local.get $o))
+                         (i32.sub (local.get $n) (local.get $vec)) (i32.const 3))
+        (return)))
+    ;; dy where it is not read: 0 for GELU, 1 for GELU' alone ($grad = 3)
+    (local.set $vd (f32x4.splat (select (f32.const 1) (f32.const 0) (i32.eq (local.get $grad) (i32.const 3)))))
     (local.set $vec (i32.and (local.get $n) (i32.const -4)))
     (block $done (loop $next
       (br_if $done (i32.ge_u (local.get $j) (local.get $vec)))
       (local.set $o (i32.shl (local.get $j) (i32.const 2)))
       (v128.store (i32.add (local.get $out) (local.get $o))
         (call $geluLanes (v128.load (i32.add (local.get $x) (local.get $o)))
-                         (if (result v128) (local.get $grad)
+                         (if (result v128) (i32.eq (local.get $grad) (i32.const 1))
                            (then (v128.load (i32.add (local.get $dy) (local.get $o))))
-                           (else (v128.const i32x4 0 0 0 0)))
+                           (else (local.get $vd)))
                          (local.get $grad)))
       (local.set $j (i32.add (local.get $j) (i32.const 4)))
       (br $next)))
@@ -407,15 +427,15 @@
     (if (i32.eqz (local.get $left)) (then (return)))
     (local.set $o (i32.shl (local.get $vec) (i32.const 2)))
     (local.set $vx (v128.load32_zero (i32.add (local.get $x) (local.get $o))))
-    (if (local.get $grad) (then (local.set $vd (v128.load32_zero (i32.add (local.get $dy) (local.get $o))))))
+    (if (i32.eq (local.get $grad) (i32.const 1)) (then (local.set $vd (v128.load32_zero (i32.add (local.get $dy) (local.get $o))))))
     (if (i32.ge_u (local.get $left) (i32.const 2))
       (then
         (local.set $vx (f32x4.replace_lane 1 (local.get $vx) (f32.load offset=4 (i32.add (local.get $x) (local.get $o)))))
-        (if (local.get $grad) (then (local.set $vd (f32x4.replace_lane 1 (local.get $vd) (f32.load offset=4 (i32.add (local.get $dy) (local.get $o)))))))))
+        (if (i32.eq (local.get $grad) (i32.const 1)) (then (local.set $vd (f32x4.replace_lane 1 (local.get $vd) (f32.load offset=4 (i32.add (local.get $dy) (local.get $o)))))))))
     (if (i32.ge_u (local.get $left) (i32.const 3))
       (then
         (local.set $vx (f32x4.replace_lane 2 (local.get $vx) (f32.load offset=8 (i32.add (local.get $x) (local.get $o)))))
-        (if (local.get $grad) (then (local.set $vd (f32x4.replace_lane 2 (local.get $vd) (f32.load offset=8 (i32.add (local.get $dy) (local.get $o)))))))))
+        (if (i32.eq (local.get $grad) (i32.const 1)) (then (local.set $vd (f32x4.replace_lane 2 (local.get $vd) (f32.load offset=8 (i32.add (local.get $dy) (local.get $o)))))))))
     (local.set $res (call $geluLanes (local.get $vx) (local.get $vd) (local.get $grad)))
     (f32.store (i32.add (local.get $out) (local.get $o)) (f32x4.extract_lane 0 (local.get $res)))
     (if (i32.ge_u (local.get $left) (i32.const 2))
@@ -426,6 +446,11 @@
   ;; y = x·Φ(x) for n floats (exact GELU, PyTorch nn.GELU()).
   (func (export "gelu") (param $x i32) (param $y i32) (param $n i32)
     (call $geluRange (local.get $x) (i32.const 0) (local.get $y) (local.get $n) (i32.const 0)))
+
+  ;; y = GELU(x) and d = GELU'(x) for n floats, from one evaluation of Φ and φ:
+  ;; the gradient is then dy·d, the same float32 product as gelu_grad's.
+  (func (export "gelu_with_derivative") (param $x i32) (param $y i32) (param $d i32) (param $n i32)
+    (call $geluRange (local.get $x) (local.get $d) (local.get $y) (local.get $n) (i32.const 2)))
 
   ;; dx = dy·GELU'(x) for n floats.
   (func (export "gelu_grad") (param $x i32) (param $dy i32) (param $dx i32) (param $n i32)
