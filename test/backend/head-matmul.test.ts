@@ -19,6 +19,7 @@ import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { expectClose, random } from '../helpers/wasm-vs-cpu';
+import { withBackend } from '../helpers/backends';
 
 /** op(a)·op(b) per head through explicit head transposes and tf.matMul: the reference layout. */
 function viaTransposes(a: tf.Tensor, b: tf.Tensor, heads: number, ta: boolean, tb: boolean): tf.Tensor {
@@ -27,16 +28,6 @@ function viaTransposes(a: tf.Tensor, b: tf.Tensor, heads: number, ta: boolean, t
     const c = tf.matMul(heads4(a), heads4(b), ta, tb);
     return b.rank === 3 && !tb ? mergeHeads(c) : c;
   });
-}
-
-/** Values of `f()` on the cpu backend, then back to wasm. */
-async function onCpu<T>(f: () => T): Promise<T> {
-  await tf.setBackend('cpu');
-  try {
-    return f();
-  } finally {
-    await tf.setBackend('wasm');
-  }
 }
 
 /** Kernels that ran during `f`. */
@@ -90,7 +81,7 @@ describe('attention heads read in place (D2vHeadMatMul)', () => {
           const label = `[${aShape}]${ta ? 'ᵀ' : ''}·[${bShape}]${tb ? 'ᵀ' : ''}`;
           expect(got.shape, label).to.deep.equal(want.shape);
           expect(Array.from(got.dataSync()), label).to.deep.equal(Array.from(want.dataSync()));
-          const cpu = await onCpu(() => tf.tidy(() => viaTransposes(tf.tensor(av.data, aShape), tf.tensor(bv.data, bShape), h, ta, tb).dataSync() as Float32Array));
+          const cpu = await withBackend('cpu', () => tf.tidy(() => viaTransposes(tf.tensor(av.data, aShape), tf.tensor(bv.data, bShape), h, ta, tb).dataSync() as Float32Array));
           expectClose([got.dataSync() as Float32Array], [cpu], 1e-5, label);
           tf.dispose([got, want]);
         } finally {
@@ -122,7 +113,7 @@ describe('attention heads read in place (D2vHeadMatMul)', () => {
       useHeadMatMul(true);
     }
     fused.forEach((x, i) => expect(Array.from(x), `output ${i}`).to.deep.equal(Array.from(transposed[i])));
-    expectClose(fused, await onCpu(valueAndGrads), 1e-5, 'attention heads vs cpu');
+    expectClose(fused, await withBackend('cpu', valueAndGrads), 1e-5, 'attention heads vs cpu');
   });
 
   it('gives attention the same output and parameter gradients, with no head transposes left', async () => {
