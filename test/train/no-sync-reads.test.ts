@@ -15,6 +15,8 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import { Trainer } from '../../src/train/trainer';
+import { MaskedLanguageModel } from '../../src/modalities/text/masked-lm';
+import { TextV1Config } from '../../src/modalities/text/presets-v1';
 import { readCheckpointInfo } from '../../src/train/checkpoint';
 import { benchCompare } from '../../src/run/bench';
 import { finetune } from '../../src/finetune/finetune';
@@ -63,6 +65,19 @@ describe('no synchronous tensor reads', function () {
     t.dispose();
     expect(caught).to.equal('dataSync called');
     expect(attempts).to.deep.equal(['dataSync']);
+  });
+
+  it('a masked-language-model update (the text control) reads nothing synchronously', async () => {
+    const { recipe, config } = microRecipe('text-v1', 1);
+    const setup = recipe.build(config, recipe.loadData(config));
+    setup.objective.dispose();
+    const mlm = new MaskedLanguageModel(config as TextV1Config);
+    const trainer = new Trainer(mlm, setup.batches as never, config.trainer);
+    const { result, attempts } = await withoutSyncReads(() => trainer.run());
+    expect(attempts).to.deep.equal([]);
+    expect(result!.rows[0].loss).to.be.closeTo(Math.log(4096), 0.5);
+    trainer.dispose();
+    mlm.dispose();
   });
 
   for (const name of ['image-v1', 'text-v2'] as const) {
