@@ -24,14 +24,6 @@ export type Init =
   | { kind: 'xavierUniform' }
   | { kind: 'kaimingNormal' };
 
-/** `n` uniform values in [lo, hi) from `seed`'s stream. */
-function uniformValues(n: number, lo: number, hi: number, seed: number): Float32Array {
-  const out = hashUniformArray(n, seed);
-  const width = hi - lo;
-  for (let i = 0; i < n; i++) out[i] = lo + width * out[i];
-  return out;
-}
-
 /**
  * The values of a `shape` tensor drawn from `init` (row-major), for the random kinds;
  * one seed is taken from `rng` per call. For matrices, fan-in is `shape[0]` and fan-out
@@ -46,12 +38,12 @@ export function initValues(shape: number[], init: Exclude<Init, { kind: 'zeros' 
     case 'truncNormal':
       return zigguratNormalArray(n, init.std, seed, 2);
     case 'uniform':
-      return uniformValues(n, init.lo, init.hi, seed);
+      return hashUniformArray(n, seed, 0, init.lo, init.hi);
     case 'xavierUniform': {
       const fanOut = shape[shape.length - 1];
       const fanIn = n / fanOut;
       const a = Math.sqrt(6 / (fanIn + fanOut));
-      return uniformValues(n, -a, a, seed);
+      return hashUniformArray(n, seed, 0, -a, a);
     }
     case 'kaimingNormal': {
       const fanIn = shape.length > 1 ? n / shape[shape.length - 1] : shape[0];

@@ -26,10 +26,11 @@ export function streamWord(key: number, i: number): number {
 /** 2^-24: the step of a stream's uniforms (24 random bits each). */
 export const UNIFORM_STEP = 1 / 16777216;
 
-/** Uniform [0, 1) values of one stream (element i from word i's top 24 bits). */
-export function hashUniformArray(size: number, seed: number, stream = 0): Float32Array {
+/** Uniform [lo, hi) values of one stream (element i from word i's top 24 bits; [0, 1) by default). */
+export function hashUniformArray(size: number, seed: number, stream = 0, lo = 0, hi = 1): Float32Array {
   const key = streamKey(seed, stream);
   const out = new Float32Array(size);
-  for (let i = 0; i < size; i++) out[i] = (streamWord(key, i) >>> 8) * UNIFORM_STEP;
+  const step = (hi - lo) * UNIFORM_STEP;
+  for (let i = 0; i < size; i++) out[i] = lo + (streamWord(key, i) >>> 8) * step;
   return out;
 }
