@@ -45,13 +45,13 @@ import { defaultThreads } from './matmul-threads';
 import { WasmBackendInternals, decodeBase64, heapOffset, importableHeap, instantiateOnHeap, webAssembly } from './wasm-module';
 
 /** Exports of `kernels/batched-matmul.wat`. */
-interface BatchedMatMulExports {
+export interface BatchedMatMulExports {
   scratch_bytes(m: number, n: number, k: number, aRow: number): number;
   bmm(
     batch: number,
     a: number, aBatch: number, aRow: number, aCol: number,
     b: number, bBatch: number, bRow: number, bCol: number,
-    c: number, m: number, n: number, k: number,
+    c: number, cBatch: number, cRow: number, m: number, n: number, k: number,
     scratch: number,
   ): void;
 }
@@ -177,6 +177,31 @@ function kernelFor(backend: WasmBackendInternals): BatchedMatMulExports | undefi
 }
 
 /**
+ * The single-thread SIMD kernel on `backend`'s memory, or undefined where it
+ * cannot run there; for kernels that lay out their own products
+ * (`./head-matmul.ts`).
+ */
+export function batchedMatMulKernel(backend: WasmBackendInternals): BatchedMatMulExports | undefined {
+  return kernelFor(backend);
+}
+
+/**
+ * Run `f` with `bytes` of 16-byte-aligned scratch on `backend`'s heap (freed
+ * after); `kernel` names the caller in the error for a full heap.
+ */
+export function withKernelScratch(backend: WasmBackendInternals, bytes: number, kernel: string, f: (scratch: number) => void): void {
+  // emscripten's _malloc returns a signed i32: past 2 GiB the pointer is negative
+  // until made unsigned; 0 means the heap is exhausted.
+  const scratch = backend.wasm._malloc(bytes + 16) >>> 0;
+  if (scratch === 0) throw new Error(`${kernel}: the wasm heap is full (4 GiB); use a smaller --batch-size.`);
+  try {
+    f(Math.ceil(scratch / 16) * 16); // pointers may exceed 2³¹: no signed bit operators
+  } finally {
+    backend.wasm._free(scratch);
+  }
+}
+
+/**
  * For each item of the broadcast batch `outShape`, the index of the matching item
  * of an operand whose batch shape is `shape` (numpy broadcasting, as `tf.matMul`).
  */
@@ -248,17 +273,12 @@ function simdBatchMatMul(
   const aCol = transposeA ? m : 1;
   const bRow = transposeB ? 1 : n;
   const bCol = transposeB ? k : 1;
-  // emscripten's _malloc returns a signed i32: past 2 GiB the pointer is negative
-  // until made unsigned; 0 means the heap is exhausted.
-  const scratch = backend.wasm._malloc(kernel.scratch_bytes(m, n, k, aRow) + 16) >>> 0;
-  if (scratch === 0) throw new Error('BatchMatMul: the wasm heap is full (4 GiB); use a smaller --batch-size.');
-  try {
-    const aPtr = offset(a);
-    const bPtr = offset(b);
-    const cPtr = offset(out);
-    const aStride = uniformStride(aItems);
-    const bStride = uniformStride(bItems);
-    const scratchPtr = Math.ceil(scratch / 16) * 16; // pointers may exceed 2³¹: no signed bit operators
+  const aPtr = offset(a);
+  const bPtr = offset(b);
+  const cPtr = offset(out);
+  const aStride = uniformStride(aItems);
+  const bStride = uniformStride(bItems);
+  withKernelScratch(backend, kernel.scratch_bytes(m, n, k, aRow), 'BatchMatMul', (scratchPtr) => {
     const shared = poolFor();
     const heap = heaps.get(backend);
     if (shared !== undefined && heap !== undefined) {
@@ -269,18 +289,16 @@ function simdBatchMatMul(
         aElements: tf.util.sizeFromShape(a.shape), bElements: tf.util.sizeFromShape(b.shape),
         scratchBytes: kernel.scratch_bytes(m, n, k, aRow),
       };
-      if (shared.run(product, heap.buffer, kernel.bmm, scratchPtr)) return out;
+      if (shared.run(product, heap.buffer, kernel.bmm, scratchPtr)) return;
     }
     if (aStride !== undefined && bStride !== undefined) {
-      kernel.bmm(aItems.length, aPtr, aStride * m * k, aRow, aCol, bPtr, bStride * k * n, bRow, bCol, cPtr, m, n, k, scratchPtr);
+      kernel.bmm(aItems.length, aPtr, aStride * m * k, aRow, aCol, bPtr, bStride * k * n, bRow, bCol, cPtr, m * n, n, m, n, k, scratchPtr);
     } else {
       for (let t = 0; t < aItems.length; t++) {
-        kernel.bmm(1, aPtr + 4 * aItems[t] * m * k, 0, aRow, aCol, bPtr + 4 * bItems[t] * k * n, 0, bRow, bCol, cPtr + 4 * t * m * n, m, n, k, scratchPtr);
+        kernel.bmm(1, aPtr + 4 * aItems[t] * m * k, 0, aRow, aCol, bPtr + 4 * bItems[t] * k * n, 0, bRow, bCol, cPtr + 4 * t * m * n, m * n, n, m, n, k, scratchPtr);
       }
     }
-  } finally {
-    backend.wasm._free(scratch);
-  }
+  });
   return out;
 }
 

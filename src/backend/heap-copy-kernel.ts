@@ -1,9 +1,10 @@
 /**
- * Replacing a tfjs wasm kernel whose output is a rearranged copy of its input
- * (`Slice`: `./wasm-slice.ts`, `Tile`: `./wasm-tile.ts`) with one that copies
- * in JavaScript between views of the wasm heap. The views are taken after the
- * output is allocated (allocation can grow the heap, which detaches older
- * views); string tensors, and inputs the plan declines, keep the original kernel.
+ * Replacing a tfjs wasm kernel whose outputs are rearranged copies of its input
+ * (`Slice`: `./wasm-slice.ts`, `Tile`: `./wasm-tile.ts`, `SplitV`:
+ * `./wasm-split.ts`) with one that copies in JavaScript between views of the
+ * wasm heap. The views are taken after every output is allocated (allocation
+ * can grow the heap, which detaches older views); string tensors, and inputs
+ * the plan declines, keep the original kernel.
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -18,8 +19,11 @@ export interface HeapCopyPlan {
   copy(input: tf.TypedArray, out: tf.TypedArray): void;
 }
 
-/** Replace the wasm kernel `kernelName` (once registered by tfjs) by `plan`'s copy. */
-export function replaceHeapCopyKernel(kernelName: string, plan: (x: tf.TensorInfo, attrs: Record<string, unknown>) => HeapCopyPlan | undefined): void {
+/**
+ * Replace the wasm kernel `kernelName` (once registered by tfjs) by `plan`'s
+ * copy: one output, or one per plan when it gives a list.
+ */
+export function replaceHeapCopyKernel(kernelName: string, plan: (x: tf.TensorInfo, attrs: Record<string, unknown>) => HeapCopyPlan | HeapCopyPlan[] | undefined): void {
   const original = tf.getKernel(kernelName, 'wasm');
   if (original === undefined) return;
   tf.unregisterKernel(kernelName, 'wasm');
@@ -32,9 +36,12 @@ export function replaceHeapCopyKernel(kernelName: string, plan: (x: tf.TensorInf
       const p = x.dtype === 'string' ? undefined : plan(x, (args.attrs ?? {}) as Record<string, unknown>);
       if (p === undefined) return original.kernelFunc(args);
       const wasm = args.backend as unknown as WasmHeapBackend;
-      const out = wasm.makeOutput(p.shape, x.dtype);
-      if (tf.util.sizeFromShape(p.shape) > 0) p.copy(wasm.typedArrayFromHeap(x), wasm.typedArrayFromHeap(out));
-      return out;
+      const plans = Array.isArray(p) ? p : [p];
+      const outs = plans.map((q) => wasm.makeOutput(q.shape, x.dtype));
+      plans.forEach((q, i) => {
+        if (tf.util.sizeFromShape(q.shape) > 0) q.copy(wasm.typedArrayFromHeap(x), wasm.typedArrayFromHeap(outs[i]));
+      });
+      return Array.isArray(p) ? outs : outs[0];
     },
   });
 }

@@ -13,12 +13,12 @@
  * gives bit-identical results.
  */
 
-/** The kernel entry point (`bmm` of `batched-matmul.wat`): pointers in bytes, strides in elements. */
+/** The kernel entry point (`bmm` of `batched-matmul.wat`): pointers in bytes, strides in elements (C's rows here are dense: cRow = n). */
 export type BatchedMatMulFn = (
   batch: number,
   a: number, aBatch: number, aRow: number, aCol: number,
   b: number, bBatch: number, bRow: number, bCol: number,
-  c: number, m: number, n: number, k: number,
+  c: number, cBatch: number, cRow: number, m: number, n: number, k: number,
   scratch: number,
 ) => void;
 
@@ -61,12 +61,12 @@ export function runRows(bmm: BatchedMatMulFn, p: RowProduct, g0: number, g1: num
     const i0 = g - t * m;
     if (i0 === 0 && uniform && g + m <= g1) {
       const items = Math.floor((g1 - g) / m);
-      bmm(items, aAt(t), (p.aStride as number) * m * k, aRow, aCol, bAt(t), (p.bStride as number) * k * n, bRow, bCol, p.c + 4 * g * n, m, n, k, scratch);
+      bmm(items, aAt(t), (p.aStride as number) * m * k, aRow, aCol, bAt(t), (p.bStride as number) * k * n, bRow, bCol, p.c + 4 * g * n, m * n, n, m, n, k, scratch);
       g += items * m;
       continue;
     }
     const rows = Math.min(m - i0, g1 - g);
-    bmm(1, aAt(t) + 4 * i0 * aRow, 0, aRow, aCol, bAt(t), 0, bRow, bCol, p.c + 4 * g * n, rows, n, k, scratch);
+    bmm(1, aAt(t) + 4 * i0 * aRow, 0, aRow, aCol, bAt(t), 0, bRow, bCol, p.c + 4 * g * n, rows * n, n, rows, n, k, scratch);
     g += rows;
   }
 }

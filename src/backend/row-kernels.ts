@@ -12,6 +12,8 @@
  *
  * `registerRowKernels` registers them as wasm kernels (`D2vLayerNorm`,
  * `D2vLayerNormGrad`, `D2vSoftmaxGrad`, `D2vGelu`, `D2vGeluGrad`,
+ * `D2vGeluWithDerivative` (GELU and its derivative from one evaluation, for
+ * a forward pass whose gradient will be taken),
  * `D2vBiasAdd`, `D2vColumnSum`); the building blocks (`src/nn/layer-norm.ts`,
  * `activations.ts`, `softmax.ts`, `linear.ts`) call them through `tf.customGrad`
  * when `rowKernelsActive()`, and compose tfjs ops on the `cpu` and `tensorflow`
@@ -39,6 +41,7 @@ interface RowKernelExports {
   softmax_grad(y: number, dy: number, dx: number, rows: number, cols: number): void;
   gelu(x: number, y: number, n: number): void;
   gelu_grad(x: number, dy: number, dx: number, n: number): void;
+  gelu_with_derivative(x: number, y: number, d: number, n: number): void;
   bias_add(x: number, b: number, y: number, rows: number, cols: number): void;
   column_sum(x: number, out: number, rows: number, cols: number): void;
   adamw(p: number, g: number, m: number, v: number, pOut: number, mOut: number, vOut: number, n: number,
@@ -125,6 +128,14 @@ const KERNELS: Record<string, Kernel> = {
     const y = backend.makeOutput(x.shape, 'float32');
     k.gelu(heapOffset(backend, x.dataId, 'D2vGelu'), heapOffset(backend, y.dataId, 'D2vGelu'), tf.util.sizeFromShape(x.shape));
     return y;
+  },
+  /** input x → y = GELU(x) and d = GELU'(x), each the shape of x (wasm only; the gradient is then dy·d). */
+  D2vGeluWithDerivative: (backend, k, { x }) => {
+    const y = backend.makeOutput(x.shape, 'float32');
+    const d = backend.makeOutput(x.shape, 'float32');
+    const at = (t: tf.TensorInfo) => heapOffset(backend, t.dataId, 'D2vGeluWithDerivative');
+    k.gelu_with_derivative(at(x), at(y), at(d), tf.util.sizeFromShape(x.shape));
+    return [y, d];
   },
   D2vGeluGrad: (backend, k, { x, dy }) => {
     const dx = backend.makeOutput(x.shape, 'float32');

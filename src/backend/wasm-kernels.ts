@@ -20,7 +20,14 @@
  * - Fused layer norm, softmax gradient, GELU and bias kernels for the building
  *   blocks (`./row-kernels.ts`).
  *
+ * - `D2vHeadMatMul`: attention's per-head products read and write the heads in
+ *   place in the projections' [B, T, heads·d] layout, without transposes
+ *   (`./head-matmul.ts`).
+ *
  * - `Slice`: reads its input in place instead of copying it first (`./wasm-slice.ts`).
+ *
+ * - `SplitV` (and so `tf.split`, the gradient of `tf.concat`): the same in-place
+ *   copies as `Slice` (`./wasm-split.ts`).
  *
  * - `Tile` (and so `tf.broadcastTo`): copies whole runs instead of one element
  *   at a time (`./wasm-tile.ts`).
@@ -32,8 +39,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { registerBatchedMatMul } from './batched-matmul';
 import { registerInPlaceSlice } from './wasm-slice';
+import { registerInPlaceSplit } from './wasm-split';
 import { registerRunTile } from './wasm-tile';
 import { registerRowKernels } from './row-kernels';
+import { registerHeadMatMul } from './head-matmul';
 
 interface WasmBackendLike {
   readSync(dataId: unknown): ArrayLike<number>;
@@ -83,6 +92,8 @@ export function registerWasmKernels(): void {
   });
   registerBatchedMatMul();
   registerRowKernels();
+  registerHeadMatMul();
   registerInPlaceSlice();
+  registerInPlaceSplit();
   registerRunTile();
 }

@@ -2,7 +2,8 @@
  * Multi-head self-attention with an optional additive bias on the logits (spec §1:
  * BEiT relative position bias §1.3, ALiBi §1.2) and a key padding mask.
  * Bias options follow the references: all of q/k/v (fairseq, v2 `qkv_bias=True`)
- * or q and v only (BEiT, §1.3).
+ * or q and v only (BEiT, §1.3). The per-head products take the projections'
+ * [B, T, D] layout as it is (`./attention-heads.ts`: no head transposes on wasm).
  */
 import * as tf from '@tensorflow/tfjs';
 import { Module } from './module';
@@ -10,7 +11,7 @@ import { Linear } from './linear';
 import { Dropout } from './dropout';
 import { Init } from './init';
 import { Rng } from '../util/rng';
-import { matMul } from './matmul';
+import { headContext, headLogits } from './attention-heads';
 import { softmaxLastAxis } from './softmax';
 import { addBias } from './linear';
 
@@ -72,27 +73,17 @@ export class MultiHeadSelfAttention extends Module {
     this.attnDrop = this.addChild('attn_drop', new Dropout(options.attnDropout ?? 0, rng.fork()));
   }
 
-  /** [B, T, D] → [B, heads, T, headDim] */
-  private split(x: tf.Tensor, b: number, t: number): tf.Tensor {
-    return x.reshape([b, t, this.heads, this.headDim]).transpose([0, 2, 1, 3]);
-  }
-
   /** Attention probabilities [B, heads, T, T] (for inspection). */
   attentionWeights(x: tf.Tensor, inputs: AttentionInputs = {}): tf.Tensor {
     const [b, t] = x.shape;
-    const q = this.split(this.qProj.forward(x), b, t);
-    const k = this.split(this.kProj.forward(x), b, t);
-    let logits = tf.mul(matMul(q, k, true), 1 / Math.sqrt(this.headDim));
+    let logits = tf.mul(headLogits(this.qProj.forward(x), this.kProj.forward(x), this.heads), 1 / Math.sqrt(this.headDim));
     if (inputs.bias) logits = addLogitBias(logits, inputs.bias);
     if (inputs.keyPadding) logits = tf.add(logits, tf.mul(inputs.keyPadding.reshape([b, 1, 1, t]), -1e9));
     return softmaxLastAxis(logits);
   }
 
   forward(x: tf.Tensor, inputs: AttentionInputs = {}): tf.Tensor {
-    const [b, t] = x.shape;
     const probs = this.attnDrop.forward(this.attentionWeights(x, inputs));
-    const v = this.split(this.vProj.forward(x), b, t);
-    const ctx = matMul(probs, v).transpose([0, 2, 1, 3]).reshape([b, t, this.dim]);
-    return this.outProj.forward(ctx);
+    return this.outProj.forward(headContext(probs, this.vProj.forward(x), this.heads));
   }
 }

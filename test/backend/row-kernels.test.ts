@@ -2,6 +2,8 @@
  * The fused row kernels on wasm (src/backend/row-kernels.ts): layer norm (with
  * and without scale and shift), GELU, the softmax gradient and the bias add,
  * values and input gradients against tfjs's composed ops on the cpu backend,
+ * GELU's two-vectors-at-a-time loop bit for bit against one vector at a time,
+ * GELU's saved derivative bit for bit against the gradient kernel,
  * on rows whose length is and is not a multiple of the SIMD width, plus a
  * finite-difference check of the fused gradients on wasm itself, and the same
  * results whether products run on 1 or 2 threads; the fused AdamW and EMA
@@ -103,6 +105,62 @@ describe('fused row kernels on wasm', () => {
       expectClose(wasm, cpu, 1e-6, 'gelu');
     });
   }
+
+  it('GELU and its gradient give the same bits two vectors at a time as one at a time', () => {
+    // 8 values or more run as pairs of vectors (interleaved), 4 as one vector: the same operations per lane
+    const rng = new Rng('gelu-pairs');
+    const n = 8 * 25;
+    const x = tf.tensor(Float32Array.from(rng.normalArray(n), (v, i) => (i === 3 ? -9 : i === 12 ? 9 : 4 * v)));
+    const dy = tf.tensor(rng.normalArray(n));
+    try {
+      const whole = [runRowKernel('D2vGelu', { x })[0], runRowKernel('D2vGeluGrad', { x, dy })[0]];
+      const chunks = tf.tidy(() => {
+        const ys: number[] = [];
+        const gs: number[] = [];
+        for (let i = 0; i < n; i += 4) {
+          const xi = x.slice(i, 4);
+          ys.push(...runRowKernel('D2vGelu', { x: xi })[0].dataSync());
+          gs.push(...runRowKernel('D2vGeluGrad', { x: xi, dy: dy.slice(i, 4) })[0].dataSync());
+        }
+        return [ys, gs];
+      });
+      expect(Array.from(whole[0].dataSync())).to.deep.equal(chunks[0]);
+      expect(Array.from(whole[1].dataSync())).to.deep.equal(chunks[1]);
+      tf.dispose(whole);
+    } finally {
+      tf.dispose([x, dy]);
+    }
+  });
+
+  it('GELU under a gradient saves GELU\'(x) from its forward pass: the same bits as the gradient kernel, a multiply backward', async () => {
+    const rng = new Rng('gelu-derivative');
+    for (const n of [64, 65, 66, 67, 68, 69, 70, 71, 3, 1]) {
+      const x = tf.tensor(Float32Array.from(rng.normalArray(n), (v, i) => (i === 0 ? -9 : i === 1 ? 9 : 4 * v)));
+      const dy = tf.tensor(rng.normalArray(n));
+      try {
+        const [y, d] = runRowKernel('D2vGeluWithDerivative', { x });
+        const plain = runRowKernel('D2vGelu', { x })[0];
+        const grad = runRowKernel('D2vGeluGrad', { x, dy })[0];
+        const ones = runRowKernel('D2vGeluGrad', { x, dy: tf.onesLike(x) })[0];
+        expect(Array.from(y.dataSync()), `GELU, ${n} values`).to.deep.equal(Array.from(plain.dataSync()));
+        expect(Array.from(d.dataSync()), `GELU', ${n} values`).to.deep.equal(Array.from(ones.dataSync()));
+        const viaDerivative = tf.grad((t: tf.Tensor) => gelu(t))(x, dy);
+        expect(Array.from(viaDerivative.dataSync()), `dy·GELU', ${n} values`).to.deep.equal(Array.from(grad.dataSync()));
+        tf.dispose([y, d, plain, grad, ones, viaDerivative]);
+      } finally {
+        tf.dispose([x, dy]);
+      }
+    }
+    const x = tf.randomNormal([4, 6]);
+    try {
+      const inference = await kernelsIn(() => gelu(x));
+      expect(inference).to.include('D2vGelu').and.not.include('D2vGeluWithDerivative');
+      const training = await kernelsIn(() => tf.grad((t: tf.Tensor) => gelu(t))(x));
+      expect(training).to.include('D2vGeluWithDerivative').and.not.include('D2vGeluGrad');
+    } finally {
+      x.dispose();
+    }
+  });
 
   it('softmax over the last axis (50 and 8 columns) matches cpu with its gradient', async () => {
     const rng = new Rng('softmax');

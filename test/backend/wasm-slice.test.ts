@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { withBackend } from '../helpers/backends';
+import { countReadSync } from '../helpers/read-sync';
 import { mergeWholeAxes } from '../../src/backend/wasm-slice';
 
 describe('wasm Slice (in place)', () => {
@@ -27,19 +28,7 @@ describe('wasm Slice (in place)', () => {
   it('reads its input in place: no copy of the input out of the wasm heap (readSync) while slicing', async () => {
     await withBackend('wasm', () => {
       const x = tf.tensor2d(Float32Array.from({ length: 64 * 32 }, (_, i) => i), [64, 32]);
-      const backend = tf.backend() as unknown as { readSync: (...a: unknown[]) => unknown };
-      const readSync = backend.readSync;
-      let reads = 0;
-      backend.readSync = (...a: unknown[]) => {
-        reads++;
-        return readSync.apply(backend, a);
-      };
-      let y: tf.Tensor;
-      try {
-        y = tf.slice(x, [10, 4], [3, 8]);
-      } finally {
-        backend.readSync = readSync;
-      }
+      const { value: y, reads } = countReadSync(() => tf.slice(x, [10, 4], [3, 8]));
       expect(reads).to.equal(0);
       expect(Array.from(y.dataSync()).slice(0, 3)).to.deep.equal([324, 325, 326]);
       tf.dispose([x, y]);

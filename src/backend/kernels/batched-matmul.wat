@@ -7,8 +7,11 @@
 ;;
 ;; Layout. A and B are read through element strides, which covers both
 ;; transposes: A(i, k) = a[i*aRow + k*aCol], B(k, j) = b[k*bRow + j*bCol].
-;; C is dense row-major [batch, m, n]. Batch item t reads a + t*aBatch and
-;; b + t*bBatch (a stride of 0 broadcasts one matrix over the batch).
+;; C is row-major with row stride cRow: C(i, j) = c[i*cRow + j]. Batch item t
+;; reads a + t*aBatch and b + t*bBatch (a stride of 0 broadcasts one matrix
+;; over the batch) and writes c + t*cBatch. Dense [batch, m, n] output is
+;; cRow = n, cBatch = m*n; attention heads read and write [B, T, heads, d]
+;; tokens in place with row strides of heads*d (../head-matmul.ts).
 ;;
 ;; Blocking. C is cut into 4×8 tiles, each held in eight f32x4 accumulators
 ;; (4 rows × 2 vectors) through the whole k loop: per k, two vector loads of
@@ -151,12 +154,12 @@
         (br $kLoop))))
 
   ;; C[t] = A[t] · B[t] for t < batch. Pointers in bytes, strides in elements;
-  ;; m, n >= 1, k >= 0.
+  ;; m, n >= 1, k >= 0, cRow >= n.
   (func (export "bmm")
     (param $batch i32)
     (param $a i32) (param $aBatch i32) (param $aRow i32) (param $aCol i32)
     (param $b i32) (param $bBatch i32) (param $bRow i32) (param $bCol i32)
-    (param $c i32) (param $m i32) (param $n i32) (param $k i32)
+    (param $c i32) (param $cBatch i32) (param $cRow i32) (param $m i32) (param $n i32) (param $k i32)
     (param $scratch i32)
     (local $t i32) (local $i0 i32) (local $j i32) (local $jb i32) (local $jEnd i32)
     (local $rows i32) (local $cols i32)
@@ -178,7 +181,8 @@
     (local.set $bBatch (i32.shl (local.get $bBatch) (i32.const 2)))
     (local.set $bRow (i32.shl (local.get $bRow) (i32.const 2)))
     (local.set $bCol (i32.shl (local.get $bCol) (i32.const 2)))
-    (local.set $rowBytes (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $cBatch (i32.shl (local.get $cBatch) (i32.const 2)))
+    (local.set $rowBytes (i32.shl (local.get $cRow) (i32.const 2)))
     (local.set $panelBytes (i32.shl (local.get $k) (i32.const 5)))
 
     (local.set $nFull (i32.shr_u (local.get $n) (i32.const 3)))
@@ -319,7 +323,7 @@
 
                     ;; ---- store the tile
                     (local.set $pc (i32.add (local.get $cItem)
-                      (i32.shl (i32.add (i32.mul (local.get $i0) (local.get $n))
+                      (i32.shl (i32.add (i32.mul (local.get $i0) (local.get $cRow))
                                         (i32.shl (local.get $j) (i32.const 3)))
                                (i32.const 2))))
                     (if (i32.and (i32.eq (local.get $rows) (i32.const 4))
@@ -376,7 +380,7 @@
 
         (local.set $aItem (i32.add (local.get $aItem) (local.get $aBatch)))
         (local.set $bItem (i32.add (local.get $bItem) (local.get $bBatch)))
-        (local.set $cItem (i32.add (local.get $cItem) (i32.mul (local.get $m) (local.get $rowBytes))))
+        (local.set $cItem (i32.add (local.get $cItem) (local.get $cBatch)))
         (local.set $t (i32.add (local.get $t) (i32.const 1)))
         (br $batchLoop))))
 )

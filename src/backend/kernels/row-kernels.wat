@@ -300,19 +300,126 @@
                          (f32x4.mul (local.get $x) (f32x4.mul (local.get $e) (f32x4.splat (f32.const 0.3989422804014327)))))))
       (else (f32x4.mul (local.get $x) (local.get $cdf)))))
 
-  ;; out = GELU(x) ($grad = 0) or dy·GELU'(x) ($grad = 1) for n floats; the
-  ;; last n mod 4 go through one vector, loaded and stored lane by lane.
+  ;; The same as $geluLanes for two vectors at once: x at $px and $px + 16 (dy
+  ;; likewise), results stored at $pout and $pout + 16; with $grad = 2, GELU(x)
+  ;; at $pout and GELU'(x) at $pdy. The two chains are
+  ;; independent and their steps interleaved, so the core overlaps their
+  ;; latencies; each lane goes through the operations of $geluLanes, so the
+  ;; results are the same bits.
+  (func $geluPair (param $px i32) (param $pdy i32) (param $pout i32) (param $grad i32)
+    (local $x v128) (local $dy v128) (local $z v128) (local $t v128) (local $p v128) (local $e v128) (local $half v128)
+    (local $w v128) (local $n v128) (local $r v128) (local $cdf v128)
+    (local $x2 v128) (local $dy2 v128) (local $z2 v128) (local $t2 v128) (local $p2 v128) (local $e2 v128) (local $half2 v128)
+    (local $w2 v128) (local $n2 v128) (local $r2 v128) (local $cdf2 v128)
+    (local.set $x (v128.load (local.get $px)))
+    (local.set $x2 (v128.load offset=16 (local.get $px)))
+    (local.set $z (f32x4.mul (f32x4.abs (local.get $x)) (f32x4.splat (f32.const 0.7071067811865476))))
+    (local.set $z2 (f32x4.mul (f32x4.abs (local.get $x2)) (f32x4.splat (f32.const 0.7071067811865476))))
+    (local.set $t (f32x4.div (f32x4.splat (f32.const 1))
+                             (f32x4.add (f32x4.splat (f32.const 1)) (f32x4.mul (local.get $z) (f32x4.splat (f32.const 0.3275911))))))
+    (local.set $t2 (f32x4.div (f32x4.splat (f32.const 1))
+                             (f32x4.add (f32x4.splat (f32.const 1)) (f32x4.mul (local.get $z2) (f32x4.splat (f32.const 0.3275911))))))
+    (local.set $p (f32x4.splat (f32.const 1.061405429)))
+    (local.set $p2 (f32x4.splat (f32.const 1.061405429)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $t)) (f32x4.splat (f32.const -1.453152027))))
+    (local.set $p2 (f32x4.add (f32x4.mul (local.get $p2) (local.get $t2)) (f32x4.splat (f32.const -1.453152027))))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $t)) (f32x4.splat (f32.const 1.421413741))))
+    (local.set $p2 (f32x4.add (f32x4.mul (local.get $p2) (local.get $t2)) (f32x4.splat (f32.const 1.421413741))))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $t)) (f32x4.splat (f32.const -0.284496736))))
+    (local.set $p2 (f32x4.add (f32x4.mul (local.get $p2) (local.get $t2)) (f32x4.splat (f32.const -0.284496736))))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $t)) (f32x4.splat (f32.const 0.254829592))))
+    (local.set $p2 (f32x4.add (f32x4.mul (local.get $p2) (local.get $t2)) (f32x4.splat (f32.const 0.254829592))))
+    (local.set $w (f32x4.max (f32x4.neg (f32x4.mul (local.get $z) (local.get $z))) (f32x4.splat (f32.const -87.3))))
+    (local.set $w2 (f32x4.max (f32x4.neg (f32x4.mul (local.get $z2) (local.get $z2))) (f32x4.splat (f32.const -87.3))))
+    (local.set $n (f32x4.nearest (f32x4.mul (local.get $w) (f32x4.splat (f32.const 1.44269504088896341)))))
+    (local.set $n2 (f32x4.nearest (f32x4.mul (local.get $w2) (f32x4.splat (f32.const 1.44269504088896341)))))
+    (local.set $r (f32x4.sub (f32x4.sub (local.get $w) (f32x4.mul (local.get $n) (f32x4.splat (f32.const 0.693359375))))
+                             (f32x4.mul (local.get $n) (f32x4.splat (f32.const -2.12194440e-4)))))
+    (local.set $r2 (f32x4.sub (f32x4.sub (local.get $w2) (f32x4.mul (local.get $n2) (f32x4.splat (f32.const 0.693359375))))
+                             (f32x4.mul (local.get $n2) (f32x4.splat (f32.const -2.12194440e-4)))))
+    (local.set $e (f32x4.splat (f32.const 1.9875691500e-4)))
+    (local.set $e2 (f32x4.splat (f32.const 1.9875691500e-4)))
+    (local.set $e (f32x4.add (f32x4.mul (local.get $e) (local.get $r)) (f32x4.splat (f32.const 1.3981999507e-3))))
+    (local.set $e2 (f32x4.add (f32x4.mul (local.get $e2) (local.get $r2)) (f32x4.splat (f32.const 1.3981999507e-3))))
+    (local.set $e (f32x4.add (f32x4.mul (local.get $e) (local.get $r)) (f32x4.splat (f32.const 8.3334519073e-3))))
+    (local.set $e2 (f32x4.add (f32x4.mul (local.get $e2) (local.get $r2)) (f32x4.splat (f32.const 8.3334519073e-3))))
+    (local.set $e (f32x4.add (f32x4.mul (local.get $e) (local.get $r)) (f32x4.splat (f32.const 4.1665795894e-2))))
+    (local.set $e2 (f32x4.add (f32x4.mul (local.get $e2) (local.get $r2)) (f32x4.splat (f32.const 4.1665795894e-2))))
+    (local.set $e (f32x4.add (f32x4.mul (local.get $e) (local.get $r)) (f32x4.splat (f32.const 1.6666665459e-1))))
+    (local.set $e2 (f32x4.add (f32x4.mul (local.get $e2) (local.get $r2)) (f32x4.splat (f32.const 1.6666665459e-1))))
+    (local.set $e (f32x4.add (f32x4.mul (local.get $e) (local.get $r)) (f32x4.splat (f32.const 5.0000001201e-1))))
+    (local.set $e2 (f32x4.add (f32x4.mul (local.get $e2) (local.get $r2)) (f32x4.splat (f32.const 5.0000001201e-1))))
+    (local.set $e (f32x4.add (f32x4.add (f32x4.mul (f32x4.mul (local.get $e) (local.get $r)) (local.get $r)) (local.get $r))
+                             (f32x4.splat (f32.const 1))))
+    (local.set $e2 (f32x4.add (f32x4.add (f32x4.mul (f32x4.mul (local.get $e2) (local.get $r2)) (local.get $r2)) (local.get $r2))
+                             (f32x4.splat (f32.const 1))))
+    (local.set $e (f32x4.mul (local.get $e)
+      (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n)) (i32x4.splat (i32.const 127))) (i32.const 23))))
+    (local.set $e2 (f32x4.mul (local.get $e2)
+      (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n2)) (i32x4.splat (i32.const 127))) (i32.const 23))))
+    (local.set $half (f32x4.mul (f32x4.mul (f32x4.mul (local.get $p) (local.get $t)) (local.get $e)) (f32x4.splat (f32.const 0.5))))
+    (local.set $half2 (f32x4.mul (f32x4.mul (f32x4.mul (local.get $p2) (local.get $t2)) (local.get $e2)) (f32x4.splat (f32.const 0.5))))
+    (local.set $cdf (v128.bitselect
+      (f32x4.sub (f32x4.splat (f32.const 1)) (local.get $half))
+      (local.get $half)
+      (f32x4.ge (local.get $x) (f32x4.splat (f32.const 0)))))
+    (local.set $cdf2 (v128.bitselect
+      (f32x4.sub (f32x4.splat (f32.const 1)) (local.get $half2))
+      (local.get $half2)
+      (f32x4.ge (local.get $x2) (f32x4.splat (f32.const 0)))))
+    (if (i32.eq (local.get $grad) (i32.const 1))
+      (then
+        (local.set $dy (v128.load (local.get $pdy)))
+        (local.set $dy2 (v128.load offset=16 (local.get $pdy)))
+        (v128.store (local.get $pout)
+          (f32x4.mul (local.get $dy) (f32x4.add (local.get $cdf) (f32x4.mul (local.get $x) (f32x4.mul (local.get $e) (f32x4.splat (f32.const 0.3989422804014327)))))))
+        (v128.store offset=16 (local.get $pout)
+          (f32x4.mul (local.get $dy2) (f32x4.add (local.get $cdf2) (f32x4.mul (local.get $x2) (f32x4.mul (local.get $e2) (f32x4.splat (f32.const 0.3989422804014327))))))))
+      (else
+        (v128.store (local.get $pout) (f32x4.mul (local.get $x) (local.get $cdf)))
+        (v128.store offset=16 (local.get $pout) (f32x4.mul (local.get $x2) (local.get $cdf2)))
+        ;; $grad = 2: also GELU'(x) (the gradient's factor, as above with dy = 1) at $pdy
+        (if (i32.eq (local.get $grad) (i32.const 2))
+          (then
+            (v128.store (local.get $pdy)
+              (f32x4.add (local.get $cdf) (f32x4.mul (local.get $x) (f32x4.mul (local.get $e) (f32x4.splat (f32.const 0.3989422804014327))))))
+            (v128.store offset=16 (local.get $pdy)
+              (f32x4.add (local.get $cdf2) (f32x4.mul (local.get $x2) (f32x4.mul (local.get $e2) (f32x4.splat (f32.const 0.3989422804014327)))))))))))
+
+  ;; out = GELU(x) ($grad = 0), dy·GELU'(x) ($grad = 1), GELU(x) with GELU'(x)
+  ;; at $dy ($grad = 2) or GELU'(x) alone ($grad = 3, dy not read) for n
+  ;; floats: pairs of vectors, then one vector; the last n mod 4 go through one
+  ;; vector, loaded and stored lane by lane.
   (func $geluRange (param $x i32) (param $dy i32) (param $out i32) (param $n i32) (param $grad i32)
     (local $j i32) (local $vec i32) (local $o i32) (local $left i32) (local $vx v128) (local $vd v128) (local $res v128)
+    (local.set $vec (i32.and (local.get $n) (i32.const -8)))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $j) (local.get $vec)))
+      (local.set $o (i32.shl (local.get $j) (i32.const 2)))
+      (call $geluPair (i32.add (local.get $x) (local.get $o)) (i32.add (local.get $dy) (local.get $o))
+                      (i32.add (local.get $out) (local.get $o)) (local.get $grad))
+      (local.set $j (i32.add (local.get $j) (i32.const 8)))
+      (br $next)))
+    (if (i32.eq (local.get $grad) (i32.const 2))
+      (then
+        ;; the last n mod 8: GELU, then GELU' as the gradient of dy = 1 (·1 is exact)
+        (local.set $o (i32.shl (local.get $vec) (i32.const 2)))
+        (call $geluRange (i32.add (local.get $x) (local.get $o)) (i32.const 0) (i32.add (local.get $out) (local.get $o))
+                         (i32.sub (local.get $n) (local.get $vec)) (i32.const 0))
+        (call $geluRange (i32.add (local.get $x) (local.get $o)) (i32.const 0) (i32.add (local.get $dy) (local.get $o))
+                         (i32.sub (local.get $n) (local.get $vec)) (i32.const 3))
+        (return)))
+    ;; dy where it is not read: 0 for GELU, 1 for GELU' alone ($grad = 3)
+    (local.set $vd (f32x4.splat (select (f32.const 1) (f32.const 0) (i32.eq (local.get $grad) (i32.const 3)))))
     (local.set $vec (i32.and (local.get $n) (i32.const -4)))
     (block $done (loop $next
       (br_if $done (i32.ge_u (local.get $j) (local.get $vec)))
       (local.set $o (i32.shl (local.get $j) (i32.const 2)))
       (v128.store (i32.add (local.get $out) (local.get $o))
         (call $geluLanes (v128.load (i32.add (local.get $x) (local.get $o)))
-                         (if (result v128) (local.get $grad)
+                         (if (result v128) (i32.eq (local.get $grad) (i32.const 1))
                            (then (v128.load (i32.add (local.get $dy) (local.get $o))))
-                           (else (v128.const i32x4 0 0 0 0)))
+                           (else (local.get $vd)))
                          (local.get $grad)))
       (local.set $j (i32.add (local.get $j) (i32.const 4)))
       (br $next)))
@@ -320,15 +427,15 @@
     (if (i32.eqz (local.get $left)) (then (return)))
     (local.set $o (i32.shl (local.get $vec) (i32.const 2)))
     (local.set $vx (v128.load32_zero (i32.add (local.get $x) (local.get $o))))
-    (if (local.get $grad) (then (local.set $vd (v128.load32_zero (i32.add (local.get $dy) (local.get $o))))))
+    (if (i32.eq (local.get $grad) (i32.const 1)) (then (local.set $vd (v128.load32_zero (i32.add (local.get $dy) (local.get $o))))))
     (if (i32.ge_u (local.get $left) (i32.const 2))
       (then
         (local.set $vx (f32x4.replace_lane 1 (local.get $vx) (f32.load offset=4 (i32.add (local.get $x) (local.get $o)))))
-        (if (local.get $grad) (then (local.set $vd (f32x4.replace_lane 1 (local.get $vd) (f32.load offset=4 (i32.add (local.get $dy) (local.get $o)))))))))
+        (if (i32.eq (local.get $grad) (i32.const 1)) (then (local.set $vd (f32x4.replace_lane 1 (local.get $vd) (f32.load offset=4 (i32.add (local.get $dy) (local.get $o)))))))))
     (if (i32.ge_u (local.get $left) (i32.const 3))
       (then
         (local.set $vx (f32x4.replace_lane 2 (local.get $vx) (f32.load offset=8 (i32.add (local.get $x) (local.get $o)))))
-        (if (local.get $grad) (then (local.set $vd (f32x4.replace_lane 2 (local.get $vd) (f32.load offset=8 (i32.add (local.get $dy) (local.get $o)))))))))
+        (if (i32.eq (local.get $grad) (i32.const 1)) (then (local.set $vd (f32x4.replace_lane 2 (local.get $vd) (f32.load offset=8 (i32.add (local.get $dy) (local.get $o)))))))))
     (local.set $res (call $geluLanes (local.get $vx) (local.get $vd) (local.get $grad)))
     (f32.store (i32.add (local.get $out) (local.get $o)) (f32x4.extract_lane 0 (local.get $res)))
     (if (i32.ge_u (local.get $left) (i32.const 2))
@@ -339,6 +446,11 @@
   ;; y = x·Φ(x) for n floats (exact GELU, PyTorch nn.GELU()).
   (func (export "gelu") (param $x i32) (param $y i32) (param $n i32)
     (call $geluRange (local.get $x) (i32.const 0) (local.get $y) (local.get $n) (i32.const 0)))
+
+  ;; y = GELU(x) and d = GELU'(x) for n floats, from one evaluation of Φ and φ:
+  ;; the gradient is then dy·d, the same float32 product as gelu_grad's.
+  (func (export "gelu_with_derivative") (param $x i32) (param $y i32) (param $d i32) (param $n i32)
+    (call $geluRange (local.get $x) (local.get $d) (local.get $y) (local.get $n) (i32.const 2)))
 
   ;; dx = dy·GELU'(x) for n floats.
   (func (export "gelu_grad") (param $x i32) (param $dy i32) (param $dx i32) (param $n i32)
