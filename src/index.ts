@@ -18,6 +18,8 @@ export * from './backend/broadcast-gradients';
 
 // Utilities
 export * from './util/rng';
+export * from './util/pcg-stream';
+export * from './util/ziggurat-normal';
 export * from './util/atomic-write';
 export * from './util/io-error';
 export * from './util/stale-temp';

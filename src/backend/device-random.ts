@@ -3,36 +3,12 @@
  * decoder noise at masked positions, spec §2.3). tfjs draws `tf.randomUniform` /
  * `tf.randomNormal` / `tf.dropout` in JavaScript and uploads them: on a GPU that is
  * several seconds per ViT-B update, with the GPU idle. Here each element is a
- * counter-based hash of (seed, index) (PCG hash, Jarzynski & Olano 2020), computed by
- * a WGSL kernel on webgpu and by the same integer arithmetic in JavaScript elsewhere:
+ * counter-based hash of (seed, index) (src/util/pcg-stream.ts), computed by a WGSL
+ * kernel on webgpu and by the same integer arithmetic in JavaScript elsewhere:
  * a seeded uniform tensor has the same bits on every backend.
  */
 import * as tf from '@tensorflow/tfjs';
-
-/** The PCG hash of a 32-bit unsigned integer. */
-export function pcgHash(v: number): number {
-  const state = (Math.imul(v >>> 0, 747796405) + 2891336453) >>> 0;
-  const word = Math.imul(((state >>> ((state >>> 28) + 4)) ^ state) >>> 0, 277803737) >>> 0;
-  return ((word >>> 22) ^ word) >>> 0;
-}
-
-/** The stream key of a seed (any integer; two streams of one seed differ in `stream`). */
-function streamKey(seed: number, stream: number): number {
-  return pcgHash((pcgHash(seed >>> 0) ^ Math.imul(stream + 1, 0x9e3779b9)) >>> 0);
-}
-
-/** Element `i` of stream `key`: 24 random bits as a float in [0, 1). */
-function uniformAt(key: number, i: number): number {
-  return (pcgHash((pcgHash(i >>> 0) ^ key) >>> 0) >>> 8) / 16777216;
-}
-
-/** Uniform [0, 1) values of one stream, in JavaScript (the reference for the kernel). */
-export function hashUniformArray(size: number, seed: number, stream = 0): Float32Array {
-  const key = streamKey(seed, stream);
-  const out = new Float32Array(size);
-  for (let i = 0; i < size; i++) out[i] = uniformAt(key, i);
-  return out;
-}
+import { hashUniformArray, streamKey } from '../util/pcg-stream';
 
 const KERNEL = 'D2vHashUniform';
 

@@ -23,6 +23,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Module } from './module';
 import { Rng } from '../util/rng';
 import { hostMemoryValues } from './take-rows';
+import { initValues } from './init';
 
 /** Rows of a `[rows, dim]` table copied in JavaScript (the fast path on wasm). */
 function copyRows(table: tf.Tensor, ids: tf.Tensor): tf.Tensor {
@@ -85,7 +86,7 @@ export class TokenEmbedding extends Module {
       throw new Error(`paddingIdx ${paddingIdx} is not a row of the ${numEmbeddings}-row embedding table.`);
     }
     this.paddingIdx = paddingIdx;
-    const values = rng.normalArray(numEmbeddings * dim, options.std ?? 0.02);
+    const values = initValues([numEmbeddings, dim], { kind: 'normal', std: options.std ?? 0.02 }, rng);
     if (paddingIdx !== undefined) values.fill(0, paddingIdx * dim, (paddingIdx + 1) * dim);
     this.weight = this.addParam('weight', tf.tensor2d(values, [numEmbeddings, dim]));
   }

@@ -7,7 +7,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { hashDropout, hashNormal, hashUniform, hashUniformArray, pcgHash } from '../../src/backend/device-random';
+import { hashDropout, hashNormal, hashUniform } from '../../src/backend/device-random';
+import { hashUniformArray, pcgHash } from '../../src/util/pcg-stream';
 
 const mean = (a: Float32Array) => a.reduce((s, x) => s + x, 0) / a.length;
 

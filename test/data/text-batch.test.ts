@@ -119,10 +119,11 @@ describe('text-batch', () => {
       const outA = tf.mul(attn.forward(x, { keyPadding: paddingMask }), real);
       const outB = tf.mul(attn.forward(changedPadding, { keyPadding: paddingMask }), real);
       expect(tf.max(tf.abs(tf.sub(outA, outB))).dataSync()[0]).to.be.below(1e-5);
-      // Without the mask the padding leaks into real positions.
+      // Without the mask the padding leaks into real positions: a change 100 times the masked
+      // tolerance (the outputs themselves are small, the projections being drawn with std 0.02)
       const leakA = tf.mul(attn.forward(x), real);
       const leakB = tf.mul(attn.forward(changedPadding), real);
-      expect(tf.max(tf.abs(tf.sub(leakA, leakB))).dataSync()[0]).to.be.above(1e-2);
+      expect(tf.max(tf.abs(tf.sub(leakA, leakB))).dataSync()[0]).to.be.above(1e-3);
       tf.dispose([tokens, paddingMask, real, x, junk, changedPadding, outA, outB, leakA, leakB]);
       attn.dispose();
     });

@@ -46,43 +46,68 @@ export function randomResizedCropBox(h: number, w: number, scale: [number, numbe
   return { top: Math.floor((h - ch) / 2), left: Math.floor((w - cw) / 2), height: ch, width: cw };
 }
 
-/** Bilinear resize of a crop of an HWC image back to h×w (half-pixel centres, as `align_corners=False`). */
-export function cropResize(pixels: ArrayLike<number>, h: number, w: number, c: number, box: CropBox): Float32Array {
-  const out = new Float32Array(h * w * c);
+/**
+ * Bilinear resize of a crop of an HWC image back to h×w (half-pixel centres, as
+ * `align_corners=False`), mirrored left-right when `mirror` (the crop's `hflip`, made in
+ * the same pass), into `out` (h·w·c values, e.g. a batch's slot) or a new array. Source
+ * columns and weights are worked out once per column, not per pixel.
+ */
+export function cropResize(pixels: ArrayLike<number>, h: number, w: number, c: number, box: CropBox, mirror = false, out = new Float32Array(h * w * c)): Float32Array {
   const sy = box.height / h;
   const sx = box.width / w;
+  // per output column: offsets of the two source columns within a row, and the weight of the right one
+  const left = new Int32Array(w);
+  const right = new Int32Array(w);
+  const weight = new Float64Array(w);
+  for (let x = 0; x < w; x++) {
+    const fx = Math.min(Math.max((x + 0.5) * sx - 0.5, 0), box.width - 1) + box.left;
+    const x0 = Math.floor(fx);
+    const at = mirror ? w - 1 - x : x;
+    left[at] = x0 * c;
+    right[at] = Math.min(x0 + 1, box.left + box.width - 1) * c;
+    weight[at] = fx - x0;
+  }
+  const rowLength = w * c;
+  let o = 0;
   for (let y = 0; y < h; y++) {
     const fy = Math.min(Math.max((y + 0.5) * sy - 0.5, 0), box.height - 1) + box.top;
     const y0 = Math.floor(fy);
     const y1 = Math.min(y0 + 1, box.top + box.height - 1);
     const dy = fy - y0;
+    const ey = 1 - dy;
+    const top = y0 * rowLength;
+    const bottom = y1 * rowLength;
     for (let x = 0; x < w; x++) {
-      const fx = Math.min(Math.max((x + 0.5) * sx - 0.5, 0), box.width - 1) + box.left;
-      const x0 = Math.floor(fx);
-      const x1 = Math.min(x0 + 1, box.left + box.width - 1);
-      const dx = fx - x0;
+      const dx = weight[x];
+      const ex = 1 - dx;
+      const l = left[x];
+      const r = right[x];
       for (let k = 0; k < c; k++) {
-        const a = pixels[(y0 * w + x0) * c + k];
-        const b = pixels[(y0 * w + x1) * c + k];
-        const d = pixels[(y1 * w + x0) * c + k];
-        const e = pixels[(y1 * w + x1) * c + k];
-        out[(y * w + x) * c + k] = (a * (1 - dx) + b * dx) * (1 - dy) + (d * (1 - dx) + e * dx) * dy;
+        out[o++] = (pixels[top + l + k] * ex + pixels[top + r + k] * dx) * ey + (pixels[bottom + l + k] * ex + pixels[bottom + r + k] * dx) * dy;
       }
     }
   }
   return out;
 }
 
-/** Mirror an HWC image left-right. */
-export function hflip(pixels: ArrayLike<number>, h: number, w: number, c: number): Float32Array {
-  const out = new Float32Array(h * w * c);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let k = 0; k < c; k++) out[(y * w + x) * c + k] = pixels[(y * w + (w - 1 - x)) * c + k];
+/** Mirror an HWC image left-right, into `out` (not `pixels` itself) or a new array. */
+export function hflip(pixels: ArrayLike<number>, h: number, w: number, c: number, out = new Float32Array(h * w * c)): Float32Array {
+  const rowLength = w * c;
+  let o = 0;
+  for (let y = 0; y < h; y++) {
+    for (let from = y * rowLength + rowLength - c; from >= y * rowLength; from -= c) {
+      for (let k = 0; k < c; k++) out[o++] = pixels[from + k];
+    }
+  }
   return out;
 }
 
-/** One augmented view of an HWC image (values unchanged in range). */
-export function augmentImage(pixels: ArrayLike<number>, h: number, w: number, c: number, config: AugmentConfig, rng: Rng): Float32Array {
-  let img: Float32Array = config.cropScale ? cropResize(pixels, h, w, c, randomResizedCropBox(h, w, config.cropScale, config.cropRatio, rng)) : Float32Array.from(pixels);
-  if (config.hflip > 0 && rng.next() < config.hflip) img = hflip(img, h, w, c);
-  return img;
+/** One augmented view of an HWC image (values unchanged in range), into `out` or a new array. */
+export function augmentImage(pixels: ArrayLike<number>, h: number, w: number, c: number, config: AugmentConfig, rng: Rng, out = new Float32Array(h * w * c)): Float32Array {
+  const box = config.cropScale ? randomResizedCropBox(h, w, config.cropScale, config.cropRatio, rng) : undefined;
+  const flip = config.hflip > 0 && rng.next() < config.hflip;
+  if (box) return cropResize(pixels, h, w, c, box, flip, out);
+  if (flip) return hflip(pixels, h, w, c, out);
+  out.set(pixels);
+  return out;
 }

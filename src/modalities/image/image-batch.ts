@@ -24,12 +24,24 @@ export function checkNormalization(norm: Normalization, channels: number): void 
   if (bad >= 0) throw new Error(`normalize.std[${bad}] is ${std[bad]}; every std must be a positive number.`);
 }
 
-/** `out[offset + i] = (pixels[i]/255 − mean[i mod c]) / std[i mod c]` for interleaved (…, C) pixels. */
+/** `out[offset + i] = (pixels[i]/255 − mean[i mod c]) / std[i mod c]` for interleaved (…, C) pixels (`out` may be `pixels`: in place). */
 export function normalizePixels(pixels: ArrayLike<number>, channels: number, norm: Normalization, out: Float32Array, offset = 0): void {
   checkNormalization(norm, channels);
-  for (let i = 0; i < pixels.length; i++) {
-    const k = i % channels;
-    out[offset + i] = (pixels[i] / 255 - norm.mean[k]) / norm.std[k];
+  const n = pixels.length;
+  if (channels === 3) {
+    const [m0, m1, m2] = norm.mean;
+    const [s0, s1, s2] = norm.std;
+    let i = 0;
+    for (; i + 2 < n; i += 3) {
+      out[offset + i] = (pixels[i] / 255 - m0) / s0;
+      out[offset + i + 1] = (pixels[i + 1] / 255 - m1) / s1;
+      out[offset + i + 2] = (pixels[i + 2] / 255 - m2) / s2;
+    }
+    for (; i < n; i++) out[offset + i] = (pixels[i] / 255 - norm.mean[i % 3]) / norm.std[i % 3];
+    return;
+  }
+  for (let i = 0; i < n; ) {
+    for (let k = 0; k < channels && i < n; k++, i++) out[offset + i] = (pixels[i] / 255 - norm.mean[k]) / norm.std[k];
   }
 }
 
@@ -40,8 +52,13 @@ export function imageBatch(ds: ImageDataset, indices: readonly number[], norm: N
   const out = new Float32Array(indices.length * size);
   indices.forEach((idx, b) => {
     const src = ds.images.subarray(idx * size, (idx + 1) * size);
-    const img = augment && rng ? augmentImage(src, h, w, c, augment, rng) : src;
-    normalizePixels(img, c, norm, out, b * size);
+    if (augment && rng) {
+      // augmented straight into the batch's slot, then normalised in place
+      const slot = out.subarray(b * size, (b + 1) * size);
+      normalizePixels(augmentImage(src, h, w, c, augment, rng, slot), c, norm, slot);
+    } else {
+      normalizePixels(src, c, norm, out, b * size);
+    }
   });
   return tf.tensor4d(out, [indices.length, h, w, c]);
 }

@@ -88,10 +88,17 @@ describe('text encoder v1', () => {
         const tokens = ids([[0, 5, 49, 2, 1], [0, 7, 7, 8, 2]]);
         const w = tf.tensor1d(new Rng(6).normalArray(8));
         const loss = () => tf.tidy(() => tf.sum(tf.tanh(tf.mul(enc.forward(tokens).out, w))) as tf.Scalar);
-        const checked = enc.namedParameters().filter(([n]) => n.startsWith('embeddings.') || n.includes('fc1.weight') || n.includes('q_proj.weight'));
-        expect(checked.map(([n]) => n)).to.include('embeddings.position_embeddings.weight');
-        const r = gradCheck(loss, checked, { eps: 1e-2, perTensor: 6 });
-        expect(r.worst, r.where).to.be.below(3e-2);
+        const embeddings = enc.namedParameters().filter(([n]) => n.startsWith('embeddings.'));
+        const blocks = enc.namedParameters().filter(([n]) => n.includes('fc1.weight') || n.includes('q_proj.weight'));
+        expect(embeddings.map(([n]) => n)).to.include('embeddings.position_embeddings.weight');
+        expect(blocks).to.have.length(2);
+        // the embeddings (std 0.02, then a layer norm) have large, curved gradients: a smaller step
+        // keeps the differences' truncation error down; the blocks' small gradients need the larger
+        // step to stay above float32 noise
+        for (const [params, eps] of [[embeddings, 1e-3], [blocks, 1e-2]] as const) {
+          const r = gradCheck(loss, [...params], { eps, perTensor: 6 });
+          expect(r.worst, r.where).to.be.below(3e-2);
+        }
         tf.dispose([tokens, w]);
         enc.dispose();
       });
