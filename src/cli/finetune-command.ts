@@ -84,7 +84,7 @@ export function registerFinetuneCommand(program: Command): void {
     .option('--batching <kind>', 'random, or by-length (speech: clips of similar length per batch)')
     .option('--whole-clips', 'speech: encode every training clip whole, one at a time, as evaluation does (default on for speech)')
     .option('--no-whole-clips', 'speech: crop each training batch to its shortest clip instead')
-    .option('--augment', 'draw the training augmentation (default: on for speech, off for images)')
+    .option('--augment', 'draw the training augmentation (default: on for speech, off for images; text has none)')
     .option('--no-augment', 'train on the evaluation view')
     .option('--mixup <alpha>', 'mixup Beta(α, α) for images (0: off)', numberFlag('--mixup'))
     .option('--cutmix <alpha>', 'CutMix Beta(α, α) for images (0: off)', numberFlag('--cutmix'))

@@ -93,7 +93,7 @@ export const FINETUNE_DEFAULTS: Record<Modality, FinetuneSettings> = {
     ...COMMON, updates: 200, batchSize: 16, lr: 5e-4, layerDecay: 0.75, weightDecay: 0.01, betas: [0.9, 0.98], dropPath: 0, evalEvery: 50,
     freezeFeatureEncoder: true, wholeClips: true, encoderDropout: 0, segments: 3, headNorm: 'batch', headInit: 'probe',
   },
-  text: { ...COMMON, updates: 300, batchSize: 32, lr: 5e-4, layerDecay: 0.75, weightDecay: 0.1, betas: [0.9, 0.98], dropPath: 0, evalEvery: 100 },
+  text: { ...COMMON, augment: false, updates: 300, batchSize: 32, lr: 5e-4, layerDecay: 0.75, weightDecay: 0.1, betas: [0.9, 0.98], dropPath: 0, evalEvery: 100 },
 };
 
 function need(ok: boolean, field: string, value: unknown, expected: string): void {
@@ -138,6 +138,7 @@ export function finetuneSettings(modality: Modality, overrides: Partial<Finetune
   if (modality !== 'audio' && (s.freezeFeatureEncoder || s.timeMask !== null || s.batching === 'by-length' || s.segments > 1 || s.wholeClips)) {
     throw new Error(`--freeze-feature-encoder, --time-mask, --segments, --whole-clips and --batching by-length apply to speech only; drop them for ${modality}.`);
   }
+  if (s.augment && modality === 'text') throw new Error('text has no training augmentation (its batches are the sentences as given); drop --augment for text.');
   if (s.pooling === 'cls' && modality !== 'text') throw new Error(`--pooling cls reads the <s> token of text; the ${modality} encoders here keep no such token in their outputs, so use --pooling mean.`);
   return s;
 }
