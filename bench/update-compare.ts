@@ -9,7 +9,9 @@
  * The peer runs only when `/usr/bin/python3` imports torch (Debian `python3-torch`;
  * install `libopenblas0-pthread` too, or torch uses the reference BLAS and looks
  * ten times slower than it is). It runs with OPENBLAS_CORETYPE and
- * OPENBLAS_L2_SIZE removed from its environment, and the same thread count.
+ * OPENBLAS_L2_SIZE removed from its environment, and the same thread count
+ * (torch.set_num_threads plus OPENBLAS_NUM_THREADS and OMP_NUM_THREADS, since
+ * OpenBLAS's pthread pool ignores torch's setting).
  * Both sides run on `--threads` threads (ours: the matrix-product pool of
  * src/backend/matmul-pool.ts). Wall seconds and process CPU seconds (all
  * threads) are both recorded: on a loaded machine the wall clock measures the
@@ -116,6 +118,11 @@ function peer(cases: Case[], threads: number, reps: number): Record<string, unkn
   const env = { ...process.env };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
+  // torch.set_num_threads does not bound OpenBLAS's own pthread pool: without these the
+  // "1-thread" peer keeps both cores busy (CPU seconds twice the wall seconds) and its
+  // matrix products contend with its spinning workers.
+  env.OPENBLAS_NUM_THREADS = String(threads);
+  env.OMP_NUM_THREADS = String(threads);
   const spec = {
     threads,
     reps,
