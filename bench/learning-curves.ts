@@ -6,6 +6,9 @@
  * self-contained plotly page) and `<name>.png` (the page rendered by headless
  * Chromium through playwright-core) of accuracy against training seconds, with
  * each encoder's random-init probe and the raw-input probe as horizontal lines.
+ * Text is probed by default on word sense in context (`--text-probe sense`, the
+ * probe of `data2vec probe --task sense`); `--text-probe gloss` probes the gloss's
+ * supersense on mean-pooled features instead, a bag-of-words task.
  *
  * Each run's schedule (warm-up, cosine decay, EMA anneal) is stretched over the
  * updates that fit the budget: a few timed updates first estimate seconds per
@@ -30,6 +33,10 @@ import { bestPoint, firstCrossing } from '../src/run/accuracy-curve';
 import { LEARNING_CURVES_SCHEMA, LearningCurvesFile, LearningCurveRun, checkLearningCurves } from '../src/run/learning-curves-file';
 import { writeLearningCurves } from '../src/run/learning-curves-page';
 import { collectSet, startBackend } from '../src/cli/flags';
+import { ProbeTask } from '../src/run/probe';
+
+/** How the text sense probe reads and fits (`data2vec probe --task sense`, `src/run/probe.ts`). */
+const SENSE_PROBE = 'data2vec probe --task sense: linear probe (L-BFGS logistic regression, standardised features, L2 chosen on a stratified validation fifth of the sense train split) on the student encoder\'s output at a polysemous word inside a sentence (mean over its sub-word tokens), classified into the supersense of that occurrence; WordNet senses, 10,970 train / 2,657 test occurrences';
 import { addBackendOptions } from '../src/cli/common-options';
 
 /** Seconds per update of a (modality, algo) preset with overrides: the median of 4 updates after one warm-up. */
@@ -92,6 +99,7 @@ async function main(): Promise<void> {
     .option('--algos <list>', 'comma-separated algorithms', 'v1,v2')
     .option('--preset <name>', 'preset of every run', 'tiny')
     .option('--probe-every-seconds <s>', 'probe interval on the training clock (default: the budget / 12)')
+    .option('--text-probe <task>', 'text probe: sense (word sense in context, read at the word: the task where context, i.e. pretraining, can show) or gloss (supersense of the gloss, mean over tokens: a bag-of-words task)', 'sense')
     .option('--seed <n>', 'seed of every run and of the probe subset', '0')
     .option('--set <path=value>', 'config field of every run (v1:path=value or v2:path=value for one algorithm; repeatable)', collectSet)
     .option('--out-dir <dir>', 'folder of the results', 'bench/results')
@@ -118,6 +126,8 @@ async function main(): Promise<void> {
   const seed = Number(o.seed);
   const algos = String(o.algos).split(',').map((s) => s.trim()) as Algo[];
   for (const a of algos) if (a !== 'v1' && a !== 'v2') throw new Error(`--algos lists "${a}"; use v1, v2 or v1,v2.`);
+  const textProbe = String(o.textProbe);
+  if (textProbe !== 'sense' && textProbe !== 'gloss') throw new Error(`--text-probe is "${textProbe}"; use sense or gloss.`);
   const backend = await startBackend(o.backend, o.threads);
   const date = new Date().toISOString();
   const stem = path.join(o.outDir, o.name ?? `learning-curves-${date.slice(0, 10)}`);
@@ -139,10 +149,12 @@ async function main(): Promise<void> {
   };
   for (const modality of String(o.modalities).split(',').map((s) => s.trim())) {
     const segments = benchProbeSegments(modality);
+    const task: ProbeTask = modality === 'text' && textProbe === 'sense' ? 'sense' : 'labels';
     const raw = await rawProbeAccuracy(modality, { preset: o.preset, seed });
     process.stderr.write(`${modality}: raw-input probe ${raw ? (100 * raw.accuracy).toFixed(1) + ' %' : 'n/a (no fixed-size raw features)'}\n`);
     file.modalities[modality] = {
-      probe: `linear probe (L-BFGS logistic regression, standardised features, L2 chosen on a stratified validation fifth of train) on frozen ${segments > 1 ? `means of ${segments} time segments` : 'mean-pooled features'} of the student encoder's output${modality === 'image' ? '; 2,000 seeded train images, all 1,000 test images' : '; whole splits'}`,
+      task,
+      probe: task === 'sense' ? SENSE_PROBE : `linear probe (L-BFGS logistic regression, standardised features, L2 chosen on a stratified validation fifth of train) on frozen ${segments > 1 ? `means of ${segments} time segments` : 'mean-pooled features'} of the student encoder's output${modality === 'image' ? '; 2,000 seeded train images, all 1,000 test images' : '; whole splits'}`,
       raw_input: raw,
       runs: {},
     };
@@ -152,7 +164,7 @@ async function main(): Promise<void> {
       const updates = Math.max(10, Math.ceil(budget / perUpdate));
       process.stderr.write(`${modality} ${algo}: ${perUpdate.toFixed(2)} s/update measured; schedule over ${updates} updates\n`);
       const run = await trainWithProbes({
-        modality, algo, preset: o.preset, seed, overrides: { steps: updates, set: sets }, probeEverySeconds: every, maxSeconds: budget,
+        modality, algo, preset: o.preset, seed, overrides: { steps: updates, set: sets }, probeEverySeconds: every, maxSeconds: budget, probeTask: task,
         onProbe: (p) => process.stderr.write(`${modality} ${algo} update ${p.update}: ${(100 * p.accuracy).toFixed(1)} % after ${p.seconds.toFixed(0)} s (L2 ${p.weight_decay}, validation ${p.validation_accuracy === undefined ? 'n/a' : `${(100 * p.validation_accuracy).toFixed(1)} %`})\n`),
       });
       const steady = run.step_ms.slice(1);

@@ -7,9 +7,12 @@
  */
 import { z } from 'zod';
 import { CurvePoint } from './accuracy-curve';
+import { PROBE_TASKS } from './probe';
 
-/** Schema tag of the file's current layout. */
-export const LEARNING_CURVES_SCHEMA = 'data2vec-ts/learning-curves@1';
+/** Schema tag of the file's current layout (@2: each modality records its probe task). */
+export const LEARNING_CURVES_SCHEMA = 'data2vec-ts/learning-curves@2';
+/** The layout before probe tasks: every modality was probed on its data set's labels. */
+const LEARNING_CURVES_SCHEMA_1 = 'data2vec-ts/learning-curves@1';
 
 const accuracy = z.number().min(0).max(1);
 const seconds = z.number().min(0);
@@ -36,6 +39,8 @@ const run = z.object({
 const modality = z.object({
   /** Training budget of this modality's runs when it differs from the file's (files merged from several invocations). */
   budget_seconds: z.number().positive().optional(),
+  /** What the probe classified: `labels`, the data set's own labels; `sense` (text), word sense in context, read at the word. */
+  task: z.enum(PROBE_TASKS),
   /** What the probe read and how it was fitted. */
   probe: z.string(),
   raw_input: z.object({ accuracy, weight_decay: z.number().positive() }).nullable(),
@@ -58,9 +63,20 @@ export type LearningCurvesFile = z.infer<typeof learningCurvesSchema>;
 export type LearningCurveRun = z.infer<typeof run>;
 export type { CurvePoint };
 
-/** Checks a parsed learning-curves file; throws one sentence naming the first bad field. */
+/** An @1 file read as @2: its probes were all on the data sets' own labels. */
+function upgradeSchema1(value: unknown): unknown {
+  const v = value as { schema?: unknown; modalities?: unknown };
+  if (v === null || typeof v !== 'object' || v.schema !== LEARNING_CURVES_SCHEMA_1 || v.modalities === null || typeof v.modalities !== 'object') return value;
+  const modalities = Object.fromEntries(Object.entries(v.modalities as Record<string, unknown>).map(([k, m]) => [k, m !== null && typeof m === 'object' ? { task: 'labels', ...m } : m]));
+  return { ...v, schema: LEARNING_CURVES_SCHEMA, modalities };
+}
+
+/**
+ * Checks a parsed learning-curves file (an @1 file is read as @2 with task `labels`
+ * everywhere, as it was measured); throws one sentence naming the first bad field.
+ */
 export function checkLearningCurves(value: unknown, source = 'the learning-curves file'): LearningCurvesFile {
-  const r = learningCurvesSchema.safeParse(value);
+  const r = learningCurvesSchema.safeParse(upgradeSchema1(value));
   if (r.success) return r.data;
   const issue = r.error.issues[0];
   const where = issue.path.length > 0 ? issue.path.join('.') : '(top level)';

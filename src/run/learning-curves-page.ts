@@ -2,14 +2,21 @@
  * The learning-curves page (spec §7.2; design "diagnostics as data"): one plotly
  * chart per modality of linear-probe accuracy against training seconds, a line with
  * markers per algorithm, and dashed horizontal lines at each algorithm's random-init
- * probe and at the raw-input probe. A self-contained HTML page (the run-report
+ * probe and at the raw-input probe; titles name the probe task. A self-contained HTML page (the run-report
  * writer: inline plotly.js, a policy that forbids every fetch).
  */
 import { LearningCurvesFile, checkLearningCurves } from './learning-curves-file';
+import type { ProbeTask } from './probe';
 import { LineTrace, PlotlyFigure } from '../viz/figures';
 import { RunReportInput, renderRunReport, writeRunReport } from '../viz/report';
 
 const COLOURS: Record<string, string> = { v1: '#1f77b4', v2: '#d62728', raw: '#2ca02c' };
+
+/** What a modality's probe classified, in words, for titles: the task and, for text, which text. */
+export function probeTaskLabel(modality: string, task: ProbeTask): string {
+  if (task === 'sense') return 'word sense in context, at the word';
+  return modality === 'text' ? 'supersense of the gloss, mean over tokens' : `${modality} labels`;
+}
 
 function flat(name: string, value: number, x1: number, color: string, dash: 'dash' | 'dot'): LineTrace {
   return { type: 'scatter', mode: 'lines', name, x: [0, x1], y: [value, value], line: { dash, color, width: 1.5 } };
@@ -30,9 +37,9 @@ export function learningCurveFigures(file: LearningCurvesFile): PlotlyFigure[] {
       id: `curves-${modality}`,
       data,
       layout: {
-        title: { text: `${modality}: linear-probe accuracy against training time` },
+        title: { text: `${modality}: linear-probe accuracy (${probeTaskLabel(modality, m.task)}) against training time` },
         xaxis: { title: { text: 'training seconds (updates only, probes excluded)' }, type: 'linear' },
-        yaxis: { title: { text: 'test accuracy' }, type: 'linear' },
+        yaxis: { title: { text: `test accuracy: ${probeTaskLabel(modality, m.task)}` }, type: 'linear' },
         showlegend: true,
         margin: { l: 70, r: 20, t: 50, b: 50 },
         height: 420,
@@ -44,6 +51,7 @@ export function learningCurveFigures(file: LearningCurvesFile): PlotlyFigure[] {
 function summary(file: LearningCurvesFile): Record<string, string | number> {
   const rows: Record<string, string | number> = { date: file.date, machine: file.machine, backend: file.backend, command: file.command };
   for (const [modality, m] of Object.entries(file.modalities)) {
+    rows[`${modality}: probe task`] = `${m.task} (${probeTaskLabel(modality, m.task)})`;
     if (m.raw_input) rows[`${modality}: raw input`] = `${(100 * m.raw_input.accuracy).toFixed(1)} %`;
     for (const [algo, r] of Object.entries(m.runs)) {
       const raw = r.seconds_to_raw_input === null ? '' : `, passes raw input after ${r.seconds_to_raw_input.toFixed(0)} s`;

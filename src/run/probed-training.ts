@@ -9,7 +9,11 @@
  * `data2vec probe` reads them), standardised, logistic regression with the L2
  * strength chosen on a stratified validation fifth of the train split
  * (`probe-selection.ts`), scored once on the test split (images: a seeded subset of
- * train, by default 2,000 images, and all test images).
+ * train, by default 2,000 images, and all test images). With `probeTask: 'sense'`
+ * (text) the probe is instead `data2vec probe --task sense` run on the encoder in
+ * memory (`probeEncoder`, `probe.ts`): the supersense of a polysemous word inside a
+ * sentence, read at the word, L2 chosen on the validation fifth of the sense train
+ * split, scored once on its test split.
  */
 import { getRecipe } from '../modalities/registry';
 import { Algo, BaseRunConfig, Modality, RecipeData, RunOverrides } from '../modalities/recipe';
@@ -19,6 +23,7 @@ import { selectedLinearProbe } from '../eval/probe-selection';
 import { segmentPooledView } from '../eval/segment-features';
 import { countFlops } from './flops';
 import { CurvePoint } from './accuracy-curve';
+import { ProbeTask, probeEncoder } from './probe';
 
 /** Default probe interval on the training clock, in seconds. */
 export const DEFAULT_PROBE_EVERY_SECONDS = 20;
@@ -46,6 +51,8 @@ export interface ProbedTrainingOptions {
   maxUpdates?: number;
   /** Stop once the training clock reaches this many seconds (default: no limit). */
   maxSeconds?: number;
+  /** What the probe classifies: `labels` (default), the data set's own labels; `sense` (text only), word sense in context at the word. */
+  probeTask?: ProbeTask;
   /** Train images the probe fits on (images: default 2,000, a seeded subset). */
   probeTrainSize?: number;
   /** Test images the probe is scored on (images: default all). */
@@ -76,13 +83,20 @@ export interface ProbedTraining {
   probe_seconds: number;
 }
 
-/** Linear-probe accuracy of `encoder`'s frozen features on `data` under the bench protocol (see the file header). */
-export async function probeAccuracy(modality: Modality, algo: Algo, encoder: Module, config: BaseRunConfig, data: RecipeData, seed: number): Promise<{ accuracy: number; weight_decay: number; validation_accuracy: number }> {
+/**
+ * Linear-probe accuracy of `encoder`'s frozen features under the bench protocol (see the
+ * file header): on `data` for task `labels`, on the WordNet senses for task `sense`.
+ */
+export async function probeAccuracy(modality: Modality, algo: Algo, encoder: Module, config: BaseRunConfig, data: RecipeData, seed: number, task: ProbeTask = 'labels'): Promise<{ accuracy: number; weight_decay: number; validation_accuracy: number }> {
   const recipe = getRecipe(modality, algo);
   const segments = benchProbeSegments(modality);
   const view = segments > 1 ? segmentPooledView(encoder, segments) : encoder;
   encoder.eval();
   try {
+    if (task !== 'labels') {
+      const r = await probeEncoder(encoder, config, { task, segments });
+      return { accuracy: r.accuracy, weight_decay: r.weight_decay, validation_accuracy: r.validation_accuracy! };
+    }
     const train = await recipe.features(view, config, data, 'train');
     const test = await recipe.features(view, config, data, 'test');
     const fit = await selectedLinearProbe(train, test, data.numClasses, { seed });
@@ -136,7 +150,7 @@ export async function trainWithProbes(o: ProbedTrainingOptions): Promise<ProbedT
   let updates = 0;
   const probe = async (): Promise<void> => {
     const t0 = performance.now();
-    const r = await probeAccuracy(o.modality, o.algo, setup.encoder, config, probeData, seed);
+    const r = await probeAccuracy(o.modality, o.algo, setup.encoder, config, probeData, seed, o.probeTask);
     probeSeconds += (performance.now() - t0) / 1000;
     const p: CurvePoint = { update: trainer.updatesDone, seconds, cpu_seconds: cpuSeconds, accuracy: r.accuracy, weight_decay: r.weight_decay, validation_accuracy: r.validation_accuracy };
     probes.push(p);

@@ -26,8 +26,8 @@ function sample(): LearningCurvesFile {
     schema: LEARNING_CURVES_SCHEMA, date: '2026-12-04T08:00:00.000Z', machine: '2 × test CPU', command: 'node dist/bench/learning-curves.js --minutes 1', backend: 'wasm',
     budget_seconds: 60, probe_every_seconds: 5,
     modalities: {
-      image: { probe: 'linear probe', raw_input: { accuracy: 0.814, weight_decay: 1e-4 }, runs: { v1: run(0.5412, 0.6123, 61.5), v2: run(0.7001, 0.7345, 60.2) } },
-      audio: { probe: 'linear probe, 3 segments', raw_input: null, runs: { v2: run(0.35, 0.55, 59) } },
+      image: { task: 'labels', probe: 'linear probe', raw_input: { accuracy: 0.814, weight_decay: 1e-4 }, runs: { v1: run(0.5412, 0.6123, 61.5), v2: run(0.7001, 0.7345, 60.2) } },
+      audio: { task: 'labels', probe: 'linear probe, 3 segments', raw_input: null, runs: { v2: run(0.35, 0.55, 59) } },
     },
   };
 }
