@@ -79,3 +79,32 @@ describe('learning-curves file and page', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });
+
+describe('learning-curves file: the probe task', () => {
+  it('refuses an @2 file whose modality does not say what its probe classified, and reads an @1 file as labels everywhere', () => {
+    const noTask = sample() as unknown as { modalities: { audio: { task?: string } } };
+    delete noTask.modalities.audio.task;
+    expect(() => checkLearningCurves(noTask, 'curves.json')).to.throw(/^curves\.json has a bad field modalities\.audio\.task: /);
+    const unknownTask = sample() as unknown as { modalities: { audio: { task: string } } };
+    unknownTask.modalities.audio.task = 'gloss';
+    expect(() => checkLearningCurves(unknownTask)).to.throw(/bad field modalities\.audio\.task/);
+    const v1 = JSON.parse(JSON.stringify(sample())) as { schema: string; modalities: Record<string, { task?: string }> };
+    v1.schema = 'data2vec-ts/learning-curves@1';
+    for (const m of Object.values(v1.modalities)) delete m.task;
+    const read = checkLearningCurves(v1);
+    expect(read.schema).to.equal(LEARNING_CURVES_SCHEMA);
+    expect(Object.values(read.modalities).map((m) => m.task)).to.deep.equal(['labels', 'labels']);
+  });
+
+  it('names the probe task in each chart title and axis, and in the summary', () => {
+    const f = sample();
+    f.modalities = { text: { ...f.modalities.audio, task: 'sense' }, image: f.modalities.image };
+    const figs = learningCurveFigures(f);
+    const titles = figs.map((g) => (g.layout as { title: { text: string } }).title.text);
+    expect(titles).to.deep.equal(['text: linear-probe accuracy (word sense in context, at the word) against training time', 'image: linear-probe accuracy (image labels) against training time']);
+    expect((figs[0].layout as { yaxis: { title: { text: string } } }).yaxis.title.text).to.equal('test accuracy: word sense in context, at the word');
+    expect(renderLearningCurves(f)).to.contain('sense (word sense in context, at the word)');
+    f.modalities.text.task = 'labels';
+    expect((learningCurveFigures(f)[0].layout as { title: { text: string } }).title.text).to.contain('(supersense of the gloss, mean over tokens)');
+  });
+});
