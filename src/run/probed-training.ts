@@ -24,6 +24,7 @@ import { segmentPooledView } from '../eval/segment-features';
 import { countFlops } from './flops';
 import { CurvePoint } from './accuracy-curve';
 import { ProbeTask, probeEncoder } from './probe';
+import type { SenseSubsetSizes } from '../modalities/text/sense-data';
 
 /** Default probe interval on the training clock, in seconds. */
 export const DEFAULT_PROBE_EVERY_SECONDS = 20;
@@ -53,9 +54,9 @@ export interface ProbedTrainingOptions {
   maxSeconds?: number;
   /** What the probe classifies: `labels` (default), the data set's own labels; `sense` (text only), word sense in context at the word. */
   probeTask?: ProbeTask;
-  /** Train images the probe fits on (images: default 2,000, a seeded subset). */
+  /** Train images the probe fits on (images: default 2,000, a seeded subset; sense task: a seeded subset of the train occurrences, default all). */
   probeTrainSize?: number;
-  /** Test images the probe is scored on (images: default all). */
+  /** Test images the probe is scored on (images: default all; sense task: a seeded subset of the test occurrences, default all). */
   probeTestSize?: number;
   /** Stop after a probe for which this returns true. */
   stopWhen?: (p: CurvePoint) => boolean;
@@ -87,14 +88,14 @@ export interface ProbedTraining {
  * Linear-probe accuracy of `encoder`'s frozen features under the bench protocol (see the
  * file header): on `data` for task `labels`, on the WordNet senses for task `sense`.
  */
-export async function probeAccuracy(modality: Modality, algo: Algo, encoder: Module, config: BaseRunConfig, data: RecipeData, seed: number, task: ProbeTask = 'labels'): Promise<{ accuracy: number; weight_decay: number; validation_accuracy: number }> {
+export async function probeAccuracy(modality: Modality, algo: Algo, encoder: Module, config: BaseRunConfig, data: RecipeData, seed: number, task: ProbeTask = 'labels', senseSubset?: SenseSubsetSizes): Promise<{ accuracy: number; weight_decay: number; validation_accuracy: number }> {
   const recipe = getRecipe(modality, algo);
   const segments = benchProbeSegments(modality);
   const view = segments > 1 ? segmentPooledView(encoder, segments) : encoder;
   encoder.eval();
   try {
     if (task !== 'labels') {
-      const r = await probeEncoder(encoder, config, { task, segments });
+      const r = await probeEncoder(encoder, config, { task, segments, senseSubset });
       return { accuracy: r.accuracy, weight_decay: r.weight_decay, validation_accuracy: r.validation_accuracy! };
     }
     const train = await recipe.features(view, config, data, 'train');
@@ -135,6 +136,8 @@ export async function trainWithProbes(o: ProbedTrainingOptions): Promise<ProbedT
   const config = recipe.config(o.preset ?? 'tiny', { ...o.overrides, seed });
   const full = recipe.loadData(config);
   const probeData = recipe.probeSubset ? recipe.probeSubset(full, { train: o.probeTrainSize, test: o.probeTestSize }, seed) : full;
+  const cut = o.probeTrainSize !== undefined || o.probeTestSize !== undefined;
+  const senseSubset = o.probeTask === 'sense' && cut ? { train: o.probeTrainSize, test: o.probeTestSize } : undefined;
   const setup = recipe.build(config, full);
   const trainer = new Trainer(setup.objective, setup.batches, config.trainer);
   const maxUpdates = Math.min(o.maxUpdates ?? config.trainer.updates, config.trainer.updates);
@@ -150,7 +153,7 @@ export async function trainWithProbes(o: ProbedTrainingOptions): Promise<ProbedT
   let updates = 0;
   const probe = async (): Promise<void> => {
     const t0 = performance.now();
-    const r = await probeAccuracy(o.modality, o.algo, setup.encoder, config, probeData, seed, o.probeTask);
+    const r = await probeAccuracy(o.modality, o.algo, setup.encoder, config, probeData, seed, o.probeTask, senseSubset);
     probeSeconds += (performance.now() - t0) / 1000;
     const p: CurvePoint = { update: trainer.updatesDone, seconds, cpu_seconds: cpuSeconds, accuracy: r.accuracy, weight_decay: r.weight_decay, validation_accuracy: r.validation_accuracy };
     probes.push(p);
