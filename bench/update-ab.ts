@@ -14,12 +14,13 @@
  *
  * `--threads N` runs both sides on N matrix-product threads (default 1), and
  * `--base-threads M` the base on M instead: `--base . --base-threads 1
- * --threads 2` times one checkout on 1 and on 2 threads, alternated.
+ * --threads 2` times one checkout on 1 and on 2 threads, alternated
+ * (`--ours <dir>` times another checkout than this one as "ours").
  * `--preset small` times the `small` preset (batch 16 unless `--batch`).
  * Writes bench/results/update-ab-<date>.json, or
  * `update-ab-<date>-<tag>.json` with `--tag <word>`.
  *
- *     npm run build && node dist/bench/update-ab.js --base /path/to/other/checkout [--rounds 8] [--updates 6] [--threads 2] [--base-threads 1] [--preset small] [--batch 16] [--tag word]
+ *     npm run build && node dist/bench/update-ab.js --base /path/to/other/checkout [--rounds 8] [--updates 6] [--threads 2] [--base-threads 1] [--preset small] [--batch 16] [--ours dir] [--tag word]
  *
  * The other checkout must be built (`npm run build`) with its own node_modules.
  */
@@ -96,7 +97,8 @@ function main(): void {
   const preset = option('--preset') ?? 'tiny';
   if (preset !== 'tiny' && preset !== 'small') throw new Error(`--preset must be tiny or small, got "${preset}".`);
   const batch = count('--batch', preset === 'tiny' ? 64 : 16);
-  const ours = path.resolve(__dirname, '../..');
+  const ours = path.resolve(option('--ours') ?? path.resolve(__dirname, '../..'));
+  if (!fs.existsSync(path.join(ours, 'dist/src/backend/select.js'))) throw new Error(`--ours must name a built checkout of this project (dist/src/backend/select.js missing under "${ours}").`);
   const tag = option('--tag');
   const perRound: {
     round: number; load: number[]; base: Run; ours: Run; speedup: number; speedup_best: number; speedup_wall: number; speedup_best_wall: number;
