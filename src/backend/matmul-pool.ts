@@ -15,9 +15,18 @@
  * bit-identical to one thread (`./matmul-rows.ts`). Chunks are claimed, not
  * assigned, so a thread the system delays does not hold the others back.
  *
- * Products below `MIN_CHUNK_MACS` per chunk stay on one thread: waking a
- * thread costs more than it saves there. Workers are unreferenced, so they
- * never keep the process alive.
+ * A product is shared only when the kernel time the other threads save
+ * exceeds what sharing costs (`chunkPlan`): copying its operands in and the
+ * workers' output back, packing B again for each chunk that cuts an item, and
+ * a fixed cost per product (waking the workers, and the main thread waiting
+ * for the last chunk). The costs are in multiply-adds of kernel time, measured
+ * with `bench/pool-threshold.ts` on the 2-core development machine (Node 20,
+ * plain SIMD kernel): one float copied costs about 8 multiply-adds, the fixed
+ * cost about 2·10⁶ (~75 µs). So the `tiny` preset's 64-wide Linear products
+ * (13·10⁶ multiply-adds) are shared and its attention-head products (10·10⁶,
+ * with 1·10⁶ floats to copy) stay on the main thread. Chunks are at least
+ * `MIN_CHUNK_MACS`. Workers are unreferenced, so they never keep the process
+ * alive.
  *
  * A worker that dies or hangs holding a chunk would leave the main thread
  * waiting forever, so it waits in slices and gives up when no chunk has been
@@ -35,7 +44,11 @@ import { BatchedMatMulFn, RowProduct, runRows } from './matmul-rows';
 import type { MatMulWorkerData } from './matmul-pool-worker';
 
 /** Multiply-adds below which a chunk is not worth a thread. */
-export const MIN_CHUNK_MACS = 1 << 17;
+export const MIN_CHUNK_MACS = 1 << 18;
+/** Kernel time, in multiply-adds, of copying one float to or from the shared memory (or packing it again). */
+export const COPY_COST_MACS = 8;
+/** Kernel time, in multiply-adds, that sharing a product costs besides its copies (wake-up, the wait for the last chunk). */
+export const SHARE_COST_MACS = 2_000_000;
 /** Default of how long the main thread waits for a chunk to finish before giving up on the pool. */
 export const DEFAULT_STALL_MS = 60_000;
 /** Slice of each wait, so a stall is noticed within about this long after `stallMs`. */
@@ -68,14 +81,21 @@ export interface ChunkPlan {
   chunkRows: number;
 }
 
+/** What `chunkPlan` needs to know of a product. */
+export type PlannedProduct = Pick<PoolProduct, 'batch' | 'm' | 'n' | 'k' | 'grouped' | 'aElements' | 'bElements'>;
+
 /**
  * How product `p` is cut for `threads` threads (the main one included), or
- * undefined when it stays on one thread: at most three chunks per thread, each
- * of at least `MIN_CHUNK_MACS` multiply-adds. A chunk holds whole items or
- * part of one item (rows in fours); a grouped product's chunks hold whole
- * groups, so that each chunk's output is one contiguous block.
+ * undefined when it stays on one thread. Cut into at most three chunks per
+ * thread of at least `MIN_CHUNK_MACS` multiply-adds each; a chunk holds whole
+ * items or part of one item (rows in fours); a grouped product's chunks hold
+ * whole groups, so that each chunk's output is one contiguous block. Shared
+ * only when the time saved, the product's multiply-adds times (1 − 1/threads),
+ * exceeds the cost: `COPY_COST_MACS` per float of A and B copied in, of the
+ * workers' share of C copied back and of B packed again by each chunk that
+ * cuts an item, plus `SHARE_COST_MACS`.
  */
-export function chunkPlan(p: Pick<RowProduct, 'm' | 'n' | 'k' | 'grouped'> & { batch: number }, threads: number): ChunkPlan | undefined {
+export function chunkPlan(p: PlannedProduct, threads: number): ChunkPlan | undefined {
   const rows = p.batch * p.m;
   const macs = rows * p.n * p.k;
   // Rows that a chunk must hold a whole multiple of (1: any, in fours within an item).
@@ -86,11 +106,15 @@ export function chunkPlan(p: Pick<RowProduct, 'm' | 'n' | 'k' | 'grouped'> & { b
   if (unit > 1) chunkRows = Math.ceil(chunkRows / unit) * unit;
   else chunkRows = chunkRows >= p.m ? Math.ceil(chunkRows / p.m) * p.m : Math.min(p.m, Math.ceil(chunkRows / 4) * 4);
   const chunks = Math.ceil(rows / chunkRows);
-  return chunks < 2 ? undefined : { chunks, chunkRows };
+  if (chunks < 2) return undefined;
+  const outputs = outputOffset(p, rows);
+  const repacked = chunkRows < p.m ? (chunks - p.batch) * p.k * p.n : 0;
+  const cost = COPY_COST_MACS * (p.aElements + p.bElements + (outputs * (threads - 1)) / threads + repacked) + SHARE_COST_MACS;
+  return macs * (1 - 1 / threads) > cost ? { chunks, chunkRows } : undefined;
 }
 
-/** Element offset in C of output row g (a chunk boundary: for a grouped product, a group's first row). */
-function outputOffset(p: RowProduct, g: number): number {
+/** Element offset in C of output row g (a chunk boundary, or the end: for a grouped product, a group's first row). */
+function outputOffset(p: Pick<RowProduct, 'm' | 'n' | 'grouped'>, g: number): number {
   if (p.grouped === undefined) return g * p.n;
   return (g / (p.grouped.size * p.m)) * p.grouped.cGroup;
 }

@@ -13,7 +13,7 @@ import { expect } from 'chai';
 import { Rng } from '../../src/util/rng';
 import { headMatMul, headMatMulActive, headOperand, useHeadMatMul } from '../../src/backend/head-matmul';
 import { matMulThreadStats, matMulThreads, setMatMulThreads, startMatMulThreads } from '../../src/backend/batched-matmul';
-import { chunkPlan } from '../../src/backend/matmul-pool';
+import { PlannedProduct, chunkPlan } from '../../src/backend/matmul-pool';
 import { headContext, headLogits, mergeHeads, splitHeads } from '../../src/nn/attention-heads';
 import { MultiHeadSelfAttention } from '../../src/nn/attention';
 import { pretrain } from '../../src/run/pretrain';
@@ -150,7 +150,7 @@ describe('attention heads read in place (D2vHeadMatMul)', () => {
     }
   });
 
-  it('runs a tiny-width attention forward and backward on 2 and 3 threads with no Transpose, sharing its head products, bit for bit as on 1', async () => {
+  it('runs a tiny attention forward and backward on 2 and 3 threads with no Transpose, bit for bit as on 1', async () => {
     // The tiny preset's attention: width 64, 4 heads of 16, 50 tokens, batch 64.
     const attn = new MultiHeadSelfAttention(64, 4, new Rng('heads-threads'));
     const x = tf.tensor(new Rng('heads-threads-x').normalArray(64 * 50 * 64), [64, 50, 64]);
@@ -184,13 +184,16 @@ describe('attention heads read in place (D2vHeadMatMul)', () => {
     }
   });
 
-  it('shares each head product with the workers when it is large enough, bit for bit, and keeps small ones on the main thread', async () => {
+  it('shares each head product with the workers when it is worth it, bit for bit, and keeps the others on the main thread', async () => {
     const rng = new Rng('heads-pool');
-    const grouped = (size: number) => ({ size, aItem: 0, bItem: 0, cItem: 0, aGroup: 0, bGroup: 0, cGroup: 0, cRow: 0 });
-    // [batch, heads, T, S, d] with the four layouts of the products, as above: the tiny preset's
-    // attention (64 samples), an odd one whose samples do not split evenly, and one too small to share.
-    const products: { a: tf.Tensor; b: tf.Tensor; h: number; ta: boolean; tb: boolean; label: string; size: { batch: number; m: number; n: number; k: number } }[] = [];
-    for (const [b, h, t, s, d] of [[64, 4, 50, 50, 16], [7, 3, 37, 29, 24], [2, 2, 5, 6, 3]]) {
+    // chunkPlan reads a grouped product's size and C's group stride.
+    const grouped = (size: number, cGroup: number) => ({ size, aItem: 0, bItem: 0, cItem: 0, aGroup: 0, bGroup: 0, cGroup, cRow: 0 });
+    // [batch, heads, T, S, d] with the four layouts of the products, as above: wide heads worth
+    // sharing, whose 7 samples do not split evenly over the chunks; the tiny preset's attention (whose
+    // copies cost more than a second thread saves) and one far too small to share.
+    const products: { a: tf.Tensor; b: tf.Tensor; h: number; ta: boolean; tb: boolean; label: string; size: PlannedProduct }[] = [];
+    let sharable = 0;
+    for (const [b, h, t, s, d] of [[7, 3, 61, 53, 256], [64, 4, 50, 50, 16], [2, 2, 5, 6, 3]]) {
       const layouts: [number[], number[], boolean, boolean][] = [
         [[b, t, h * d], [b, s, h * d], false, true],
         [[b, h, t, s], [b, s, h * d], false, false],
@@ -201,9 +204,12 @@ describe('attention heads read in place (D2vHeadMatMul)', () => {
         const { rows: m, cols: k } = headOperand(aShape, h, ta, 'a');
         const n = headOperand(bShape, h, tb, 'b').cols;
         const label = `[${aShape}]${ta ? 'ᵀ' : ''}·[${bShape}]${tb ? 'ᵀ' : ''}`;
-        products.push({ a: tf.tensor(random(rng, aShape).data, aShape), b: tf.tensor(random(rng, bShape).data, bShape), h, ta, tb, label, size: { batch: b * h, m, n, k } });
+        const size: PlannedProduct = { batch: b * h, m, n, k, aElements: tf.util.sizeFromShape(aShape), bElements: tf.util.sizeFromShape(bShape), grouped: grouped(h, h * m * n) };
+        if (chunkPlan(size, 2) !== undefined) sharable++;
+        products.push({ a: tf.tensor(random(rng, aShape).data, aShape), b: tf.tensor(random(rng, bShape).data, bShape), h, ta, tb, label, size });
       }
     }
+    expect(sharable, 'products worth sharing on 2 threads: the first shape').to.equal(4);
     try {
       const one = products.map((p) => tf.tidy(() => headMatMul(p.a, p.b, p.h, p.ta, p.tb).dataSync() as Float32Array));
       for (const threads of [2, 3]) {
@@ -214,7 +220,7 @@ describe('attention heads read in place (D2vHeadMatMul)', () => {
             const before = matMulThreadStats();
             const many = tf.tidy(() => headMatMul(p.a, p.b, p.h, p.ta, p.tb).dataSync() as Float32Array);
             const after = matMulThreadStats();
-            const plan = chunkPlan({ ...p.size, grouped: grouped(p.h) }, threads);
+            const plan = chunkPlan(p.size, threads);
             expect(after.products - before.products, `${p.label} shared on ${threads} threads`).to.equal(plan === undefined ? 0 : 1);
             expect(after.chunks - before.chunks, `${p.label} chunks`).to.equal(plan === undefined ? 0 : plan.chunks);
             expect(Buffer.from(many.buffer).equals(Buffer.from(one[i].buffer)), `${p.label} on ${threads} threads`).to.equal(true);
@@ -226,9 +232,6 @@ describe('attention heads read in place (D2vHeadMatMul)', () => {
     } finally {
       tf.dispose(products.flatMap((p) => [p.a, p.b]));
     }
-    // The tiny preset's products are large enough to share, the smallest case is not.
-    expect(chunkPlan({ batch: 256, m: 50, n: 50, k: 16, grouped: grouped(4) }, 2)).to.not.equal(undefined);
-    expect(chunkPlan({ batch: 4, m: 5, n: 6, k: 3, grouped: grouped(2) }, 2)).to.equal(undefined);
   });
 
   it('names the operand and the cause for bad shapes', () => {
