@@ -14,9 +14,10 @@
  * import (no SIMD, or a threaded build's shared memory) stay on the original
  * kernel. Batch dims broadcast like numpy (tfjs's own kernels only handle one side
  * of size 1 or both equal). Each output element is the float32 dot product summed
- * in k order (a product rounded, then added, no fused multiply-add). Products of
- * at least 2·2¹⁷ multiply-adds are shared between the main thread and worker
- * threads (`./matmul-pool.ts`, `setMatMulThreads`), with bit-identical results.
+ * in k order (a product rounded, then added, no fused multiply-add). Products
+ * whose sharing saves more than it costs (`chunkPlan`) are shared between the
+ * main thread and worker threads (`./matmul-pool.ts`, `setMatMulThreads`),
+ * with bit-identical results.
  *
  * Measured with `bench/matmul.ts` (GFLOP/s of CPU time, best of 3; shared 2-core
  * Xeon at 2.5 GHz; plain / transposeA / transposeB):
