@@ -13,14 +13,19 @@ import { gelu } from './activations';
 import { matMul } from './matmul';
 import { Rng } from '../util/rng';
 
+/** RoBERTa's LM head: dense → GELU → LayerNorm → logits through a tied `[vocab, D]` embedding table, plus a bias. */
 export class LmHead extends Module {
+  /** The D → D transform before the GELU (normal init, std 0.02). */
   readonly dense: Linear;
   readonly layerNorm: LayerNorm;
+  /** Per-token output bias `[vocab]`, zero at init. */
   readonly bias: tf.Variable;
 
   /**
    * @param embedding the `[vocab, D]` token table the logits are read through (not owned: its
    *   module trains and checkpoints it)
+   * @param rng draws the dense layer's initial weights
+   * @param options `eps`: the LayerNorm epsilon (default 1e-5, RoBERTa's)
    */
   constructor(private readonly embedding: tf.Variable, rng: Rng, options: { eps?: number } = {}) {
     super();

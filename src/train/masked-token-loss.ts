@@ -17,7 +17,7 @@ export interface MaskedTokenLoss {
 }
 
 /**
- * `logits` [..., V], `ids` int32 [...] (the original tokens), `lossMask` [...] (1 where the
+ * The masked-language-model loss (see the file header) of `logits` [..., V] against `ids` int32 [...] (the original tokens), `lossMask` [...] (1 where the
  * loss is taken, 0 elsewhere; same shape as `ids`).
  */
 export function maskedTokenCrossEntropy(logits: tf.Tensor, ids: tf.Tensor, lossMask: tf.Tensor): MaskedTokenLoss {

@@ -2,8 +2,9 @@
  * The tutorial notebooks: committed clean (no outputs, the package's kernel, the library
  * imported by its package name, the backend printed first), and, where Jupyter is
  * installed, executed top to bottom headless on the data2vec-ts kernel (any cell error
- * fails) with the masking gallery exported to HTML and opened offline in Chromium, where
- * every plotly chart must draw from the inline bundle.
+ * fails; what some notebooks print is checked too) with the masking gallery exported to
+ * HTML and opened offline in Chromium, where every plotly chart must draw from the inline
+ * bundle.
  */
 import { expect } from 'chai';
 import * as fs from 'fs';
@@ -16,7 +17,7 @@ import { browserUnavailableReason, checkHtmlFile, launchChromium } from '../help
 interface Cell {
   cell_type: 'code' | 'markdown' | 'raw';
   source: string | string[];
-  outputs?: Array<{ output_type: string; data?: Record<string, unknown>; ename?: string; evalue?: string }>;
+  outputs?: Array<{ output_type: string; data?: Record<string, unknown>; name?: string; text?: string | string[]; ename?: string; evalue?: string }>;
   execution_count?: number | null;
 }
 interface Notebook {
@@ -28,6 +29,32 @@ const NOTEBOOK_DIR = path.join(ROOT, 'notebooks');
 const notebookFiles = fs.readdirSync(NOTEBOOK_DIR).filter((f) => f.endsWith('.ipynb')).sort();
 const readNotebook = (file: string): Notebook => JSON.parse(fs.readFileSync(file, 'utf8')) as Notebook;
 const sourceOf = (c: Cell) => (Array.isArray(c.source) ? c.source.join('') : c.source);
+
+/** Everything the code cells of an executed notebook printed to stdout, in order. */
+const printedBy = (nb: Notebook): string =>
+  nb.cells
+    .flatMap((c) => c.outputs ?? [])
+    .filter((o) => o.output_type === 'stream' && o.name === 'stdout')
+    .map((o) => (Array.isArray(o.text) ? o.text.join('') : o.text ?? ''))
+    .join('');
+
+/** What particular notebooks must print when executed (beyond running without a cell error). */
+const PRINTED: Record<string, (stdout: string) => void> = {
+  '04-text.ipynb': (stdout) => {
+    // section 8: the masked-LM control's loss falls over its few updates
+    const loss = stdout.match(/masked LM loss: (\d+\.\d+) \(mean of updates 1-5\) -> (\d+\.\d+) \(mean of updates 16-20\)/);
+    expect(loss, 'the masked-LM loss line').to.not.equal(null);
+    expect(Number(loss![1]), 'masked-LM loss at the start: about log 4096').to.be.within(7.8, 8.8);
+    expect(Number(loss![2]), 'masked-LM loss after 20 updates').to.be.lessThan(Number(loss![1]) - 0.3);
+    // section 9: probeEncoder on both encoders, final output and top-3 mean, on the seeded subset
+    const probes = [...stdout.matchAll(/sense probe, (.+?), (final|top\d+): accuracy (\S+) \(validation (\S+), kNN (\S+); (\d+) train \/ (\d+) test/g)];
+    expect(probes.map((m) => `${m[1]}: ${m[2]}`)).to.deep.equal(['random init: final', 'random init: top3', 'masked LM, 20 updates: final', 'masked LM, 20 updates: top3']);
+    for (const m of probes) {
+      for (const acc of [m[3], m[4], m[5]]) expect(Number(acc), m[0]).to.be.within(0, 1);
+      expect([m[6], m[7]]).to.deep.equal(['1500', '500']);
+    }
+  },
+};
 
 /** Modules a notebook may import besides the library: Node's own, the kernel, data frames. */
 const ALLOWED_IMPORTS = new Set(['data2vec-ts', 'tslab', 'danfojs-node', 'fs', 'os', 'path', 'url', 'util', 'perf_hooks']);
@@ -117,6 +144,7 @@ describe('notebooks (executed headless on the data2vec-ts kernel)', function () 
         expect(c.execution_count, sourceOf(c).slice(0, 60)).to.be.a('number');
         expect((c.outputs ?? []).filter((o) => o.output_type === 'error')).to.deep.equal([]);
       }
+      PRINTED[file]?.(printedBy(executed));
       const firstText = JSON.stringify(code[0].outputs);
       const backend = (process.env.D2V_BACKEND || 'wasm').toLowerCase();
       expect(firstText).to.contain(`backend: ${backend === 'auto' ? 'wasm' : backend} (`);

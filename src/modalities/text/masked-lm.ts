@@ -22,8 +22,15 @@ import { maskedTokenCrossEntropy } from '../../train/masked-token-loss';
 import { TextEncoderV1 } from './encoder-v1';
 import type { TextV1Config } from './presets-v1';
 
+/**
+ * RoBERTa's masked-language-model objective on the data2vec 1.0 text encoder, trainable
+ * by `Trainer` on the text v1 recipe's batches (see the file header). The trained
+ * `encoder` is what the control probes (`probeEncoder`).
+ */
 export class MaskedLanguageModel extends Module implements Objective<V1Batch> {
+  /** The text encoder being trained, built as data2vec 1.0's student of the same seed. */
   readonly encoder: TextEncoderV1;
+  /** The LM head reading logits through `encoder`'s token embedding table. */
   readonly lmHead: LmHead;
 
   /**
@@ -40,6 +47,7 @@ export class MaskedLanguageModel extends Module implements Objective<V1Batch> {
     this.lmHead = this.addChild('lm_head', new LmHead(this.encoder.embeddings.wordEmbeddings.weight, init, { eps: config.model.eps }));
   }
 
+  /** The module the optimizer trains: the encoder and the LM head (the whole model). */
   get module(): Module {
     return this;
   }
@@ -53,6 +61,7 @@ export class MaskedLanguageModel extends Module implements Objective<V1Batch> {
     });
   }
 
+  /** Nothing to prepare outside the gradient tape: there is no teacher. */
   prepare(): Record<string, tf.Tensor> {
     return {};
   }
@@ -63,13 +72,16 @@ export class MaskedLanguageModel extends Module implements Objective<V1Batch> {
     return { loss: r.loss, scalars: { mlm_accuracy: r.accuracy } };
   }
 
+  /** No EMA teacher to step: nothing runs after an update. */
   afterUpdate(): Record<string, number> {
     return {};
   }
 
+  /** No state besides the trained parameters. */
   extraState(): [string, tf.Variable][] {
     return [];
   }
 
+  /** Nothing to restore besides the parameters a checkpoint loads. */
   restore(): void {}
 }

@@ -7,9 +7,11 @@
  * the same feature apart from what attention brings in from its neighbours, so word
  * identity alone can at best answer each lemma's most frequent training sense:
  * {@link senseBaselines} reports that ceiling and the overall majority class.
+ * {@link senseSubset} cuts the task to a seeded subset for quick looks.
  */
 import type { Tokenizer } from '../../data/tokenizer';
 import { SenseExample, loadWordnetSenses } from '../../data/sense-dataset';
+import { Rng } from '../../util/rng';
 import { TextData, TextSplit } from './text-data';
 import { wordTokenSpan } from './word-span';
 
@@ -42,6 +44,31 @@ export function loadSenseData(tokenizer: Tokenizer, examples: { train: SenseExam
     trainSize: examples.train.length, testSize: examples.test.length, numClasses: labels.length,
     describe: `bundled WordNet senses: ${examples.train.length} train / ${examples.test.length} test occurrences of ${lemmas} polysemous words, ${labels.length} supersenses (${tokenizer.name}, ${tokenizer.vocabSize} ids)`,
   };
+}
+
+/** How many occurrences of each split a {@link senseSubset} keeps (absent: the whole split). */
+export interface SenseSubsetSizes {
+  train?: number;
+  test?: number;
+}
+
+/**
+ * A seeded subset of the sense task: at most `sizes.train` training and `sizes.test` test
+ * occurrences, drawn without replacement and kept in their file order; the same rows for
+ * the same seed, so every encoder probed with one seed reads the same occurrences.
+ */
+export function senseSubset(
+  examples: { train: SenseExample[]; test: SenseExample[] },
+  sizes: SenseSubsetSizes,
+  seed: number | string,
+): { train: SenseExample[]; test: SenseExample[] } {
+  const pick = (rows: SenseExample[], n: number | undefined, split: 'train' | 'test'): SenseExample[] => {
+    if (n === undefined) return rows;
+    if (!(Number.isInteger(n) && n >= 1)) throw new Error(`senseSubset.${split} is ${n}; it must be a positive whole number of occurrences (or absent for the whole split).`);
+    if (n >= rows.length) return rows;
+    return new Rng(`${seed}:sense-subset:${split}`).sampleWithoutReplacement(rows.length, n).sort((a, b) => a - b).map((i) => rows[i]);
+  };
+  return { train: pick(examples.train, sizes.train, 'train'), test: pick(examples.test, sizes.test, 'test') };
 }
 
 /** Most frequent label of `rows` (ties: the first in sorted order). */

@@ -3,7 +3,8 @@
  * the target word, sentences never in two splits, labels among the noun/verb
  * supersenses, equal to a fresh build from WordNet when WordNet is installed), the
  * span arithmetic, pooling at the word (context-free vs attention), the context-free
- * baselines, and the error for an unknown task.
+ * baselines, the seeded subset, an in-memory encoder probed exactly as `probe` probes the
+ * same random init, and the error for an unknown task.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -16,10 +17,13 @@ import { loadWordnetSenses, readSenseExamples, wordnetSensesDir, SenseExample } 
 import { loadWordnetGlosses } from '../../../src/data/text-dataset';
 import { wordnetBpeTokenizer } from '../../../src/data/tokenizer-presets';
 import { wordTokenSpan, windowAroundSpan } from '../../../src/modalities/text/word-span';
-import { loadSenseData, senseBaselines } from '../../../src/modalities/text/sense-data';
+import { loadSenseData, senseBaselines, senseSubset } from '../../../src/modalities/text/sense-data';
+import { MaskedLanguageModel } from '../../../src/modalities/text/masked-lm';
+import { textV1Recipe } from '../../../src/modalities/text/recipe-v1';
+import { TextV1Config } from '../../../src/modalities/text/presets-v1';
 import { documentFeatures } from '../../../src/modalities/text/document-features';
 import { TextEncoderV1 } from '../../../src/modalities/text/encoder-v1';
-import { probe } from '../../../src/run/probe';
+import { probe, probeEncoder } from '../../../src/run/probe';
 import { Rng } from '../../../src/util/rng';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -148,5 +152,46 @@ describe('word sense in context (WordNet senses)', function () {
     const r = spawnSync(process.execPath, [CLI, 'probe', '--modality', 'text', '--random-init', '--task', 'topics'], { encoding: 'utf8', env: { ...process.env, D2V_BACKEND: 'wasm' } });
     expect(r.status).to.not.equal(0);
     expect(r.stderr).to.match(/--task <name>' argument 'topics' is invalid\. Allowed choices are labels, sense\./);
+  });
+  it('senseSubset: the asked number of rows per split, in file order, the same for a seed and different for another; bad sizes refused', () => {
+    const all = loadWordnetSenses();
+    const a = senseSubset(all, { train: 300, test: 100 }, 0);
+    expect([a.train.length, a.test.length]).to.deep.equal([300, 100]);
+    const position = new Map(all.train.map((e, i) => [e, i]));
+    const order = a.train.map((e) => position.get(e)!);
+    expect(order.every((p, i) => p !== undefined && (i === 0 || p > order[i - 1]))).to.equal(true);
+    expect(senseSubset(all, { train: 300, test: 100 }, 0)).to.deep.equal(a);
+    expect(senseSubset(all, { train: 300 }, 1).train).to.not.deep.equal(a.train);
+    expect(senseSubset(all, { train: 300 }, 0).test).to.equal(all.test);
+    expect(senseSubset(all, { test: 1e9 }, 0).test).to.equal(all.test);
+    expect(() => senseSubset(all, { train: 0 }, 0)).to.throw('senseSubset.train is 0; it must be a positive whole number of occurrences (or absent for the whole split).');
+  });
+
+  it('probeEncoder on an encoder in memory gives what probe --random-init gives for the same encoder, on the same subset; the top-1 mean is the final output', async function () {
+    this.timeout(120_000);
+    const senseSubsetSizes = { train: 400, test: 150 };
+    const linear = { weightDecay: 1e-2 };
+    const config = textV1Recipe.config('tiny') as TextV1Config;
+    const mlm = new MaskedLanguageModel(config);
+    try {
+      const inMemory = await probeEncoder(mlm.encoder, config, { task: 'sense', senseSubset: senseSubsetSizes, linear });
+      const fromCli = await probe({ randomInit: true, modality: 'text', task: 'sense', senseSubset: senseSubsetSizes, linear });
+      expect([inMemory.n_train, inMemory.n_test, inMemory.layer]).to.deep.equal([400, 150, 'final']);
+      expect(inMemory.accuracy).to.be.within(0, 1);
+      expect([inMemory.accuracy, inMemory.knn_accuracy, inMemory.train_accuracy]).to.deep.equal([fromCli.accuracy, fromCli.knn_accuracy, fromCli.train_accuracy]);
+      expect(inMemory.baselines).to.deep.equal(fromCli.baselines);
+      // the encoder's output is its last block's output, so the mean of the top 1 block is the final output
+      const top1 = await probeEncoder(mlm.encoder, config, { task: 'sense', senseSubset: senseSubsetSizes, linear, layers: 'top', topK: 1 });
+      expect([top1.layer, top1.accuracy, top1.knn_accuracy]).to.deep.equal(['top1', inMemory.accuracy, inMemory.knn_accuracy]);
+      const top2 = await probeEncoder(mlm.encoder, config, { task: 'sense', senseSubset: senseSubsetSizes, linear, layers: 'top', topK: 2 });
+      expect([top2.layer, top2.n_test, top2.dim]).to.deep.equal(['top2', 150, config.model.dim]);
+      expect(top2.train_accuracy).to.not.equal(inMemory.train_accuracy);
+    } finally {
+      mlm.dispose();
+    }
+    await probeEncoder(mlm.encoder, textV1Recipe.config('tiny'), { task: 'labels', senseSubset: { test: 10 } }).then(
+      () => expect.fail('accepted senseSubset on the labels task'),
+      (e: Error) => expect(e.message).to.equal("senseSubset cuts the sense task, but the task is labels; drop senseSubset or probe with task 'sense'."),
+    );
   });
 });
