@@ -14,9 +14,10 @@
  * import (no SIMD, or a threaded build's shared memory) stay on the original
  * kernel. Batch dims broadcast like numpy (tfjs's own kernels only handle one side
  * of size 1 or both equal). Each output element is the float32 dot product summed
- * in k order (a product rounded, then added, no fused multiply-add). Products of
- * at least 2·2¹⁷ multiply-adds are shared between the main thread and worker
- * threads (`./matmul-pool.ts`, `setMatMulThreads`), with bit-identical results.
+ * in k order (a product rounded, then added, no fused multiply-add). Products
+ * whose sharing saves more than it costs (`chunkPlan`) are shared between the
+ * main thread and worker threads (`./matmul-pool.ts`, `setMatMulThreads`),
+ * with bit-identical results.
  *
  * Measured with `bench/matmul.ts` (GFLOP/s of CPU time, best of 3; shared 2-core
  * Xeon at 2.5 GHz; plain / transposeA / transposeB):
@@ -41,6 +42,7 @@ import {
   BATCHED_MATMUL_FMA_WASM_BASE64, BATCHED_MATMUL_SHARED_FMA_WASM_BASE64, BATCHED_MATMUL_SHARED_WASM_BASE64, BATCHED_MATMUL_WASM_BASE64,
 } from './kernels/batched-matmul-wasm';
 import { MatMulPool, MatMulPoolStats, PoolProduct } from './matmul-pool';
+import { runRows } from './matmul-rows';
 import { defaultThreads } from './matmul-threads';
 import { WasmBackendInternals, decodeBase64, heapOffset, importableHeap, instantiateOnHeap, webAssembly } from './wasm-module';
 
@@ -202,6 +204,21 @@ export function withKernelScratch(backend: WasmBackendInternals, bytes: number, 
 }
 
 /**
+ * Run product `p` (addresses on `backend`'s heap) in `kernel`: over the worker
+ * pool when it is worth sharing (`./matmul-pool.ts`), else on the main thread
+ * alone; bit-identical either way. `name` names the caller in errors.
+ */
+export function runProduct(backend: WasmBackendInternals, kernel: BatchedMatMulExports, name: string, p: Omit<PoolProduct, 'scratchBytes'>): void {
+  const scratchBytes = kernel.scratch_bytes(p.m, p.n, p.k, p.aRow);
+  withKernelScratch(backend, scratchBytes, name, (scratch) => {
+    const shared = poolFor();
+    const heap = heaps.get(backend);
+    if (shared !== undefined && heap !== undefined && shared.run({ ...p, scratchBytes }, heap.buffer, kernel.bmm, scratch)) return;
+    runRows(kernel.bmm, p, 0, p.batch * p.m, scratch);
+  });
+}
+
+/**
  * For each item of the broadcast batch `outShape`, the index of the matching item
  * of an operand whose batch shape is `shape` (numpy broadcasting, as `tf.matMul`).
  */
@@ -278,26 +295,11 @@ function simdBatchMatMul(
   const cPtr = offset(out);
   const aStride = uniformStride(aItems);
   const bStride = uniformStride(bItems);
-  withKernelScratch(backend, kernel.scratch_bytes(m, n, k, aRow), 'BatchMatMul', (scratchPtr) => {
-    const shared = poolFor();
-    const heap = heaps.get(backend);
-    if (shared !== undefined && heap !== undefined) {
-      const product: PoolProduct = {
-        batch: aItems.length, m, n, k, aRow, aCol, bRow, bCol,
-        a: aPtr, aFirst: 0, b: bPtr, bFirst: 0, c: cPtr,
-        aStride, bStride, aItems, bItems,
-        aElements: tf.util.sizeFromShape(a.shape), bElements: tf.util.sizeFromShape(b.shape),
-        scratchBytes: kernel.scratch_bytes(m, n, k, aRow),
-      };
-      if (shared.run(product, heap.buffer, kernel.bmm, scratchPtr)) return;
-    }
-    if (aStride !== undefined && bStride !== undefined) {
-      kernel.bmm(aItems.length, aPtr, aStride * m * k, aRow, aCol, bPtr, bStride * k * n, bRow, bCol, cPtr, m * n, n, m, n, k, scratchPtr);
-    } else {
-      for (let t = 0; t < aItems.length; t++) {
-        kernel.bmm(1, aPtr + 4 * aItems[t] * m * k, 0, aRow, aCol, bPtr + 4 * bItems[t] * k * n, 0, bRow, bCol, cPtr + 4 * t * m * n, m * n, n, m, n, k, scratchPtr);
-      }
-    }
+  runProduct(backend, kernel, 'BatchMatMul', {
+    batch: aItems.length, m, n, k, aRow, aCol, bRow, bCol,
+    a: aPtr, aFirst: 0, b: bPtr, bFirst: 0, c: cPtr,
+    aStride, bStride, aItems, bItems,
+    aElements: tf.util.sizeFromShape(a.shape), bElements: tf.util.sizeFromShape(b.shape),
   });
   return out;
 }

@@ -21,13 +21,14 @@
  * Each element is the kernel's float32 dot product in k order, so the results
  * are bit-identical to transposing first and using `BatchMatMul`.
  *
- * It runs on the main thread: the worker pool of `./matmul-pool.ts` copies
- * dense operands, so the attention building block keeps the transposes and
- * `BatchMatMul` when products are set to more than one thread
- * (`headMatMulActive`).
+ * On more than one thread, a product large enough to share runs on the worker
+ * pool of `./matmul-pool.ts` like any other, cut into chunks of whole samples
+ * (the operands are copied whole to the pool's memory and keep their strides);
+ * smaller ones run on the main thread. Either way each element is the same
+ * k-order sum, so results do not depend on the thread count.
  */
 import * as tf from '@tensorflow/tfjs';
-import { batchedMatMulActive, batchedMatMulKernel, matMulThreads, withKernelScratch } from './batched-matmul';
+import { batchedMatMulActive, batchedMatMulKernel, runProduct } from './batched-matmul';
 import { WasmBackendInternals, heapOffset } from './wasm-module';
 
 const KERNEL = 'D2vHeadMatMul';
@@ -88,20 +89,16 @@ function headMatMulKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unknow
   const C = shape.length === 3
     ? { row: heads * n, headStride: n, sampleStride: m * heads * n }
     : { row: n, headStride: m * n, sampleStride: heads * m * n };
-  const aPtr = heapOffset(backend, a.dataId, KERNEL);
-  const bPtr = heapOffset(backend, b.dataId, KERNEL);
-  const cPtr = heapOffset(backend, out.dataId, KERNEL);
-  withKernelScratch(backend, kernel.scratch_bytes(m, n, k, A.row), KERNEL, (scratch) => {
-    // Byte addresses may exceed 2³¹: plain arithmetic, no bit operators.
-    for (let s = 0; s < samples; s++) {
-      kernel.bmm(
-        heads,
-        aPtr + 4 * s * A.sampleStride, A.headStride, A.row, A.col,
-        bPtr + 4 * s * B.sampleStride, B.headStride, B.row, B.col,
-        cPtr + 4 * s * C.sampleStride, C.headStride, C.row,
-        m, n, k, scratch,
-      );
-    }
+  // One group of `heads` items per sample.
+  runProduct(backend, kernel, KERNEL, {
+    batch: samples * heads, m, n, k, aRow: A.row, aCol: A.col, bRow: B.row, bCol: B.col,
+    a: heapOffset(backend, a.dataId, KERNEL), aFirst: 0, b: heapOffset(backend, b.dataId, KERNEL), bFirst: 0, c: heapOffset(backend, out.dataId, KERNEL),
+    grouped: {
+      size: heads, cRow: C.row,
+      aItem: A.headStride, bItem: B.headStride, cItem: C.headStride,
+      aGroup: A.sampleStride, bGroup: B.sampleStride, cGroup: C.sampleStride,
+    },
+    aElements: tf.util.sizeFromShape(a.shape), bElements: tf.util.sizeFromShape(b.shape),
   });
   return out;
 }
@@ -128,10 +125,10 @@ export function useHeadMatMul(enabled: boolean): void {
 
 /**
  * Whether `headMatMul` runs here: wasm with the SIMD matrix kernel, the kernel
- * registered, and products on one thread (see the file comment).
+ * registered and not turned off (`useHeadMatMul`), on any number of threads.
  */
 export function headMatMulActive(): boolean {
-  return wanted && installed && batchedMatMulActive() && matMulThreads() === 1;
+  return wanted && installed && batchedMatMulActive();
 }
 
 /**

@@ -42,6 +42,8 @@ export const enum ParamIndex {
   Chunks, ChunkRows, Rows,
   /** Scratch of worker w at ScratchBase + w·ScratchStride. */
   ScratchBase, ScratchStride,
+  /** 1 when the items are grouped (`GroupedItems` of `./matmul-rows.ts`, in the slots that follow), else 0. */
+  Grouped, GroupSize, AItem, BItem, CItem, AGroup, BGroup, CGroup, CRow,
   Count,
 }
 

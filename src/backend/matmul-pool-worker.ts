@@ -38,7 +38,13 @@ function readProduct(params: Float64Array, memory: MatMulWorkerData['memory']): 
     a: params[ParamIndex.A], aFirst: params[ParamIndex.AFirst], b: params[ParamIndex.B], bFirst: params[ParamIndex.BFirst], c: params[ParamIndex.C],
     aStride: stride(params[ParamIndex.AStride]), bStride: stride(params[ParamIndex.BStride]),
   };
-  if (product.aStride === undefined || product.bStride === undefined) {
+  if (params[ParamIndex.Grouped] === 1) {
+    product.grouped = {
+      size: params[ParamIndex.GroupSize], cRow: params[ParamIndex.CRow],
+      aItem: params[ParamIndex.AItem], bItem: params[ParamIndex.BItem], cItem: params[ParamIndex.CItem],
+      aGroup: params[ParamIndex.AGroup], bGroup: params[ParamIndex.BGroup], cGroup: params[ParamIndex.CGroup],
+    };
+  } else if (product.aStride === undefined || product.bStride === undefined) {
     const batch = params[ParamIndex.Batch];
     const items = new Int32Array(memory.buffer, params[ParamIndex.Items], 2 * batch);
     product.aItems = items.subarray(0, batch);

@@ -15,9 +15,18 @@
  * bit-identical to one thread (`./matmul-rows.ts`). Chunks are claimed, not
  * assigned, so a thread the system delays does not hold the others back.
  *
- * Products below `MIN_CHUNK_MACS` per chunk stay on one thread: waking a
- * thread costs more than it saves there. Workers are unreferenced, so they
- * never keep the process alive.
+ * A product is shared only when the kernel time the other threads save
+ * exceeds what sharing costs (`chunkPlan`): copying its operands in and the
+ * workers' output back, packing B again for each chunk that cuts an item, and
+ * a fixed cost per product (waking the workers, and the main thread waiting
+ * for the last chunk). The costs are in multiply-adds of kernel time, measured
+ * with `bench/pool-threshold.ts` on the 2-core development machine (Node 20,
+ * plain SIMD kernel): one float copied costs about 8 multiply-adds, the fixed
+ * cost about 2·10⁶ (~75 µs). So the `tiny` preset's 64-wide Linear products
+ * (13·10⁶ multiply-adds) are shared and its attention-head products (10·10⁶,
+ * with 1·10⁶ floats to copy) stay on the main thread. Chunks are at least
+ * `MIN_CHUNK_MACS`. Workers are unreferenced, so they never keep the process
+ * alive.
  *
  * A worker that dies or hangs holding a chunk would leave the main thread
  * waiting forever, so it waits in slices and gives up when no chunk has been
@@ -35,7 +44,11 @@ import { BatchedMatMulFn, RowProduct, runRows } from './matmul-rows';
 import type { MatMulWorkerData } from './matmul-pool-worker';
 
 /** Multiply-adds below which a chunk is not worth a thread. */
-export const MIN_CHUNK_MACS = 1 << 17;
+export const MIN_CHUNK_MACS = 1 << 18;
+/** Kernel time, in multiply-adds, of copying one float to or from the shared memory (or packing it again). */
+export const COPY_COST_MACS = 8;
+/** Kernel time, in multiply-adds, that sharing a product costs besides its copies (wake-up, the wait for the last chunk). */
+export const SHARE_COST_MACS = 2_000_000;
 /** Default of how long the main thread waits for a chunk to finish before giving up on the pool. */
 export const DEFAULT_STALL_MS = 60_000;
 /** Slice of each wait, so a stall is noticed within about this long after `stallMs`. */
@@ -61,6 +74,50 @@ interface SharedMemory {
 }
 
 const align16 = (x: number) => Math.ceil(x / 16) * 16;
+
+/** How a shared product is cut: `chunks` chunks of `chunkRows` output rows (the last one shorter). */
+export interface ChunkPlan {
+  chunks: number;
+  chunkRows: number;
+}
+
+/** What `chunkPlan` needs to know of a product. */
+export type PlannedProduct = Pick<PoolProduct, 'batch' | 'm' | 'n' | 'k' | 'grouped' | 'aElements' | 'bElements'>;
+
+/**
+ * How product `p` is cut for `threads` threads (the main one included), or
+ * undefined when it stays on one thread. Cut into at most three chunks per
+ * thread of at least `MIN_CHUNK_MACS` multiply-adds each; a chunk holds whole
+ * items or part of one item (rows in fours); a grouped product's chunks hold
+ * whole groups, so that each chunk's output is one contiguous block. Shared
+ * only when the time saved, the product's multiply-adds times (1 − 1/threads),
+ * exceeds the cost: `COPY_COST_MACS` per float of A and B copied in, of the
+ * workers' share of C copied back and of B packed again by each chunk that
+ * cuts an item, plus `SHARE_COST_MACS`.
+ */
+export function chunkPlan(p: PlannedProduct, threads: number): ChunkPlan | undefined {
+  const rows = p.batch * p.m;
+  const macs = rows * p.n * p.k;
+  // Rows that a chunk must hold a whole multiple of (1: any, in fours within an item).
+  const unit = p.grouped === undefined ? 1 : p.grouped.size * p.m;
+  const most = Math.min(CHUNKS_PER_THREAD * threads, Math.floor(macs / MIN_CHUNK_MACS), MAX_CHUNKS, rows / unit);
+  if (most < 2) return undefined;
+  let chunkRows = Math.ceil(rows / most);
+  if (unit > 1) chunkRows = Math.ceil(chunkRows / unit) * unit;
+  else chunkRows = chunkRows >= p.m ? Math.ceil(chunkRows / p.m) * p.m : Math.min(p.m, Math.ceil(chunkRows / 4) * 4);
+  const chunks = Math.ceil(rows / chunkRows);
+  if (chunks < 2) return undefined;
+  const outputs = outputOffset(p, rows);
+  const repacked = chunkRows < p.m ? (chunks - p.batch) * p.k * p.n : 0;
+  const cost = COPY_COST_MACS * (p.aElements + p.bElements + (outputs * (threads - 1)) / threads + repacked) + SHARE_COST_MACS;
+  return macs * (1 - 1 / threads) > cost ? { chunks, chunkRows } : undefined;
+}
+
+/** Element offset in C of output row g (a chunk boundary, or the end: for a grouped product, a group's first row). */
+function outputOffset(p: Pick<RowProduct, 'm' | 'n' | 'grouped'>, g: number): number {
+  if (p.grouped === undefined) return g * p.n;
+  return (g / (p.grouped.size * p.m)) * p.grouped.cGroup;
+}
 
 /** What a pool has run: products shared, their chunks, and the chunks workers computed. */
 export interface MatMulPoolStats {
@@ -157,22 +214,19 @@ export class MatMulPool {
     const workers = Math.min(this.online(), this.threads - 1);
     if (workers < 1) return false;
     const rows = p.batch * p.m;
-    const macs = rows * p.n * p.k;
-    let chunks = Math.min(CHUNKS_PER_THREAD * (workers + 1), Math.floor(macs / MIN_CHUNK_MACS), MAX_CHUNKS, rows);
-    if (chunks < 2) return false;
-    let chunkRows = Math.ceil(rows / chunks);
-    chunkRows = chunkRows >= p.m ? Math.ceil(chunkRows / p.m) * p.m : Math.min(p.m, Math.ceil(chunkRows / 4) * 4);
-    chunks = Math.ceil(rows / chunkRows);
-    if (chunks < 2) return false;
+    const plan = chunkPlan(p, workers + 1);
+    if (plan === undefined) return false;
+    const { chunks, chunkRows } = plan;
 
     // Shared memory: item lists, A, B, C, one scratch per worker.
-    const uniform = p.aStride !== undefined && p.bStride !== undefined;
+    const grouped = p.grouped;
+    const uniform = grouped !== undefined || (p.aStride !== undefined && p.bStride !== undefined);
     const items = 16;
     const a = align16(items + (uniform ? 0 : 8 * p.batch));
     const b = align16(a + 4 * p.aElements);
     const c = align16(b + 4 * p.bElements);
     const scratchStride = align16(p.scratchBytes);
-    const scratchBase = align16(c + 4 * rows * p.n);
+    const scratchBase = align16(c + 4 * outputOffset(p, rows));
     // Scratch for every worker: the ones online need not be the first ones.
     const end = scratchBase + (this.threads - 1) * scratchStride;
     if (!this.fit(end)) return false;
@@ -204,8 +258,8 @@ export class MatMulPool {
     q[ParamIndex.B] = b;
     q[ParamIndex.BFirst] = 0;
     q[ParamIndex.C] = c;
-    q[ParamIndex.AStride] = uniform ? (p.aStride as number) : -1;
-    q[ParamIndex.BStride] = uniform ? (p.bStride as number) : -1;
+    q[ParamIndex.AStride] = p.aStride ?? -1;
+    q[ParamIndex.BStride] = p.bStride ?? -1;
     q[ParamIndex.Items] = items;
     q[ParamIndex.Batch] = p.batch;
     q[ParamIndex.Chunks] = chunks;
@@ -213,6 +267,17 @@ export class MatMulPool {
     q[ParamIndex.Rows] = rows;
     q[ParamIndex.ScratchBase] = scratchBase;
     q[ParamIndex.ScratchStride] = scratchStride;
+    q[ParamIndex.Grouped] = grouped === undefined ? 0 : 1;
+    if (grouped !== undefined) {
+      q[ParamIndex.GroupSize] = grouped.size;
+      q[ParamIndex.AItem] = grouped.aItem;
+      q[ParamIndex.BItem] = grouped.bItem;
+      q[ParamIndex.CItem] = grouped.cItem;
+      q[ParamIndex.AGroup] = grouped.aGroup;
+      q[ParamIndex.BGroup] = grouped.bGroup;
+      q[ParamIndex.CGroup] = grouped.cGroup;
+      q[ParamIndex.CRow] = grouped.cRow;
+    }
     this.owners.fill(0, 0, chunks);
     Atomics.store(this.words, FAILED, 0);
     Atomics.store(this.words, REMAINING, chunks);
@@ -237,14 +302,13 @@ export class MatMulPool {
     // The workers' rows of C, copied back in runs of consecutive chunks.
     this.stats.products++;
     this.stats.chunks += chunks;
-    const rowBytes = 4 * p.n;
     for (let chunk = 0; chunk < chunks; chunk++) {
       if (this.owners[chunk] === 0) continue;
       let last = chunk;
       while (last + 1 < chunks && this.owners[last + 1] === 1) last++;
       this.stats.workerChunks += last - chunk + 1;
-      const from = chunk * chunkRows * rowBytes;
-      const to = Math.min(rows, (last + 1) * chunkRows) * rowBytes;
+      const from = 4 * outputOffset(p, chunk * chunkRows);
+      const to = 4 * outputOffset(p, Math.min(rows, (last + 1) * chunkRows));
       source.set(shared.subarray(c + from, c + to), p.c + from);
       chunk = last;
     }

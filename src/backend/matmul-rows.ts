@@ -11,6 +11,13 @@
  * kernel's 4×8 micro-kernel summed in k order whatever rows a call holds (edge
  * tiles are zero-padded, not computed differently), so any split of the rows
  * gives bit-identical results.
+ *
+ * A product may instead lay its items out in groups (`grouped`): item
+ * t = g·size + h at element offsets g·groupStride + h·itemStride of each
+ * operand, C's rows `cRow` apart. Attention's per-head products are such
+ * products (`./head-matmul.ts`): one group per sample, one item per head, read
+ * and written in the projections' token-major layout. A range of whole items
+ * then runs as one call per group it touches.
  */
 
 /** The kernel entry point (`bmm` of `batched-matmul.wat`): pointers in bytes, strides in elements (C's rows here are dense: cRow = n). */
@@ -44,10 +51,52 @@ export interface RowProduct {
   /** The A and B item of each output item (numpy broadcasting), when not uniform. */
   aItems?: ArrayLike<number>;
   bItems?: ArrayLike<number>;
+  /** Items in strided groups instead of `aStride`/`bStride`/`aItems` and a dense C (see the file comment). */
+  grouped?: GroupedItems;
+}
+
+/** Element strides of items laid out in groups: item t = g·size + h of X is at g·xGroup + h·xItem. */
+export interface GroupedItems {
+  /** Items per group. */
+  size: number;
+  aItem: number;
+  bItem: number;
+  cItem: number;
+  aGroup: number;
+  bGroup: number;
+  cGroup: number;
+  /** Element stride between C's rows. */
+  cRow: number;
+}
+
+/** Rows [g0, g1) of a grouped product (`p.grouped` set). */
+function runGroupedRows(bmm: BatchedMatMulFn, p: RowProduct, layout: GroupedItems, g0: number, g1: number, scratch: number): void {
+  const { m, n, k, aRow, aCol, bRow, bCol } = p;
+  const { size, cRow } = layout;
+  // Byte addresses of item t; plain arithmetic (addresses may exceed 2³¹).
+  const at = (base: number, t: number, item: number, group: number) => base + 4 * (Math.floor(t / size) * group + (t % size) * item);
+  let g = g0;
+  while (g < g1) {
+    const t = Math.floor(g / m);
+    const i0 = g - t * m;
+    const a = at(p.a, t, layout.aItem, layout.aGroup);
+    const b = at(p.b, t, layout.bItem, layout.bGroup);
+    const c = at(p.c, t, layout.cItem, layout.cGroup);
+    if (i0 === 0 && g + m <= g1) {
+      const items = Math.min(Math.floor((g1 - g) / m), size - (t % size));
+      bmm(items, a, layout.aItem, aRow, aCol, b, layout.bItem, bRow, bCol, c, layout.cItem, cRow, m, n, k, scratch);
+      g += items * m;
+      continue;
+    }
+    const rows = Math.min(m - i0, g1 - g);
+    bmm(1, a + 4 * i0 * aRow, 0, aRow, aCol, b, 0, bRow, bCol, c + 4 * i0 * cRow, 0, cRow, rows, n, k, scratch);
+    g += rows;
+  }
 }
 
 /** Rows [g0, g1) of `p` with `bmm`, using `scratch` (scratch_bytes(m, n, k, aRow) bytes, 16-byte aligned). */
 export function runRows(bmm: BatchedMatMulFn, p: RowProduct, g0: number, g1: number, scratch: number): void {
+  if (p.grouped !== undefined) return runGroupedRows(bmm, p, p.grouped, g0, g1, scratch);
   const { m, n, k, aRow, aCol, bRow, bCol } = p;
   const uniform = p.aStride !== undefined && p.bStride !== undefined;
   const aItem = (t: number) => (uniform ? t * (p.aStride as number) : (p.aItems as ArrayLike<number>)[t]);

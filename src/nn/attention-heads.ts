@@ -3,10 +3,10 @@
  * and giving the projections' token-major layout [B, T, heads·d]:
  * logits q·kᵀ per head, and the context probs·v merged back to [B, T, D].
  *
- * On wasm with the SIMD matrix kernel on one thread (`headMatMulActive`), each
- * product and each gradient product is one `D2vHeadMatMul` that reads and
- * writes heads in place (`src/backend/head-matmul.ts`): no transposes forward
- * or backward. Elsewhere the heads are split with a reshape and a transpose to
+ * On wasm with the SIMD matrix kernel (`headMatMulActive`, any number of
+ * threads), each product and each gradient product is one `D2vHeadMatMul` that
+ * reads and writes heads in place (`src/backend/head-matmul.ts`): no
+ * transposes forward or backward. Elsewhere the heads are split with a reshape and a transpose to
  * [B, heads, T, d] and `matMul` does the rest. Both give the same float32 values
  * on wasm (the gradients are the same products, `tf.matMul`'s own rules).
  */

@@ -3,7 +3,7 @@
  * of `data2vec bench`: achieved TFLOP/s = FLOPs of one update / its time).
  *
  * Convention (as MFU figures: matrix products only, 2 FLOPs per multiply-add):
- * every `BatchMatMul`/`_FusedMatMul` (2·|out|·K, K the contracted size) and every
+ * every `BatchMatMul`/`_FusedMatMul`/`D2vHeadMatMul` (2·|out|·K, K the contracted size) and every
  * convolution kernel (`Conv2D`, `Conv2DBackpropInput`, `Conv2DBackpropFilter`,
  * `FusedConv2D`: 2·|out or dy|·kh·kw·C_in; `DepthwiseConv2dNative`: 2·|out|·kh·kw)
  * the update executes: the student's forward and backward passes and the teacher's
@@ -27,6 +27,15 @@ export function kernelFlops(name: string, inputShapes: readonly (readonly number
       if (!a || a.length < 2 || out.length < 2) return 0;
       const m = out[out.length - 2];
       const k = (a[a.length - 1] * a[a.length - 2]) / m;
+      return 2 * size(out) * k;
+    }
+    case 'D2vHeadMatMul': {
+      // attention's per-head products (src/backend/head-matmul.ts). Out [B, m, heads·n] (b token-major,
+      // its rows the contracted axis) or [B, heads, m, n] (a holds B·heads·m·K values in every layout).
+      const a = inputShapes[0];
+      const b = inputShapes[1];
+      if (!a || !b) return 0;
+      const k = out.length === 3 ? b[1] : size(a) / (out[0] * out[1] * out[2]);
       return 2 * size(out) * k;
     }
     case 'Conv2D':

@@ -3,15 +3,17 @@
  * (src/backend/head-matmul.ts, src/nn/attention-heads.ts): every layout and
  * transpose against transposing to heads first (bit-identical) and the cpu
  * backend; attention's output and all its gradients the same with and without
- * it; no Transpose kernel left in an attention forward and backward pass; the
- * fallback on two threads; clear errors for bad shapes; no tensor or heap leak;
- * and a seeded tiny image v1 run with the same losses either way.
+ * it; no Transpose kernel left in an attention forward and backward pass, on
+ * one thread and on several, where large head products are shared with the
+ * worker pool bit for bit; clear errors for bad shapes; no tensor or heap
+ * leak; and a seeded tiny image v1 run with the same losses either way.
  */
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import { Rng } from '../../src/util/rng';
-import { headMatMul, headMatMulActive, useHeadMatMul } from '../../src/backend/head-matmul';
-import { matMulThreads, setMatMulThreads } from '../../src/backend/batched-matmul';
+import { headMatMul, headMatMulActive, headOperand, useHeadMatMul } from '../../src/backend/head-matmul';
+import { matMulThreadStats, matMulThreads, setMatMulThreads, startMatMulThreads } from '../../src/backend/batched-matmul';
+import { PlannedProduct, chunkPlan } from '../../src/backend/matmul-pool';
 import { headContext, headLogits, mergeHeads, splitHeads } from '../../src/nn/attention-heads';
 import { MultiHeadSelfAttention } from '../../src/nn/attention';
 import { pretrain } from '../../src/run/pretrain';
@@ -48,11 +50,11 @@ describe('attention heads read in place (D2vHeadMatMul)', () => {
     useHeadMatMul(true);
   });
 
-  it('is active on wasm with one matrix-product thread, and not on two', () => {
+  it('is active on wasm with one matrix-product thread and with two', () => {
     expect(headMatMulActive()).to.equal(true);
     setMatMulThreads(2);
     try {
-      expect(headMatMulActive()).to.equal(false);
+      expect(headMatMulActive()).to.equal(true);
     } finally {
       setMatMulThreads(1);
     }
@@ -148,22 +150,87 @@ describe('attention heads read in place (D2vHeadMatMul)', () => {
     }
   });
 
-  it('falls back to transposes on two threads with the same values', () => {
-    const attn = new MultiHeadSelfAttention(16, 2, new Rng('heads-threads'));
-    const x = tf.tensor(new Rng('heads-threads-x').normalArray(2 * 5 * 16), [2, 5, 16]);
+  it('runs a tiny attention forward and backward on 2 and 3 threads with no Transpose, bit for bit as on 1', async () => {
+    // The tiny preset's attention: width 64, 4 heads of 16, 50 tokens, batch 64.
+    const attn = new MultiHeadSelfAttention(64, 4, new Rng('heads-threads'));
+    const x = tf.tensor(new Rng('heads-threads-x').normalArray(64 * 50 * 64), [64, 50, 64]);
+    const weight = tf.tensor(new Rng('heads-threads-w').normalArray(64 * 50 * 64), [64, 50, 64]);
+    const loss = (xx: tf.Tensor) => tf.sum(tf.mul(attn.forward(xx), weight));
+    const run = () => tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(() => loss(x) as tf.Scalar, attn.namedParameters().map(([, v]) => v));
+      return [attn.forward(x), value, tf.grad(loss)(x), ...Object.values(grads)].map((g) => g.dataSync() as Float32Array);
+    });
     try {
-      const one = Array.from(attn.forward(x).dataSync());
-      setMatMulThreads(2);
-      let two: number[];
-      try {
-        two = Array.from(attn.forward(x).dataSync());
-      } finally {
-        setMatMulThreads(1);
+      const one = run();
+      for (const threads of [2, 3]) {
+        setMatMulThreads(threads);
+        try {
+          expect(await startMatMulThreads()).to.equal(threads);
+          const kernels = await kernelsIn(() => tf.grad(loss)(x));
+          expect(kernels.filter((k) => k === 'Transpose'), `Transpose kernels on ${threads} threads`).to.deep.equal([]);
+          expect(kernels.filter((k) => k === 'D2vHeadMatMul').length, 'two products forward, four backward').to.equal(6);
+          const before = matMulThreadStats();
+          const many = run();
+          const after = matMulThreadStats();
+          expect(after.workerChunks - before.workerChunks, 'chunks computed by workers').to.be.greaterThan(0);
+          one.forEach((want, i) => expect(Buffer.from(many[i].buffer).equals(Buffer.from(want.buffer)), `output ${i} on ${threads} threads`).to.equal(true));
+        } finally {
+          setMatMulThreads(1);
+        }
       }
-      expect(two).to.deep.equal(one);
     } finally {
-      x.dispose();
+      tf.dispose([x, weight]);
       attn.dispose();
+    }
+  });
+
+  it('shares each head product with the workers when it is worth it, bit for bit, and keeps the others on the main thread', async () => {
+    const rng = new Rng('heads-pool');
+    // chunkPlan reads a grouped product's size and C's group stride.
+    const grouped = (size: number, cGroup: number) => ({ size, aItem: 0, bItem: 0, cItem: 0, aGroup: 0, bGroup: 0, cGroup, cRow: 0 });
+    // [batch, heads, T, S, d] with the four layouts of the products, as above: wide heads worth
+    // sharing, whose 7 samples do not split evenly over the chunks; the tiny preset's attention (whose
+    // copies cost more than a second thread saves) and one far too small to share.
+    const products: { a: tf.Tensor; b: tf.Tensor; h: number; ta: boolean; tb: boolean; label: string; size: PlannedProduct }[] = [];
+    let sharable = 0;
+    for (const [b, h, t, s, d] of [[7, 3, 61, 53, 256], [64, 4, 50, 50, 16], [2, 2, 5, 6, 3]]) {
+      const layouts: [number[], number[], boolean, boolean][] = [
+        [[b, t, h * d], [b, s, h * d], false, true],
+        [[b, h, t, s], [b, s, h * d], false, false],
+        [[b, h, t, s], [b, t, h * d], true, false],
+        [[b, h, d, t], [b, h, t, s], false, false],
+      ];
+      for (const [aShape, bShape, ta, tb] of layouts) {
+        const { rows: m, cols: k } = headOperand(aShape, h, ta, 'a');
+        const n = headOperand(bShape, h, tb, 'b').cols;
+        const label = `[${aShape}]${ta ? 'ᵀ' : ''}·[${bShape}]${tb ? 'ᵀ' : ''}`;
+        const size: PlannedProduct = { batch: b * h, m, n, k, aElements: tf.util.sizeFromShape(aShape), bElements: tf.util.sizeFromShape(bShape), grouped: grouped(h, h * m * n) };
+        if (chunkPlan(size, 2) !== undefined) sharable++;
+        products.push({ a: tf.tensor(random(rng, aShape).data, aShape), b: tf.tensor(random(rng, bShape).data, bShape), h, ta, tb, label, size });
+      }
+    }
+    expect(sharable, 'products worth sharing on 2 threads: the first shape').to.equal(4);
+    try {
+      const one = products.map((p) => tf.tidy(() => headMatMul(p.a, p.b, p.h, p.ta, p.tb).dataSync() as Float32Array));
+      for (const threads of [2, 3]) {
+        setMatMulThreads(threads);
+        try {
+          expect(await startMatMulThreads()).to.equal(threads);
+          products.forEach((p, i) => {
+            const before = matMulThreadStats();
+            const many = tf.tidy(() => headMatMul(p.a, p.b, p.h, p.ta, p.tb).dataSync() as Float32Array);
+            const after = matMulThreadStats();
+            const plan = chunkPlan(p.size, threads);
+            expect(after.products - before.products, `${p.label} shared on ${threads} threads`).to.equal(plan === undefined ? 0 : 1);
+            expect(after.chunks - before.chunks, `${p.label} chunks`).to.equal(plan === undefined ? 0 : plan.chunks);
+            expect(Buffer.from(many.buffer).equals(Buffer.from(one[i].buffer)), `${p.label} on ${threads} threads`).to.equal(true);
+          });
+        } finally {
+          setMatMulThreads(1);
+        }
+      }
+    } finally {
+      tf.dispose(products.flatMap((p) => [p.a, p.b]));
     }
   });
 

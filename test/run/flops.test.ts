@@ -17,6 +17,12 @@ describe('run/flops: model FLOPs from the kernels an update runs', () => {
     expect(kernelFlops('Conv2D', [[2, 8, 8, 3], [3, 3, 3, 4]], [[2, 6, 6, 4]])).to.equal(2 * 2 * 6 * 6 * 4 * 3 * 3 * 3);
     expect(kernelFlops('Conv2DBackpropFilter', [[2, 8, 8, 3], [2, 6, 6, 4]], [[3, 3, 3, 4]])).to.equal(2 * 2 * 6 * 6 * 4 * 3 * 3 * 3);
     expect(kernelFlops('Conv2DBackpropInput', [[2, 6, 6, 4], [3, 3, 3, 4]], [[2, 8, 8, 3]])).to.equal(2 * 2 * 6 * 6 * 4 * 3 * 3 * 3);
+    // attention's per-head products, 3 heads of 4 on [2, 5, 12] and [2, 7, 12]: logits q·kᵀ (K = 4) and context p·v (K = 7)
+    expect(kernelFlops('D2vHeadMatMul', [[2, 5, 12], [2, 7, 12]], [[2, 3, 5, 7]])).to.equal(2 * 2 * 3 * 5 * 7 * 4);
+    expect(kernelFlops('D2vHeadMatMul', [[2, 3, 5, 7], [2, 7, 12]], [[2, 5, 12]])).to.equal(2 * 2 * 5 * 12 * 7);
+    // dk = pᵀ·q (a transposed per head: K = 5 tokens) and dp = dc·vᵀ (K = 4)
+    expect(kernelFlops('D2vHeadMatMul', [[2, 3, 5, 7], [2, 5, 12]], [[2, 7, 12]])).to.equal(2 * 2 * 7 * 12 * 5);
+    expect(kernelFlops('D2vHeadMatMul', [[2, 5, 12], [2, 7, 12]], [[2, 3, 5, 7]])).to.equal(2 * 2 * 3 * 5 * 7 * 4);
     expect(kernelFlops('Add', [[4, 4], [4, 4]], [[4, 4]])).to.equal(0);
   });
 
