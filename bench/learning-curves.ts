@@ -34,10 +34,10 @@ import { LEARNING_CURVES_SCHEMA, LearningCurvesFile, LearningCurveRun, checkLear
 import { writeLearningCurves } from '../src/run/learning-curves-page';
 import { collectSet, startBackend } from '../src/cli/flags';
 import { ProbeTask } from '../src/run/probe';
+import { addBackendOptions } from '../src/cli/common-options';
 
 /** How the text sense probe reads and fits (`data2vec probe --task sense`, `src/run/probe.ts`). */
-const SENSE_PROBE = 'data2vec probe --task sense: linear probe (L-BFGS logistic regression, standardised features, L2 chosen on a stratified validation fifth of the sense train split) on the student encoder\'s output at a polysemous word inside a sentence (mean over its sub-word tokens), classified into the supersense of that occurrence; WordNet senses, 10,970 train / 2,657 test occurrences';
-import { addBackendOptions } from '../src/cli/common-options';
+const SENSE_PROBE = 'data2vec probe --task sense: linear probe (L-BFGS logistic regression, standardised features, L2 chosen on a stratified validation fifth of the sense train split) on the student encoder\'s output at a polysemous word inside a sentence (mean over its sub-word tokens), classified into the supersense of that occurrence; the bundled WordNet senses, whole train and test splits';
 
 /** Seconds per update of a (modality, algo) preset with overrides: the median of 4 updates after one warm-up. */
 async function secondsPerUpdate(modality: string, algo: Algo, preset: string, overrides: RunOverrides): Promise<number> {
