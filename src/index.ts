@@ -31,6 +31,7 @@ export * from './nn/module';
 export * from './nn/init';
 export * from './nn/linear';
 export * from './nn/matmul';
+export * from './nn/matmul-row-blocks';
 export * from './nn/layer-norm';
 export * from './nn/batch-norm';
 export * from './nn/activations';

@@ -5,10 +5,12 @@
  * `BatchMatMul` kernel of `src/backend/batched-matmul.ts` is active, it runs
  * every float32 product, flags included, at full speed, so this is `tf.matMul`.
  * Without it (wasm without SIMD), the product and its gradient use explicit
- * transposes on wasm. Other backends use `tf.matMul` unchanged.
+ * transposes on wasm. On webgpu a product with more rows than one dispatch covers
+ * runs in row blocks (`matmul-row-blocks.ts`). Other backends use `tf.matMul` unchanged.
  */
 import * as tf from '@tensorflow/tfjs';
 import { batchedMatMulActive } from '../backend/batched-matmul';
+import { matMulByRowBlocks } from './matmul-row-blocks';
 
 /** Swap the last two axes. */
 export function swapLastTwo(x: tf.Tensor): tf.Tensor {
@@ -35,6 +37,7 @@ const explicitMatMul = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) 
  * `tf.matMul`, fast on wasm.
  */
 export function matMul(a: tf.Tensor, b: tf.Tensor, transposeB = false): tf.Tensor {
+  if (tf.getBackend() === 'webgpu') return matMulByRowBlocks(a, b, transposeB);
   if (tf.getBackend() !== 'wasm' || batchedMatMulActive()) return tf.matMul(a, b, false, transposeB);
   return explicitMatMul(a, transposeB ? swapLastTwo(b) : b);
 }
