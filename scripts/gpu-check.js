@@ -13,6 +13,9 @@
  *     next ones are timed; then profile --profile more updates at that batch per
  *     kernel (src/run/kernel-profile.ts: GPU timestamps where the adapter has
  *     timestamp-query): where the time goes;
+ *  4b. with --modalities audio,text: the same for `base` speech (clips of --audio-seconds
+ *     seconds of noise, default 15.6) and `base` text (the bundled glosses in rows of the
+ *     preset's 512 tokens), data2vec 1.0 and 2.0, each at the largest batch that fits;
  *  5. run the WebGPU parity tests (dist/test/backend/webgpu.test.js, CI=true) on the
  *     adapter, stopped after --parity-timeout seconds (default 180).
  * The JSON file is rewritten after each step (`steps_done` lists them), so a run cut
@@ -25,6 +28,7 @@
  *                                                        default: the backend's, D2V_WEBGPU_MATMUL, packed = 3)
  *                             [--submit-batches 15,200]  (kernels recorded per queue submit: tfjs's WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE)
  *                             [--skip matmul,tiny,parity] [--batches-v1 64,32] [--batches-v2 16,8]
+ *                             [--modalities image,audio,text] [--audio-seconds S] [--batches-audio 8,4] [--batches-text 32,16]
  *
  * --quick: the same steps at small sizes (one 256² product, 2 timed tiny updates, the
  * tiny image preset at batches 4, 2, one parity test), minutes on a software adapter.
@@ -45,7 +49,7 @@ const PARITY_RUNNER = path.join(__dirname, 'gpu-parity.js');
 const RECIPE_PARITY = 'loss and every parameter gradient match cpu|buffer limits';
 
 function parseArgs(argv) {
-  const o = { quick: false, out: path.join(root, 'runs', 'gpu-check.json'), updates: 5, seconds: 60, profile: 2, parityTimeout: 180, matmulPrograms: undefined, submitBatches: [], skip: [], batches: {} };
+  const o = { quick: false, out: path.join(root, 'runs', 'gpu-check.json'), updates: 5, seconds: 60, profile: 2, parityTimeout: 180, matmulPrograms: undefined, submitBatches: [], skip: [], batches: {}, modalities: ['image'], audioSeconds: 15.6 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') o.quick = true;
@@ -58,8 +62,14 @@ function parseArgs(argv) {
     else if (a === '--submit-batches') o.submitBatches = argv[++i].split(',').map(Number);
     else if (a === '--skip') o.skip = argv[++i].split(',');
     else if (a === '--batches-v1' || a === '--batches-v2') o.batches[a.slice(-2)] = argv[++i].split(',').map(Number);
-    else throw new Error(`unknown option ${a}; use --quick, --out FILE, --updates N, --seconds S, --profile N, --parity-timeout S, --matmul-programs LIST, --submit-batches LIST, --skip matmul,tiny,parity, --batches-v1 LIST, --batches-v2 LIST.`);
+    else if (a === '--batches-audio' || a === '--batches-text') o.batches[a.slice(10)] = argv[++i].split(',').map(Number);
+    else if (a === '--modalities') o.modalities = argv[++i].split(',');
+    else if (a === '--audio-seconds') o.audioSeconds = Number(argv[++i]);
+    else throw new Error(`unknown option ${a}; use --quick, --out FILE, --updates N, --seconds S, --profile N, --parity-timeout S, --matmul-programs LIST, --submit-batches LIST, --skip matmul,tiny,parity, --batches-v1 LIST, --batches-v2 LIST, --modalities image,audio,text, --audio-seconds S, --batches-audio LIST, --batches-text LIST.`);
   }
+  const unknown = o.modalities.filter((m) => !['image', 'audio', 'text'].includes(m));
+  if (unknown.length > 0) throw new Error(`--modalities lists ${unknown.join(', ')}; use image, audio and/or text.`);
+  if (!(o.audioSeconds > 0)) throw new Error(`--audio-seconds must be a positive number of seconds, got ${o.audioSeconds}.`);
   if (!(Number.isInteger(o.updates) && o.updates >= 1)) throw new Error(`--updates must be a positive integer, got ${o.updates}.`);
   if (!(Number.isInteger(o.profile) && o.profile >= 0)) throw new Error(`--profile must be a number of updates (0 for none), got ${o.profile}.`);
   return o;
@@ -91,11 +101,17 @@ function imageConfig(api, algo, b, quick) {
   return { recipe, config: recipe.config('base', { batchSize: b, steps: 100, set }), size: 224, channels: 3 };
 }
 
-async function timeAlgo(api, tf, algo, batches, o) {
+/** The image recipe of {@link imageConfig} on synthetic images: recipe, config, data and what the result names its input. */
+function imageSetup(api, algo, b, o) {
+  const { recipe, config, size, channels } = imageConfig(api, algo, b, o.quick);
+  return { recipe, config, data: syntheticImages(b, size, channels), input: { image: `${size}x${size}x${channels}`, patch: config.model.patchSize } };
+}
+
+async function timeAlgo(api, tf, algo, batches, o, setupFor = imageSetup) {
   const tried = [];
   for (const b of batches) {
-    const { recipe, config, size, channels } = imageConfig(api, algo, b, o.quick);
-    const setup = recipe.build(config, syntheticImages(b, size, channels));
+    const { recipe, config, data, input } = await setupFor(api, algo, b, o);
+    const setup = recipe.build(config, data);
     const trainer = new api.Trainer(setup.objective, setup.batches, config.trainer);
     try {
       const warm = await api.countFlops(() => trainer.step());
@@ -116,7 +132,7 @@ async function timeAlgo(api, tf, algo, batches, o) {
       const mem = tf.memory();
       const profile = o.profile > 0 ? await api.profileUpdates(() => trainer.step(), o.profile) : null;
       return {
-        preset: config.preset, image: `${size}x${size}x${channels}`, patch: config.model.patchSize,
+        preset: config.preset, ...input,
         batch_size: b, views_per_sample: config.data2vec.clones ?? 1, tried_batches: [...tried, b],
         parameters: setup.objective.countParameters(),
         step_ms: median, data_ms: api.median(dataMs), record_ms: api.median(timings.map((t) => t.record)), read_ms: api.median(timings.map((t) => t.read)), after_ms: api.median(timings.map((t) => t.after)), samples_per_sec: b / (median / 1000),
@@ -137,6 +153,36 @@ async function timeAlgo(api, tf, algo, batches, o) {
     }
   }
   return { error: `no batch of ${batches.join(', ')} fits`, tried_batches: tried };
+}
+
+/** `n` clips of `seconds` of 16 kHz noise, as the speech recipes' in-memory data. */
+function syntheticClips(n, seconds) {
+  let s = 12345;
+  const clip = (i) => {
+    const samples = new Float32Array(Math.round(seconds * 16000));
+    for (let j = 0; j < samples.length; j++) {
+      s = (s * 1103515245 + 12345) >>> 0;
+      samples[j] = (s / 2 ** 32) * 2 - 1;
+    }
+    return { file: `noise-${i}.wav`, label: 0, samples };
+  };
+  const train = Array.from({ length: n }, (_, i) => clip(i));
+  const dataset = { train, test: train.slice(0, 1), labels: ['noise'], skipped: [], source: `synthetic ${seconds} s clips`, splitBy: 'file' };
+  return { dataset, trainSize: n, testSize: 1, numClasses: 1, describe: dataset.source };
+}
+
+/**
+ * `base` speech on noise clips of --audio-seconds (the batch is cropped to them), or
+ * `base` text on the bundled glosses in the preset's rows (512 tokens); `tiny` for --quick.
+ */
+async function sequenceSetup(modality, api, algo, b, o) {
+  const recipe = api.getRecipe(modality, algo);
+  const seconds = o.quick ? 1 : o.audioSeconds;
+  const set = modality === 'audio' ? { 'audio.minSamples': '400', 'audio.maxSampleSize': String(Math.round(seconds * 16000)) } : {};
+  const config = recipe.config(o.quick ? 'tiny' : 'base', { batchSize: b, steps: 100, set });
+  if (modality === 'audio') return { recipe, config, data: syntheticClips(b, seconds), input: { clip_seconds: seconds } };
+  await recipe.prepareData?.(config, {});
+  return { recipe, config, data: recipe.loadData(config), input: { tokens_per_row: config.sequences.maxLength } };
 }
 
 /** fp32 matrix-product rate of this backend on three shapes, for each tfjs matmul program type. */
@@ -277,7 +323,8 @@ async function main() {
   const savedProgram = tf.env().get('WEBGPU_MATMUL_PROGRAM_TYPE');
   const savedSubmit = tf.env().get('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE');
   const submitBatches = o.submitBatches.length > 0 ? o.submitBatches : [savedSubmit];
-  for (const program of matmulPrograms) for (const submit of submitBatches) for (const algo of ['v1', 'v2']) {
+  const imageAlgos = o.modalities.includes('image') ? ['v1', 'v2'] : [];
+  for (const program of matmulPrograms) for (const submit of submitBatches) for (const algo of imageAlgos) {
     const batches = o.batches[algo] ?? (o.quick ? [4, 2] : algo === 'v1' ? [256, 128, 64, 32, 16, 8] : [64, 32, 16, 8, 4, 2]);
     const key = [algo, matmulPrograms.length > 1 ? `matmul-program ${program}` : '', submitBatches.length > 1 ? `submit-batch ${submit}` : ''].filter(Boolean).join(' ');
     tf.env().set('WEBGPU_MATMUL_PROGRAM_TYPE', program);
@@ -297,6 +344,23 @@ async function main() {
     save(`base ${key}`);
   }
 
+  for (const modality of o.modalities.filter((m) => m !== 'image')) {
+    out[modality] = {};
+    for (const algo of ['v1', 'v2']) {
+      const batches = o.batches[modality] ?? (o.quick ? [2, 1] : modality === 'audio' ? [16, 8, 4, 2, 1] : [64, 32, 16, 8, 4, 2, 1]);
+      let r;
+      try {
+        r = await timeAlgo(api, tf, algo, batches, o, (...args) => sequenceSetup(modality, ...args));
+      } catch (e) {
+        r = { error: /** @type {Error} */ (e).message.split('\n')[0] };
+        api.releaseFreeGpuBuffers();
+      }
+      out[modality][algo] = r;
+      process.stderr.write(r.error ? `${modality} ${algo}: ${r.error}\n` : `${modality} ${algo}: batch ${r.batch_size}, ${r.samples_per_sec.toFixed(2)} samples/s, ${r.tflop_per_sec.toPrecision(3)} TFLOP/s, ${r.step_ms.toFixed(0)} ms per update, losses ${r.losses.map((l) => l.toFixed(4)).join(' ')}\n`);
+      save(`base ${modality} ${algo}`);
+    }
+  }
+
   if (o.skip.includes('parity')) {
     api.releaseWebGpu();
     return;
@@ -314,7 +378,8 @@ async function main() {
   save('parity');
   process.stderr.write(`wrote ${o.out} (${out.seconds.toFixed(0)} s)\n`);
   api.releaseWebGpu();
-  if (parity.status !== 0 || Object.values(results).some((r) => r.error)) process.exitCode = 1;
+  const failed = [...Object.values(results), ...o.modalities.filter((m) => m !== 'image').flatMap((m) => Object.values(out[m]))].some((r) => r.error);
+  if (parity.status !== 0 || failed) process.exitCode = 1;
 }
 
 main().catch((e) => {
