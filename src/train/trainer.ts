@@ -191,7 +191,12 @@ export class Trainer<B> {
       } else {
         for (const [vn, g] of Object.entries(grads)) {
           const n = this.nameOf.get(vn)!;
-          const prev = acc.get(n)!;
+          const prev = acc.get(n);
+          // a parameter unused by the earlier micro-batches (a block layerdrop skipped) starts here
+          if (prev === undefined) {
+            acc.set(n, g);
+            continue;
+          }
           acc.set(n, tf.add(prev, g));
           prev.dispose();
           g.dispose();

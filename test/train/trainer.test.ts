@@ -8,7 +8,9 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import { imageV1Recipe } from '../../src/modalities/image/recipe-v1';
-import { Trainer } from '../../src/train/trainer';
+import { Trainer, TrainerConfig } from '../../src/train/trainer';
+import { Objective } from '../../src/train/objective';
+import { Module } from '../../src/nn/module';
 import { loadCheckpoint } from '../../src/train/checkpoint';
 import { microImageConfig, imageData } from '../helpers/tiny-image';
 import { RunOverrides } from '../../src/modalities/recipe';
@@ -143,6 +145,40 @@ describe('Trainer', function () {
     expect(ema.updates).to.equal(3);
     trainer.dispose();
     setup.objective.dispose();
+  });
+
+  it('with gradient accumulation, a parameter that an earlier micro-batch left unused (a block layerdrop skipped) gets the later micro-batches\' gradient', async () => {
+    // micro-batch 0 uses only `a`, micro-batch 1 uses `a` and `b`: the accumulated gradient of b is micro-batch 1's / 2
+    class TwoParams extends Module {
+      readonly a = this.addParam('a', tf.tensor1d([1, 2]));
+      readonly b = this.addParam('b', tf.tensor1d([3, -4]));
+    }
+    const module = new TwoParams();
+    const objective: Objective<number> = {
+      module,
+      prepare: () => ({}),
+      loss: (micro) => ({ loss: tf.tidy(() => (micro === 0 ? tf.sum(tf.square(module.a)) : tf.add(tf.sum(module.a), tf.sum(tf.mul(module.b, module.b))))) as tf.Scalar, scalars: {} }),
+      afterUpdate: () => ({}),
+      extraState: () => [],
+      restore: () => undefined,
+    };
+    const config: TrainerConfig = {
+      updates: 1, batchSize: 1, accumulation: 2, optimizer: { betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0 }, decayAll: true,
+      schedule: { kind: 'constant', lr: 0.5 }, clipNorm: 0, seed: 0, checkpointEvery: 0,
+      collapse: { minTargetVar: 0, minPredVar: 0, afterUpdates: 1_000_000 },
+    };
+    const trainer = new Trainer(objective, (_u: number, micro: number) => micro, config);
+    const row = await trainer.step();
+    // loss: the mean of the micro-batches' losses, 5 and 3 + 25
+    expect(row.loss).to.be.closeTo((5 + 28) / 2, 1e-5);
+    // grad b = (0 + 2b) / 2 = b = [3, −4]: ‖g‖² = |a-part|² + 25, a-part = (2a + 1) / 2 = [1.5, 2.5]
+    expect(row.grad_norm).to.be.closeTo(Math.sqrt(1.5 ** 2 + 2.5 ** 2 + 25), 1e-4);
+    // Adam's first step moves every coordinate by lr against its gradient's sign
+    const b = await module.b.data();
+    expect(b[0]).to.be.closeTo(2.5, 1e-6);
+    expect(b[1]).to.be.closeTo(-3.5, 1e-6);
+    trainer.dispose();
+    module.dispose();
   });
 
   it('pretraining lowers the loss without collapse', async () => {
