@@ -173,13 +173,15 @@ function syntheticClips(n, seconds) {
 
 /**
  * `base` speech on noise clips of --audio-seconds (the batch is cropped to them), or
- * `base` text on the bundled glosses in the preset's rows (512 tokens); `tiny` for --quick.
+ * `base` text on the bundled glosses in the preset's rows (512 tokens), one micro-batch per
+ * update (the presets accumulate 16 and 8); `tiny` for --quick.
  */
 async function sequenceSetup(modality, api, algo, b, o) {
   const recipe = api.getRecipe(modality, algo);
   const seconds = o.quick ? 1 : o.audioSeconds;
   const set = modality === 'audio' ? { 'audio.minSamples': '400', 'audio.maxSampleSize': String(Math.round(seconds * 16000)) } : {};
-  const config = recipe.config(o.quick ? 'tiny' : 'base', { batchSize: b, steps: 100, set });
+  // one micro-batch per update, as for images: samples/s counts what one update computes
+  const config = recipe.config(o.quick ? 'tiny' : 'base', { batchSize: b, accumulation: 1, steps: 100, set });
   if (modality === 'audio') return { recipe, config, data: syntheticClips(b, seconds), input: { clip_seconds: seconds } };
   await recipe.prepareData?.(config, {});
   return { recipe, config, data: recipe.loadData(config), input: { tokens_per_row: config.sequences.maxLength } };
