@@ -7,8 +7,11 @@
  * than 2,097,120 rows fails with "Dispatch size exceeds WebGPU limits in Y or Z
  * dimension". The speech CNN's first layer has one row per 5 samples of the batch,
  * so a micro-batch of more than 655 s of audio (e.g. 64 clips of 15.6 s) crosses
- * it. Here such a product is one product per block of rows, concatenated; the
- * gradient is the same sums (tfjs's rules for slice, matMul and concat).
+ * it. With fewer than 512 output channels (`small`: 256) the product still fits in
+ * one buffer binding and now runs; at 512 (`base`) its output is over 4 GiB, more
+ * than a Vulkan adapter binds, so the batch must shrink anyway. Here such a product
+ * is one product per block of rows, concatenated; the gradient is the same sums
+ * (tfjs's rules for slice, matMul and concat).
  */
 import * as tf from '@tensorflow/tfjs';
 

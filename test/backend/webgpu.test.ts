@@ -265,7 +265,7 @@ describe('webgpu backend (Dawn)', function () {
     gpuGrad.forEach((v, i) => expect(v).to.be.closeTo(cpuGrad[i], 1e-5));
   });
 
-  it('matMul on webgpu past 65,535 dispatch rows of 32 (the speech CNN\'s first layer at 64 clips of 15.6 s): product and gradients exact', async function () {
+  it('matMul on webgpu past 65,535 dispatch rows of 32 (the speech CNN\'s first layer past 655 s of audio per micro-batch): product and gradients exact', async function () {
     if (!available) this.skip();
     const rows = MAX_WEBGPU_MATMUL_ROWS + 64; // one tfjs dispatch would need 65,537 workgroups in y
     const [k, n] = [4, 4];
