@@ -111,7 +111,10 @@ function main(): void {
     const r = spawnSync(process.execPath, [__filename, '--child', ...args], { env: { ...process.env, D2V_WEBGPU_BUFFER_FIT: fit }, encoding: 'utf8', maxBuffer: 1 << 26 });
     const line = r.stdout.trim().split('\n').pop() ?? '';
     if (r.status !== 0 || !line.startsWith('{')) throw new Error(`the run with D2V_WEBGPU_BUFFER_FIT=${fit} failed: ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' ')}`);
-    rows.push(JSON.parse(line) as Measured);
+    const m = JSON.parse(line) as Measured;
+    rows.push(m);
+    // eslint-disable-next-line no-console
+    console.error(`fit ${fit}: allocated ${MB(m.allocated[m.allocated.length - 1])} MB, peak used ${MB(m.peakUsed)} MB, ${m.msPerUpdate.join('/')} ms per update`);
   }
   const what = `${flag('--modality', 'image')} ${flag('--algo', 'v1')} ${flag('--preset', 'base')}${process.argv.includes('--size') ? ` ${flag('--size', '')}²/16 random pixels` : ''}, batch ${flag('--batch', '2')}`;
   const lines = [

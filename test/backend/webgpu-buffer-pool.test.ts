@@ -237,7 +237,9 @@ describe('best-fit GPU buffer pool on the webgpu backend (Dawn)', function () {
       expect(values.length).to.equal(sizes[7]);
       expect(values.every((v) => v === sizes[7])).to.equal(true);
       last!.dispose();
-      await tf.add(tf.ones([2000]), 1).data(); // a submit, so nothing waits for disposal
+      const probe = tf.tidy(() => tf.add(tf.ones([2000]), 1));
+      await probe.data(); // a submit, so nothing waits for disposal
+      probe.dispose();
       releaseFreeGpuBuffers();
       expect([pool.numBytesUsed, pool.numBytesRequested, pool.numBytesAllocated, pool.getNumFreeBuffers()]).to.deep.equal([start.used, start.requested, start.used, 0]);
     });
