@@ -28,6 +28,18 @@
  *
  * `D2V_WEBGPU_BUFFER_FIT`: `exact` keeps tfjs's own pool; a number r ≥ 1 reuses a free
  * buffer up to r× the request (default {@link DEFAULT_BUFFER_FIT}).
+ *
+ * Why 2 (`bench/webgpu-buffer-pool.ts`, bookkeeping of the same kernel sequence as on
+ * a GPU): on `base` image v1 at 112²/16, batch 2, fits 1.25, 1.5 and 2 hold the same
+ * (2.399 GB after 3 updates against tfjs's 2.406) with the same peak in use (2.233 GB),
+ * while 4 and no bound raise the peak in use (2.297, 2.445 GB): a small request then
+ * takes a buffer that a later large one needed. Where inputs change length from batch
+ * to batch, exact reuse grows with every new length and best fit does not: tiny audio
+ * v2, batch 8, 1.893 GB against 0.779 after 3 updates. What best fit cannot reclaim is
+ * memory held across phases: parameter-sized requests of the optimizer and teacher
+ * step (768², 768×3072 floats) find only activation-sized buffers free (smaller, or
+ * more than 2× larger), so `base` v1 at 112², batch 8, still holds 2.876 GB for a
+ * 2.233 GB peak in use.
  */
 import * as tf from '@tensorflow/tfjs';
 
