@@ -10,7 +10,8 @@
  * loaded (it registers itself only when `navigator.gpu` exists).
  *
  * Adapter choice: Dawn's default (Vulkan on Linux, so an NVIDIA or AMD GPU with its
- * driver's Vulkan ICD); when there is none, Dawn's OpenGL ES backend in
+ * driver's Vulkan ICD, or on a CPU-only machine Mesa ≥ 24's lavapipe, which Dawn
+ * accepts where it refuses Debian 12's 22.3); when there is none, Dawn's OpenGL ES backend in
  * compatibility mode, which on a machine without a GPU is Mesa's llvmpipe software
  * rasterizer (`EGL_PLATFORM=surfaceless`). `D2V_DAWN_FLAGS` (comma-separated Dawn
  * toggles, e.g. `backend=vulkan,adapter=H100`) replaces that search with one try.
@@ -130,7 +131,7 @@ export async function startWebGpu(): Promise<WebGpuAdapter> {
   if (!found) {
     throw new Error(
       `backend "webgpu" found no WebGPU adapter (tried Dawn ${tried.join(', then ')}); on a GPU host install the Vulkan loader (apt-get install libvulkan1) and the GPU driver's Vulkan ICD (set VK_DRIVER_FILES to its JSON if it is not system-wide), ` +
-        'on a CPU-only host Mesa\'s EGL/GLES (apt-get install libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri), or pick --backend wasm.',
+        'on a CPU-only host Mesa ≥ 24\'s lavapipe (apt-get install mesa-vulkan-drivers; on Debian 12 from bookworm-backports) or Mesa\'s EGL/GLES (apt-get install libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri), or pick --backend wasm.',
     );
   }
   const { adapter, attempt } = found;

@@ -1,7 +1,8 @@
 /**
  * The `webgpu` backend (platform facts, "GPU through WebGPU") against the reference
- * backends, on whatever adapter Dawn finds (on a CPU-only machine Mesa's llvmpipe
- * through OpenGL ES, which is slow but exact enough):
+ * backends, on whatever adapter Dawn finds (on a CPU-only machine Mesa's lavapipe
+ * through Vulkan where Mesa ≥ 24 is installed, else llvmpipe through OpenGL ES; both
+ * slow but exact enough; `webgpu-dawn-backends.test.ts` runs the parity tests on the other):
  * - forward and gradient parity with `cpu`: the loss and the gradient of every
  *   parameter of each of the six recipes (shrunk to micro size) on one batch, which
  *   runs every kernel the recipes' updates use (listed once, from a `cpu` profile);
