@@ -18,6 +18,7 @@ import { setMatMulThreads, startMatMulThreads } from './batched-matmul';
 import { requestedThreads } from './matmul-threads';
 import { WebGpuAdapter, WebGpuMatMul, describeAdapter, requestedWebGpuMatMul, setWebGpuMatMul, startWebGpu } from './webgpu';
 import { tuneWebGpuQueue } from './webgpu-queue';
+import { BufferFit, installBufferPool } from './webgpu-buffer-pool';
 import { registerWebGpuRowKernels } from './webgpu-row-kernels';
 import { rowKernelsActive } from './row-kernels';
 
@@ -61,8 +62,8 @@ export interface BackendInfo {
   adapter?: WebGpuAdapter;
   /** Threads that run matrix products (backend `wasm` only). */
   threads?: number;
-  /** Backend `webgpu` only: its matrix-product program and whether the fused WGSL kernels run. */
-  webgpu?: { matmul: WebGpuMatMul; fusedKernels: boolean };
+  /** Backend `webgpu` only: its matrix-product program, whether the fused WGSL kernels run, and the buffer-reuse rule (`webgpu-buffer-pool.ts`). */
+  webgpu?: { matmul: WebGpuMatMul; fusedKernels: boolean; bufferFit: BufferFit };
 }
 
 /** Options of {@link initBackend}. */
@@ -105,8 +106,9 @@ export async function initBackend(flag?: string, options: BackendOptions = {}): 
     }
     if (!ok) throw new Error(`backend "webgpu": the adapter ${describeAdapter(adapter)} was found but the tfjs WebGPU backend failed to start on it${cause}; pick --backend wasm.`);
     tuneWebGpuQueue();
+    const pool = installBufferPool();
     setWebGpuMatMul(matmul);
-    current = { name: 'webgpu', reason: 'requested', adapter, webgpu: { matmul, fusedKernels: rowKernelsActive() } };
+    current = { name: 'webgpu', reason: 'requested', adapter, webgpu: { matmul, fusedKernels: rowKernelsActive(), bufferFit: pool ? pool.fit : 'exact' } };
     return current;
   }
   const native = nativePackage();
@@ -154,7 +156,7 @@ export function currentBackend(): BackendInfo | undefined {
 /** One line for the start of a run: `backend: wasm (auto: default, SIMD)`. */
 export function describeBackend(info: BackendInfo): string {
   if (info.adapter) {
-    const settings = info.webgpu ? `, ${info.webgpu.matmul} matmul, ${info.webgpu.fusedKernels ? 'fused' : 'composed'} row kernels` : '';
+    const settings = info.webgpu ? `, ${info.webgpu.matmul} matmul, ${info.webgpu.fusedKernels ? 'fused' : 'composed'} row kernels, ${info.webgpu.bufferFit === 'exact' ? 'exact-size' : `best-fit (≤ ${info.webgpu.bufferFit}×)`} buffer reuse` : '';
     return `backend: ${info.name} (${info.reason}, adapter ${describeAdapter(info.adapter)}${settings})`;
   }
   const simd = info.simd === undefined ? '' : info.simd ? ', SIMD' : ', no SIMD';

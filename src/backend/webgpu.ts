@@ -20,6 +20,7 @@
  * reads back is read with `await t.data()`.
  */
 import * as tf from '@tensorflow/tfjs';
+import { installedBufferPool } from './webgpu-buffer-pool';
 
 /** What runs the `webgpu` backend: the adapter, Dawn's backend, and how it was found. */
 export interface WebGpuAdapter {
@@ -200,6 +201,8 @@ interface BufferPool {
  */
 export function releaseFreeGpuBuffers(): number {
   if (tf.getBackend() !== 'webgpu') return 0;
+  const bestFit = installedBufferPool();
+  if (bestFit) return bestFit.releaseFree();
   const pool = (tf.backend() as unknown as { bufferManager?: BufferPool }).bufferManager;
   if (!pool?.freeBuffers) return 0;
   let bytes = 0;

@@ -20,6 +20,7 @@ import { trainingFigures } from '../viz/figures';
 import { currentBackend } from '../backend/select';
 import { matMulThreads } from '../backend/batched-matmul';
 import { WebGpuAdapter, WebGpuMatMul } from '../backend/webgpu';
+import { BufferFit } from '../backend/webgpu-buffer-pool';
 import { applyOverrides } from '../modalities/overrides';
 import { validateRunConfig } from '../modalities/config-schema';
 import { median } from '../util/median';
@@ -52,8 +53,8 @@ export interface PretrainSummary {
   backend: string;
   /** The WebGPU adapter and Dawn backend (backend `webgpu` only). */
   adapter?: WebGpuAdapter;
-  /** The WebGPU matrix-product program and whether the fused WGSL kernels ran (backend `webgpu` only). */
-  webgpu?: { matmul: WebGpuMatMul; fusedKernels: boolean };
+  /** The WebGPU matrix-product program, whether the fused WGSL kernels ran, and the buffer-reuse rule (backend `webgpu` only). */
+  webgpu?: { matmul: WebGpuMatMul; fusedKernels: boolean; bufferFit: BufferFit };
   loss_first: number;
   loss_last: number;
   target_var_last: number;

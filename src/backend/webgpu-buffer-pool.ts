@@ -1,0 +1,350 @@
+/**
+ * Device memory of the `webgpu` backend (platform facts, "GPU through WebGPU"): a
+ * best-fit pool of GPU buffers in place of tfjs-backend-webgpu 4.22's `BufferManager`.
+ *
+ * tfjs keeps every released buffer for reuse but hands it out again only for a
+ * request of exactly its size. A training update (spec §6) allocates hundreds of
+ * distinct sizes, so tfjs's pool grows to the sum over sizes of each size's own peak
+ * rather than to the peak of the live total. Here a request takes the smallest free
+ * buffer of the same usage whose size is at least the request and at most
+ * {@link DEFAULT_BUFFER_FIT}× it (and within the device's storage-binding limit),
+ * else a new buffer of the requested size is created. Mapped (staging) and uniform
+ * buffers keep exact-size reuse.
+ *
+ * A tensor may therefore live in a buffer larger than its data. Nothing on the GPU
+ * depends on a buffer's length (no shader of tfjs or of this project uses
+ * `arrayLength`; sizes come from uniforms), and copies into a buffer (uploads,
+ * `queue.writeBuffer`) write the tensor's bytes at offset 0. Reads back are cut to
+ * the tensor's bytes: {@link installBufferPool} replaces the backend's `read` (which
+ * would turn the whole buffer into values) and trims `readSync`. `dataToGPU`
+ * (`readToGPU`) returns a buffer that may be larger than the tensor, its values in
+ * the first bytes. Accounting stays tfjs's: `numBytesUsed` and `numBytesAllocated`
+ * count whole buffers (`buffer.size`), so `tf.memory()` reports what the device holds;
+ * `numBytesRequested` adds the bytes asked for.
+ *
+ * Released buffers of tensors used by commands not yet submitted still come back only
+ * at the next submit (tfjs's `tensorDataPendingDisposal`), so a buffer is never
+ * rewritten before the commands recorded earlier have read it.
+ *
+ * `D2V_WEBGPU_BUFFER_FIT`: `exact` keeps tfjs's own pool; a number r ≥ 1 reuses a free
+ * buffer up to r× the request (default {@link DEFAULT_BUFFER_FIT}).
+ *
+ * Why 2 (`bench/webgpu-buffer-pool.ts`, bookkeeping of the same kernel sequence as on
+ * a GPU): on `base` image v1 at 112²/16, batch 2, fits 1.25, 1.5 and 2 hold the same
+ * (2.399 GB after 3 updates against tfjs's 2.406) with the same peak in use (2.233 GB),
+ * while 4 and no bound raise the peak in use (2.297, 2.445 GB): a small request then
+ * takes a buffer that a later large one needed. Where inputs change length from batch
+ * to batch, exact reuse grows with every new length and best fit does not: tiny audio
+ * v2, batch 8, 1.893 GB against 0.779 after 3 updates. What best fit cannot reclaim is
+ * memory held across phases: parameter-sized requests of the optimizer and teacher
+ * step (768², 768×3072 floats) find only activation-sized buffers free (smaller, or
+ * more than 2× larger), so `base` v1 at 112², batch 8, still holds 2.876 GB for a
+ * 2.233 GB peak in use.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/** The parts of a `GPUBuffer` the pool uses. */
+export interface PooledBuffer {
+  readonly size: number;
+  readonly usage: number;
+  destroy(): void;
+}
+
+/** The parts of a `GPUDevice` the pool uses. */
+export interface BufferDevice {
+  createBuffer(d: { size: number; usage: number; mappedAtCreation?: boolean }): PooledBuffer;
+  limits: { maxStorageBufferBindingSize: number };
+}
+
+/** Largest ratio of a reused buffer's size to the request, unless `D2V_WEBGPU_BUFFER_FIT` says otherwise. */
+export const DEFAULT_BUFFER_FIT = 2;
+
+/** WebGPU's buffer usage bits (the spec's constants). */
+const Usage = { MAP_READ: 0x0001, MAP_WRITE: 0x0002, COPY_SRC: 0x0004, COPY_DST: 0x0008, UNIFORM: 0x0040, STORAGE: 0x0080 } as const;
+
+/** A buffer-reuse rule: `exact` (tfjs's pool) or the largest size ratio of a reused buffer to the request. */
+export type BufferFit = 'exact' | number;
+
+/** The reuse rule in force: `D2V_WEBGPU_BUFFER_FIT`, else {@link DEFAULT_BUFFER_FIT}. */
+export function webGpuBufferFit(env: NodeJS.ProcessEnv = process.env): BufferFit {
+  const raw = env.D2V_WEBGPU_BUFFER_FIT?.trim().toLowerCase();
+  if (!raw) return DEFAULT_BUFFER_FIT;
+  if (raw === 'exact') return 'exact';
+  const r = Number(raw);
+  if (!Number.isFinite(r) || r < 1) throw new Error(`D2V_WEBGPU_BUFFER_FIT must be "exact" or a number ≥ 1 (largest size ratio of a reused GPU buffer to the request), got "${raw}".`);
+  return r;
+}
+
+/** First index of `sorted` whose value is ≥ `x`. */
+function lowerBound(sorted: number[], x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Free buffers of one usage, by size; `sizes` lists (ascending) the sizes that have one. */
+class FreeBuffers {
+  private readonly sizes: number[] = [];
+  private readonly bySize = new Map<number, PooledBuffer[]>();
+
+  /** The most recently freed of the smallest buffers with min ≤ size ≤ max, removed from the list. */
+  take(min: number, max: number): PooledBuffer | undefined {
+    const i = lowerBound(this.sizes, min);
+    if (i === this.sizes.length || this.sizes[i] > max) return undefined;
+    const size = this.sizes[i];
+    const bucket = this.bySize.get(size)!;
+    const buffer = bucket.pop()!;
+    if (bucket.length === 0) {
+      this.bySize.delete(size);
+      this.sizes.splice(i, 1);
+    }
+    return buffer;
+  }
+
+  put(buffer: PooledBuffer): void {
+    let bucket = this.bySize.get(buffer.size);
+    if (!bucket) {
+      this.bySize.set(buffer.size, (bucket = []));
+      this.sizes.splice(lowerBound(this.sizes, buffer.size), 0, buffer.size);
+    }
+    bucket.push(buffer);
+  }
+
+  /** Every free buffer, removed from the list. */
+  drain(): PooledBuffer[] {
+    const all = [...this.bySize.values()].flat();
+    this.bySize.clear();
+    this.sizes.length = 0;
+    return all;
+  }
+}
+
+/**
+ * A drop-in for tfjs-backend-webgpu 4.22's `BufferManager` (same methods and
+ * counters) that reuses a free buffer up to `fit`× the requested size (see the file header).
+ */
+export class BestFitBufferPool {
+  /** Bytes of the buffers in use (whole buffers). */
+  numBytesUsed = 0;
+  /** Bytes of every buffer the pool holds, in use or free. */
+  numBytesAllocated = 0;
+  /** Bytes asked for by the buffers in use (≤ numBytesUsed). */
+  numBytesRequested = 0;
+  numFreeBuffers = 0;
+  private readonly free = new Map<number, FreeBuffers>();
+  /** Buffers in use → the bytes asked for. */
+  private readonly used = new Map<PooledBuffer, number>();
+  private disposed = false;
+
+  constructor(
+    private readonly device: BufferDevice,
+    readonly fit: number = DEFAULT_BUFFER_FIT,
+  ) {
+    if (!(fit >= 1)) throw new Error(`BestFitBufferPool: fit must be ≥ 1, got ${fit}.`);
+  }
+
+  /** The largest buffer a request of `size` bytes with `usage` may be given. */
+  private largestFor(size: number, usage: number): number {
+    if (usage & (Usage.MAP_READ | Usage.MAP_WRITE | Usage.UNIFORM)) return size;
+    const largest = Math.floor(size * this.fit);
+    // a request that can be bound as storage never gets a buffer that cannot
+    const limit = this.device.limits.maxStorageBufferBindingSize;
+    return usage & Usage.STORAGE && size <= limit ? Math.min(largest, limit) : largest;
+  }
+
+  acquireBuffer(size: number, usage: number, mappedAtCreation = false, reuse = true): PooledBuffer {
+    let buffer = reuse ? this.free.get(usage)?.take(size, this.largestFor(size, usage)) : undefined;
+    if (buffer) {
+      this.numFreeBuffers--;
+    } else {
+      buffer = this.device.createBuffer({ size, usage, mappedAtCreation });
+      this.numBytesAllocated += buffer.size;
+    }
+    this.used.set(buffer, size);
+    this.numBytesUsed += buffer.size;
+    this.numBytesRequested += size;
+    return buffer;
+  }
+
+  releaseBuffer(buffer: PooledBuffer, reuse = true): void {
+    const requested = this.used.get(buffer);
+    if (requested === undefined) {
+      if (this.disposed) return; // as tfjs: tensors disposed after the backend are ignored
+      throw new Error('Cannot find the buffer in buffer manager');
+    }
+    this.used.delete(buffer);
+    this.numBytesUsed -= buffer.size;
+    this.numBytesRequested -= requested;
+    if (reuse) {
+      let list = this.free.get(buffer.usage);
+      if (!list) this.free.set(buffer.usage, (list = new FreeBuffers()));
+      list.put(buffer);
+      this.numFreeBuffers++;
+    } else {
+      buffer.destroy();
+      this.numBytesAllocated -= buffer.size;
+    }
+  }
+
+  /** Destroy every free buffer; returns the bytes given back. Buffers in use are not touched. */
+  releaseFree(): number {
+    let bytes = 0;
+    for (const list of this.free.values()) {
+      for (const b of list.drain()) {
+        bytes += b.size;
+        b.destroy();
+      }
+    }
+    this.numFreeBuffers = 0;
+    this.numBytesAllocated -= bytes;
+    return bytes;
+  }
+
+  getNumUsedBuffers(): number {
+    return this.used.size;
+  }
+
+  getNumFreeBuffers(): number {
+    return this.numFreeBuffers;
+  }
+
+  /** Adopt the buffers of the manager this pool replaces (in use: as if asked for their whole size). */
+  adopt(manager: { usedBuffers?: Map<string, PooledBuffer[]>; freeBuffers?: Map<string, PooledBuffer[]> }): void {
+    for (const buffers of manager.usedBuffers?.values() ?? []) {
+      for (const b of buffers) {
+        this.used.set(b, b.size);
+        this.numBytesUsed += b.size;
+        this.numBytesRequested += b.size;
+        this.numBytesAllocated += b.size;
+      }
+    }
+    for (const buffers of manager.freeBuffers?.values() ?? []) {
+      for (const b of buffers) {
+        let list = this.free.get(b.usage);
+        if (!list) this.free.set(b.usage, (list = new FreeBuffers()));
+        list.put(b);
+        this.numFreeBuffers++;
+        this.numBytesAllocated += b.size;
+      }
+    }
+  }
+
+  dispose(): void {
+    this.releaseFree();
+    for (const b of this.used.keys()) b.destroy();
+    this.used.clear();
+    this.numBytesUsed = 0;
+    this.numBytesRequested = 0;
+    this.numBytesAllocated = 0;
+    this.disposed = true;
+  }
+}
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+interface TensorData {
+  values: tf.backend_util.BackendValues | null;
+  dtype: tf.DataType;
+  shape: number[];
+  resource: unknown;
+}
+interface MappableBuffer extends PooledBuffer {
+  mapAsync(mode: number): Promise<void>;
+  getMappedRange(offset?: number, size?: number): ArrayBuffer;
+  unmap(): void;
+}
+interface PoolBackend {
+  device: BufferDevice;
+  bufferManager: any;
+  tensorMap: { get(dataId: object): TensorData | undefined };
+  commandEncoder: { copyBufferToBuffer(src: unknown, srcOffset: number, dst: unknown, dstOffset: number, size: number): void };
+  ensureCommandEncoderReady(): void;
+  endComputePassEncoder(): void;
+  submitQueue(): void;
+  convertAndCacheOnCPU(dataId: object, values: tf.backend_util.BackendValues): tf.backend_util.BackendValues;
+  read(dataId: object): Promise<tf.backend_util.BackendValues>;
+  readSync(dataId: object): tf.backend_util.BackendValues;
+}
+/* eslint-enable @typescript-eslint/no-explicit-any */
+
+/** GPUMapMode.READ */
+const MAP_MODE_READ = 0x0001;
+
+/** Bytes of a float32/int32/bool tensor's data on the GPU; undefined for other dtypes. */
+function tensorBytes(data: TensorData): number | undefined {
+  return data.dtype === 'float32' || data.dtype === 'int32' || data.dtype === 'bool' ? 4 * tf.util.sizeFromShape(data.shape) : undefined;
+}
+
+/** The GPU buffer holding a tensor's data when it is larger than the data, else undefined. */
+function oversizedBuffer(data: TensorData | undefined): { buffer: MappableBuffer; bytes: number } | undefined {
+  if (!data || data.values != null) return undefined;
+  const bytes = tensorBytes(data);
+  const buffer = data.resource as MappableBuffer | null;
+  if (bytes === undefined || buffer == null || typeof buffer.size !== 'number' || typeof buffer.mapAsync !== 'function') return undefined;
+  return buffer.size > bytes ? { buffer, bytes } : undefined;
+}
+
+/** Copy the first `bytes` of `buffer` to the host (tfjs's `getBufferData`, for part of a buffer). */
+async function readBytes(backend: PoolBackend, buffer: MappableBuffer, bytes: number): Promise<ArrayBuffer> {
+  const staging = backend.bufferManager.acquireBuffer(bytes, Usage.COPY_DST | Usage.MAP_READ) as MappableBuffer;
+  backend.ensureCommandEncoderReady();
+  backend.endComputePassEncoder();
+  backend.commandEncoder.copyBufferToBuffer(buffer, 0, staging, 0, bytes);
+  backend.submitQueue();
+  await staging.mapAsync(MAP_MODE_READ);
+  const values = staging.getMappedRange().slice(0);
+  staging.unmap();
+  backend.bufferManager.releaseBuffer(staging);
+  return values;
+}
+
+const installed = new WeakMap<object, BestFitBufferPool | null>();
+
+/**
+ * Put a {@link BestFitBufferPool} in place of the active `webgpu` backend's buffer
+ * manager (taking over its buffers) and cut reads to the tensor's bytes, unless
+ * `D2V_WEBGPU_BUFFER_FIT=exact`. Idempotent per backend; call after `tf.setBackend('webgpu')`.
+ * Returns the pool, or null when tfjs's own manager stays.
+ */
+export function installBufferPool(fit: BufferFit = webGpuBufferFit()): BestFitBufferPool | null {
+  const backend = tf.backend() as unknown as PoolBackend;
+  const done = installed.get(backend);
+  if (done !== undefined) return done;
+  if (fit === 'exact') {
+    installed.set(backend, null);
+    return null;
+  }
+  const pool = new BestFitBufferPool(backend.device, fit);
+  pool.adopt(backend.bufferManager);
+  backend.bufferManager = pool;
+  const read = backend.read.bind(backend);
+  backend.read = async (dataId: object) => {
+    const over = oversizedBuffer(backend.tensorMap.get(dataId));
+    if (!over) return read(dataId);
+    const { dtype } = backend.tensorMap.get(dataId)!;
+    const values = tf.util.convertBackendValuesAndArrayBuffer(await readBytes(backend, over.buffer, over.bytes), dtype);
+    backend.convertAndCacheOnCPU(dataId, values);
+    return values;
+  };
+  const readSync = backend.readSync.bind(backend);
+  backend.readSync = (dataId: object) => {
+    const over = oversizedBuffer(backend.tensorMap.get(dataId));
+    const values = readSync(dataId);
+    if (!over) return values;
+    const cut = (values as Float32Array).slice(0, over.bytes / 4);
+    backend.convertAndCacheOnCPU(dataId, cut);
+    return cut;
+  };
+  installed.set(backend, pool);
+  return pool;
+}
+
+/** The best-fit pool of the active `webgpu` backend, if one is installed. */
+export function installedBufferPool(): BestFitBufferPool | undefined {
+  if (tf.getBackend() !== 'webgpu') return undefined;
+  return installed.get(tf.backend()) ?? undefined;
+}
