@@ -22,6 +22,11 @@
  * count whole buffers (`buffer.size`), so `tf.memory()` reports what the device holds;
  * `numBytesRequested` adds the bytes asked for.
  *
+ * A storage buffer beyond the adapter's `maxStorageBufferBindingSize` is refused with
+ * one sentence ({@link bindingLimitMessage}) when it is asked for: tfjs binds every
+ * tensor's whole buffer, so Dawn would reject the kernel that uses it, and outside an
+ * update (building a model) only as a printed warning, the run going on with wrong values.
+ *
  * Released buffers of tensors used by commands not yet submitted still come back only
  * at the next submit (tfjs's `tensorDataPendingDisposal`), so a buffer is never
  * rewritten before the commands recorded earlier have read it.
@@ -73,6 +78,12 @@ export function webGpuBufferFit(env: NodeJS.ProcessEnv = process.env): BufferFit
   const r = Number(raw);
   if (!Number.isFinite(r) || r < 1) throw new Error(`D2V_WEBGPU_BUFFER_FIT must be "exact" or a number ≥ 1 (largest size ratio of a reused GPU buffer to the request), got "${raw}".`);
   return r;
+}
+
+/** The sentence for a tensor larger than one kernel binding may be (`guardDeviceMemory` turns it into the batch-size advice). */
+export function bindingLimitMessage(bytes: number, limit: number): string {
+  const mib = (b: number) => (b / 2 ** 20).toFixed(1);
+  return `a tensor of ${mib(bytes)} MiB is larger than this GPU adapter binds per buffer (maxStorageBufferBindingSize, ${mib(limit)} MiB); a smaller batch, shorter inputs or a smaller model fits`;
 }
 
 /** First index of `sorted` whose value is ≥ `x`. */
@@ -158,6 +169,9 @@ export class BestFitBufferPool {
   }
 
   acquireBuffer(size: number, usage: number, mappedAtCreation = false, reuse = true): PooledBuffer {
+    const limit = this.device.limits.maxStorageBufferBindingSize;
+    // every kernel binds a tensor's whole buffer: one beyond the limit would fail validation later, off any error scope
+    if (usage & Usage.STORAGE && size > limit) throw new Error(bindingLimitMessage(size, limit));
     let buffer = reuse ? this.free.get(usage)?.take(size, this.largestFor(size, usage)) : undefined;
     if (buffer) {
       this.numFreeBuffers--;

@@ -219,9 +219,9 @@ export function releaseFreeGpuBuffers(): number {
   return bytes;
 }
 
-/** Dawn's `createBuffer` throws this (rather than reporting to an error scope) when a mapped buffer cannot be allocated. */
+/** Dawn's `createBuffer` throws this (rather than reporting to an error scope) when a mapped buffer cannot be allocated; the buffer pool refuses a tensor beyond the binding limit. */
 function isAllocationFailure(e: unknown): boolean {
-  return e instanceof Error && /createBuffer failed to allocate|out of (device )?memory|OUT_OF_DEVICE_MEMORY/i.test(e.message);
+  return e instanceof Error && /createBuffer failed to allocate|out of (device )?memory|OUT_OF_DEVICE_MEMORY|binds per buffer \(maxStorageBufferBindingSize/i.test(e.message);
 }
 
 interface ErrorScopeDevice {

@@ -12,7 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { BestFitBufferPool, BufferDevice, DEFAULT_BUFFER_FIT, PooledBuffer, installedBufferPool, webGpuBufferFit } from '../../src/backend/webgpu-buffer-pool';
+import { BestFitBufferPool, BufferDevice, DEFAULT_BUFFER_FIT, PooledBuffer, bindingLimitMessage, installedBufferPool, webGpuBufferFit } from '../../src/backend/webgpu-buffer-pool';
 import { releaseFreeGpuBuffers } from '../../src/backend/webgpu';
 import { withBackend } from '../helpers/backends';
 import { webgpuAvailable } from '../helpers/webgpu-available';
@@ -65,14 +65,27 @@ describe('best-fit GPU buffer pool', () => {
     const pool = new BestFitBufferPool(device, 4);
     const staging = pool.acquireBuffer(800, MAP_READ);
     const uniform = pool.acquireBuffer(32, UNIFORM);
-    const big = pool.acquireBuffer(1200, STORAGE);
-    [staging, uniform, big].forEach((b) => pool.releaseBuffer(b));
+    const big = new RecordedBuffer(1200, STORAGE); // one tfjs's own manager made, taken over
+    pool.adopt({ freeBuffers: new Map([['1200_' + STORAGE, [big]]]) });
+    [staging, uniform].forEach((b) => pool.releaseBuffer(b));
     expect(pool.acquireBuffer(796, MAP_READ)).to.not.equal(staging);
     expect(pool.acquireBuffer(16, UNIFORM)).to.not.equal(uniform);
     expect(pool.acquireBuffer(900, STORAGE)).to.not.equal(big); // 1200 ≤ 4 × 900 but above the 1000-byte binding limit
     expect(pool.acquireBuffer(800, MAP_READ)).to.equal(staging);
     expect(pool.acquireBuffer(32, UNIFORM)).to.equal(uniform);
-    expect(pool.acquireBuffer(1100, STORAGE)).to.equal(big); // a request beyond the limit may take a buffer beyond it
+  });
+
+  it('a storage request beyond the binding limit is refused with one sentence and creates nothing; other usages may exceed it', () => {
+    const device = recordingDevice(1000);
+    const pool = new BestFitBufferPool(device, 2);
+    expect(() => pool.acquireBuffer(1200, STORAGE)).to.throw(bindingLimitMessage(1200, 1000));
+    expect(device.created).to.have.length(0);
+    expect(pool.numBytesAllocated).to.equal(0);
+    expect(pool.acquireBuffer(1000, STORAGE).size).to.equal(1000); // at the limit
+    expect(pool.acquireBuffer(1200, MAP_READ).size).to.equal(1200); // a staging buffer is never bound
+    expect(bindingLimitMessage(3 * 2 ** 29, 2 ** 27)).to.equal(
+      'a tensor of 1536.0 MiB is larger than this GPU adapter binds per buffer (maxStorageBufferBindingSize, 128.0 MiB); a smaller batch, shorter inputs or a smaller model fits',
+    );
   });
 
   it('shrinking requests reuse the first buffer (fit 2) where exact reuse (fit 1) allocates each size', () => {
@@ -189,6 +202,21 @@ describe('best-fit GPU buffer pool on the webgpu backend (Dawn)', function () {
       expect(Array.from(await onGpu.tensorRef.data())).to.deep.equal(iv.map((v) => v + 3));
       onGpu.tensorRef.dispose();
       tf.dispose([f, i, b, shifted, not]);
+    });
+  });
+
+  it('outside an update, a tensor beyond the binding limit is refused with the sentence instead of a validation warning', async function () {
+    if (!available) this.skip();
+    await withBackend('webgpu', async () => {
+      const limit = (tf.backend() as unknown as { device: { limits: { maxStorageBufferBindingSize: number } } }).device.limits.maxStorageBufferBindingSize;
+      if (limit > 2 ** 28) this.skip(); // a real GPU: the tensor would be gigabytes
+      const allocated = installedBufferPool()!.numBytesAllocated;
+      const floats = limit / 4 + 1024;
+      expect(() => tf.fill([floats], 1.5)).to.throw(bindingLimitMessage(4 * floats, limit));
+      expect(installedBufferPool()!.numBytesAllocated).to.equal(allocated);
+      const fine = tf.fill([1024], 1.5); // the backend goes on
+      expect((await fine.data())[1023]).to.equal(1.5);
+      fine.dispose();
     });
   });
 
