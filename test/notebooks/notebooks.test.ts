@@ -54,6 +54,14 @@ const PRINTED: Record<string, (stdout: string) => void> = {
       expect([m[6], m[7]]).to.deep.equal(['1500', '500']);
     }
   },
+  '07-full-pretraining.ipynb': (stdout) => {
+    // the best-fit pool on shrinking requests: exact reuse makes every size, 2x reuses the first buffer
+    expect(stdout).to.contain('reuse up to 1x the request: 10 buffers created, 31000 bytes held');
+    expect(stdout).to.contain('reuse up to 2x the request: 1 buffer created, 4000 bytes held');
+    const diff = stdout.match(/in row blocks of 4 against one product: largest difference (\S+)/);
+    expect(diff, 'the row-block product line').to.not.equal(null);
+    expect(Number(diff![1])).to.be.within(0, 1e-6);
+  },
 };
 
 /** Modules a notebook may import besides the library: Node's own, the kernel, data frames. */
