@@ -78,7 +78,12 @@ function timeCheckout(root: string, setting: Setting): Run {
   return JSON.parse(run.stdout.trim().split('\n').pop() as string) as Run;
 }
 
+/** The options this bench takes, each followed by its value. */
+const OPTIONS = ['--base', '--rounds', '--updates', '--threads', '--base-threads', '--preset', '--batch', '--ours', '--tag'];
+
 function main(): void {
+  const unknown = process.argv.slice(2).filter((a, i, all) => a.startsWith('--') && !OPTIONS.includes(a) && !OPTIONS.includes(all[i - 1]));
+  if (unknown.length > 0) throw new Error(`unknown option ${unknown[0]}; the options are ${OPTIONS.join(', ')}.`);
   const option = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
   const base = option('--base');
   if (base === undefined || !fs.existsSync(path.join(base, 'dist/src/backend/select.js'))) {
@@ -170,4 +175,9 @@ function main(): void {
   );
 }
 
-main();
+try {
+  main();
+} catch (e) {
+  process.stderr.write(`error: ${(e as Error).message}\n`);
+  process.exitCode = 1;
+}
