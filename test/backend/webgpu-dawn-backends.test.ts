@@ -51,13 +51,11 @@ describe('webgpu on Dawn\'s Vulkan and OpenGL ES backends', function () {
   it('where a Vulkan driver exists, the adapter search takes Dawn\'s Vulkan backend at core feature level', async function () {
     if (!adapterWith(`backend=vulkan,${EXACT_TIMESTAMPS}`)) missing(this, 'no Vulkan adapter (a GPU driver, or Mesa ≥ 24\'s lavapipe: mesa-vulkan-drivers)');
     if (!(await webgpuAvailable())) this.skip();
-    await withBackend('webgpu', () => undefined);
     expect(webGpuAdapter()).to.deep.include({ dawnBackend: 'vulkan', featureLevel: 'core' });
   });
 
   it('on Vulkan a profiled update is timed by GPU timestamps, the fused WGSL kernels and the matrix products included', async function () {
     if (!(await webgpuAvailable())) this.skip();
-    await withBackend('webgpu', () => undefined);
     if (webGpuAdapter()?.dawnBackend !== 'vulkan') missing(this, 'the webgpu backend is not on Dawn\'s Vulkan backend here');
     const profile = await withBackend('webgpu', async () => {
       const { recipe, config } = microRecipe('image-v1', 4);
