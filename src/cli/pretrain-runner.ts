@@ -57,7 +57,9 @@ export async function runPretrain(opts: Record<string, unknown>, label = 'pretra
         say(`data: ${dataDescription}`);
         if (memory) say(memory);
         say(`model: data2vec ${config.algo} ${config.modality} ${config.preset}, ${parameters.toLocaleString('en')} trainable parameters; run folder ${runDir}`);
-        if (startUpdate > 0) say(`resuming after update ${startUpdate}`);
+        const updates = config.trainer.updates;
+        if (startUpdate >= updates) say(`${runDir} has already finished its ${updates} updates, so there is nothing to train; pass --steps N with N > ${updates} to train it further.`);
+        else if (startUpdate > 0) say(`resuming after update ${startUpdate}`);
         bar.start(config.trainer.updates, startUpdate);
       },
       onUpdate: (row) => bar.update(row),

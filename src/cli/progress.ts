@@ -39,7 +39,7 @@ export function progressReporter(label: string, enabled = true): ProgressReporte
     start: (t, from) => {
       total = t;
       every = Math.max(1, Math.round((t - from) / 10));
-      process.stderr.write(`${label}: updates ${from + 1}..${t}\n`);
+      process.stderr.write(from >= t ? `${label}: all ${t} updates already done\n` : `${label}: updates ${from + 1}..${t}\n`);
     },
     update: (r) => {
       if (r.step % every === 0 || r.step === total) {

@@ -59,6 +59,7 @@ export interface PretrainSummary {
   loss_last: number;
   target_var_last: number;
   pred_var_last: number;
+  /** Median samples/s of the updates this call ran; of the whole run when a resumed run had already finished, so none ran. */
   samples_per_sec: number;
   run_dir: string;
   seconds: number;
@@ -69,6 +70,11 @@ export interface PretrainSummary {
   peak_rss_mb: number;
   warnings: string[];
   config: BaseRunConfig;
+}
+
+/** Median samples/s of these updates, leaving out the first (warm-up) when there are more than two. */
+function medianSamplesPerSec(rows: MetricsRow[]): number {
+  return median(rows.slice(rows.length > 2 ? 1 : 0).map((r) => r.samples_per_sec));
 }
 
 function timestamp(): string {
@@ -200,7 +206,7 @@ export async function pretrain(options: PretrainOptions = {}): Promise<PretrainS
     loss_last: last?.loss ?? NaN,
     target_var_last: last?.target_var ?? NaN,
     pred_var_last: last?.pred_var ?? NaN,
-    samples_per_sec: median(newRows.slice(newRows.length > 2 ? 1 : 0).map((r) => r.samples_per_sec)),
+    samples_per_sec: medianSamplesPerSec(newRows.length > 0 ? newRows : rows),
     run_dir: runDir,
     seconds: (Date.now() - started) / 1000,
     stopped: result.stopped,

@@ -93,6 +93,17 @@ describe('data2vec CLI', function () {
     expect(more.json!.resumed_from).to.equal(3);
     expect(more.json!.steps).to.equal(5);
 
+    // Resuming a run that has finished trains nothing and says so; the summary keeps a real rate.
+    const again = run(['pretrain', '--resume', out, '--json', '--no-progress']);
+    expect(again.code, again.stderr).to.equal(0);
+    expect(again.stderr).to.contain(`${out} has already finished its 5 updates, so there is nothing to train; pass --steps N with N > 5 to train it further.`);
+    expect(again.stderr).to.not.contain('resuming after update');
+    expect(again.stdout).to.not.contain('NaN');
+    expect(again.json!.resumed_from).to.equal(5);
+    expect(again.json!.steps).to.equal(5);
+    expect(again.json!.samples_per_sec).to.be.a('number').and.be.above(0);
+    expect(fs.readFileSync(path.join(out, 'metrics.csv'), 'utf8').trim().split('\n')).to.have.length(6);
+
     const probe = run(['probe', '--run', out, '--json']);
     expect(probe.code, probe.stderr).to.equal(0);
     const r = probe.json!;
