@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend/select';
 import { getRecipe } from '../src/modalities/registry';
 import { Trainer } from '../src/train/trainer';
+import { assertKnownFlags } from './known-flags';
 
 function flag(name: string, fallback: string): string {
   const i = process.argv.indexOf(name);
@@ -24,6 +25,7 @@ const cpuMs = () => {
 };
 
 async function main(): Promise<void> {
+  assertKnownFlags('kernel-share', process.argv.slice(2), { '--threads': 'value', '--preset': 'value', '--batch': 'value', '--updates': 'value' });
   const threads = Number(flag('--threads', '1'));
   const preset = flag('--preset', 'tiny');
   const batch = Number(flag('--batch', preset === 'tiny' ? '64' : '16'));

@@ -27,6 +27,7 @@ import {
 } from '../src/backend/batched-matmul';
 import { defaultThreads } from '../src/backend/matmul-threads';
 import { matMul } from '../src/nn/matmul';
+import { assertKnownFlags } from './known-flags';
 
 /** One product: batch × (m×k)·(k×n). */
 interface Shape {
@@ -140,6 +141,7 @@ async function threadTable(threads: number, quick: boolean): Promise<string[]> {
 }
 
 async function main(): Promise<void> {
+  assertKnownFlags('matmul', process.argv.slice(2), { '--quick': 'switch', '--threads': 'value', '--threads-only': 'switch' });
   const quick = process.argv.includes('--quick');
   const t = process.argv.indexOf('--threads');
   const threads = t > 0 ? Number(process.argv[t + 1]) : defaultThreads();

@@ -21,6 +21,7 @@ import { startMatMulThreads } from '../src/backend/batched-matmul';
 import { headMatMul, headOperand } from '../src/backend/head-matmul';
 import * as pool from '../src/backend/matmul-pool';
 import { machineInfo } from './machine-info';
+import { assertKnownFlags } from './known-flags';
 
 /** One product: its operands' shapes, how to run it, and what chunkPlan needs of it. */
 interface Product {
@@ -74,6 +75,7 @@ function force(chunks: number | 'alone', macs: number): void {
 }
 
 async function main(): Promise<void> {
+  assertKnownFlags('pool-threshold', process.argv.slice(2), { '--threads': 'value', '--rounds': 'value', '--reps': 'value', '--tag': 'value' });
   const option = (name: string, fallback: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : fallback);
   const threads = Number(option('--threads', '2'));
   const rounds = Number(option('--rounds', '3'));

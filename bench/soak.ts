@@ -33,6 +33,7 @@ import { FlatnessCheck, FlatnessCriteria, FlatnessVerdict, MemorySample, judgeFl
 import { getRecipe } from '../src/modalities/registry';
 import { lineFigure, PlotlyFigure } from '../src/viz/figures';
 import { writeRunReport } from '../src/viz/report';
+import { assertKnownFlags, FlagSpec } from './known-flags';
 
 /** Default updates per run (`<modality>-<algo>`, tiny preset). */
 const DEFAULT_UPDATES: Record<string, number> = { 'image-v1': 2000, 'image-v2': 500, 'audio-v1': 400, 'text-v1': 500 };
@@ -187,9 +188,13 @@ function write(jsonFile: string, header: SoakFileHeader, runs: RunRecord[]): voi
   });
 }
 
+/** The flags soak takes (`--child` is how it starts each run's process). */
+const SOAK_FLAGS: FlagSpec = { '--runs': 'value', '--updates': 'value', '--every': 'value', '--warmup': 'value', '--max-rss-slope': 'value', '--default-malloc': 'switch', '--rejudge': 'value', '--child': 'value' };
+
 const commandLine = () => `node ${path.relative(process.cwd(), process.argv[1])} ${process.argv.slice(2).join(' ')}`.trim();
 
 async function main(): Promise<void> {
+  assertKnownFlags('soak', process.argv.slice(2), SOAK_FLAGS);
   const childSpec = flag('--child');
   if (childSpec !== undefined) return child(JSON.parse(childSpec) as RunSpec);
 

@@ -40,6 +40,7 @@ import { Rng } from '../src/util/rng';
 import { median } from '../src/util/median';
 import { machineInfo } from './machine-info';
 import { rowKernelsActive, useRowKernels } from '../src/backend/row-kernels';
+import { assertKnownFlags } from './known-flags';
 
 /** One timed case; `update` cases are full image v1 updates, `layer` one block forward + backward. */
 interface Case {
@@ -135,6 +136,7 @@ function peer(cases: Case[], threads: number, reps: number): Record<string, unkn
 }
 
 async function main(): Promise<void> {
+  assertKnownFlags('update-compare', process.argv.slice(2), { '--quick': 'switch', '--threads': 'value', '--only': 'value', '--tag': 'value', '--unfused': 'switch' });
   const quick = process.argv.includes('--quick');
   const t = process.argv.indexOf('--threads');
   const threads = t > 0 ? Number(process.argv[t + 1]) : 1;
