@@ -25,6 +25,13 @@ export interface SkipLogOptions {
 /** Default `maxSkipRate`: 1 %. */
 export const DEFAULT_MAX_SKIP_RATE = 0.01;
 
+/** `2 corrupt image, 1 empty file`: skipped items counted by kind, largest count first. */
+export function countByKind(items: readonly SkippedItem[]): string {
+  const counts = new Map<string, number>();
+  for (const s of items) counts.set(s.kind, (counts.get(s.kind) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([kind, n]) => `${n} ${kind}`).join(', ');
+}
+
 /** Running count of files seen and skipped by one reader. */
 export class SkipLog {
   readonly skipped: SkippedItem[] = [];
@@ -59,9 +66,7 @@ export class SkipLog {
   summary(): string {
     const head = `skipped ${this.skipped.length.toLocaleString('en-US')} of ${this.seenCount.toLocaleString('en-US')} ${this.what}`;
     if (this.skipped.length === 0) return head;
-    const counts = new Map<string, number>();
-    for (const s of this.skipped) counts.set(s.kind, (counts.get(s.kind) ?? 0) + 1);
-    return `${head}: ${[...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([kind, n]) => `${n} ${kind}`).join(', ')}`;
+    return `${head}: ${countByKind(this.skipped)}`;
   }
 
   /**

@@ -13,6 +13,7 @@ import { Objective } from '../train/objective';
 import { BatchSource, TrainerConfig } from '../train/trainer';
 import { LabelledFeatures } from '../eval/features';
 import { RunFractions } from './run-fractions';
+import { SkipLog } from '../data/skip-log';
 
 /** A modality's name (`image`, `audio`, `text`, or one a new folder registers). */
 export type Modality = string;
@@ -63,6 +64,8 @@ export interface RecipeData {
   trainSize: number;
   testSize: number;
   numClasses: number;
+  /** Streamed corpora: the running count of files skipped as unreadable, at the scan and while training (`pretrain` reports it at the end when training skipped any). */
+  skips?: SkipLog;
 }
 
 /** A model ready to pretrain. */

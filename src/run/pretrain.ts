@@ -25,6 +25,7 @@ import { applyOverrides } from '../modalities/overrides';
 import { validateRunConfig } from '../modalities/config-schema';
 import { median } from '../util/median';
 import { assertUpdateFits, describeUpdateMemory, estimateUpdateMemory } from '../backend/update-memory';
+import { countByKind } from '../data/skip-log';
 
 export interface PretrainOptions {
   modality?: string;
@@ -171,6 +172,7 @@ export async function pretrain(options: PretrainOptions = {}): Promise<PretrainS
       notes: warnings,
     });
   };
+  const skippedAtStart = data.skips?.skipped.length ?? 0;
   const run = registerRun(options.signal);
   let result: Awaited<ReturnType<typeof trainer.run>>;
   try {
@@ -186,6 +188,12 @@ export async function pretrain(options: PretrainOptions = {}): Promise<PretrainS
     });
   } finally {
     run.release();
+  }
+  const skippedInTraining = data.skips?.skipped.slice(skippedAtStart) ?? [];
+  if (skippedInTraining.length > 0) {
+    const line = `training skipped ${skippedInTraining.length} unreadable file${skippedInTraining.length === 1 ? '' : 's'} (${countByKind(skippedInTraining)}), each replaced by the next readable one; first: ${skippedInTraining[0].reason}`;
+    result.warnings.push(line);
+    options.onWarning?.(line);
   }
   writeReport(result.rows, result.warnings);
   const rows = result.rows;

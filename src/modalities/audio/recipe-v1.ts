@@ -59,7 +59,7 @@ export function loadAudioData(config: Pick<AudioV1Config, 'data' | 'audio' | 'se
 function loadSpeechCorpus(data: string, config: Pick<AudioV1Config, 'audio' | 'seed' | 'loader'>): AudioData {
   const corpus = openSpeechCorpus(data, config);
   const dataset: AudioDataset = { train: [], test: [], labels: corpus.labels, skipped: [], source: corpus.root, splitBy: 'file' };
-  return { dataset, corpus, trainSize: corpus.train.length, testSize: corpus.test.length, numClasses: corpus.labels.length, describe: describeSpeechCorpus(corpus) };
+  return { dataset, corpus, skips: corpus.skips, trainSize: corpus.train.length, testSize: corpus.test.length, numClasses: corpus.labels.length, describe: describeSpeechCorpus(corpus) };
 }
 
 /** Features of a split: clips in memory, or files of a streamed corpus decoded one by one. */

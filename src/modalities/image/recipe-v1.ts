@@ -54,7 +54,7 @@ function loadImageCorpus(dir: string, config: ImageLoadConfig): ImageData {
   const train = streamedSplit(`${path.basename(source.root)}/train`, source.train, size, channels, classes);
   const test = streamedSplit(`${path.basename(source.root)}/test`, source.test, size, channels, classes);
   const what = source.kind === 'shards' ? `${source.shards.length} .tar shards` : `${train.n} train / ${test.n} test images in ${source.classNames.length} classes (${source.skips.summary()})`;
-  return { train, test, source, trainSize: train.n, testSize: test.n, numClasses: source.classNames.length, describe: `images from ${source.root}: ${what}, streamed at ${size}x${size}x${channels}` };
+  return { train, test, source, skips: source.skips, trainSize: train.n, testSize: test.n, numClasses: source.classNames.length, describe: `images from ${source.root}: ${what}, streamed at ${size}x${size}x${channels}` };
 }
 
 /** Checks both splits match the encoder's input shape (`model.imageSize`, `model.channels`), and `normalize` has a value per channel. */

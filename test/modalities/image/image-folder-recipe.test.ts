@@ -13,6 +13,9 @@ import { imageV2Recipe } from '../../../src/modalities/image/recipe-v2';
 import { Trainer } from '../../../src/train/trainer';
 import { makeImageFolder } from '../../helpers/image-folder-fixture';
 import { sampleIndices } from '../../../src/data/batch-order';
+import { pretrain } from '../../../src/run/pretrain';
+import * as os from 'os';
+import * as path from 'path';
 
 describe('image recipes on an image folder', function () {
   this.timeout(240000);
@@ -50,6 +53,27 @@ describe('image recipes on an image folder', function () {
     expect(features.x.every(Number.isFinite)).to.equal(true);
     trainer.dispose();
     setup.objective.dispose();
+  });
+
+  it('pretrain ends with a warning that counts the unreadable files training skipped, and goes on past them', async () => {
+    const bad = await makeImageFolder(6);
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'd2v-skip-run-'));
+    try {
+      for (const cls of ['cat', 'dog']) fs.writeFileSync(path.join(bad, 'train', cls, `broken_${cls}.jpg`), 'not an image');
+      const warnings: string[] = [];
+      // 4 updates of 4 cover the first epoch of the 14 training files, so both broken ones are drawn
+      const s = await pretrain({
+        modality: 'image', preset: 'base', out, report: false, onWarning: (w) => warnings.push(w),
+        overrides: { data: bad, steps: 4, batchSize: 4, maxSkipRate: 0.5, set: { ...micro, 'data2vec.targets.topK': '2' } },
+      });
+      expect(s.steps).to.equal(4);
+      const line = s.warnings.find((w) => w.startsWith('training skipped'));
+      expect(line, JSON.stringify(s.warnings)).to.match(/^training skipped 2 unreadable files \(2 not a readable image\), each replaced by the next readable one; first: .*broken_(cat|dog)\.jpg is not a readable image/);
+      expect(warnings).to.include(line);
+    } finally {
+      fs.rmSync(bad, { recursive: true, force: true });
+      fs.rmSync(out, { recursive: true, force: true });
+    }
   });
 
   it('v2 base-28 keeps Fashion-MNIST, and v2 base reads the folder at 224² with the 14×14 inverse block masks', async () => {
