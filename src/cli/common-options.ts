@@ -4,9 +4,26 @@
  * --json the last stdout line is one JSON object).
  */
 import { Command } from 'commander';
+import { listRecipes } from '../modalities/registry';
 
 /** Help of `--threads`. */
 export const THREADS_HELP = 'threads for matrix products on wasm (default: D2V_THREADS, else one per core; 1: main thread only)';
+
+/** Help of `--backend` on commands that take every backend and have no default of their own to state. */
+export const ALL_BACKENDS_HELP = 'wasm, cpu, tensorflow or webgpu';
+
+/**
+ * Help of `--preset`, from the registered recipes: the presets every recipe has, then
+ * the others with the modalities that have them (`tiny, small or base; also base-28 (image), …`).
+ */
+export function presetHelp(): string {
+  const recipes = listRecipes();
+  const common = recipes[0].presets.filter((p) => recipes.every((r) => r.presets.includes(p)));
+  const others = new Map<string, Set<string>>();
+  for (const r of recipes) for (const p of r.presets) if (!common.includes(p)) others.set(p, (others.get(p) ?? new Set()).add(r.modality));
+  const head = `${common.slice(0, -1).join(', ')} or ${common[common.length - 1]}`;
+  return others.size === 0 ? head : `${head}; also ${[...others].map(([p, m]) => `${p} (${[...m].join(', ')})`).join(', ')}`;
+}
 
 /** Help of `--json` on the commands whose last line is their summary. */
 export const JSON_SUMMARY_HELP = 'print a JSON summary as the last line';

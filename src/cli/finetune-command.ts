@@ -7,7 +7,7 @@ import { Command, Option } from 'commander';
 import { finetune } from '../finetune/finetune';
 import { FinetuneSettings, describeSettings } from '../finetune/settings';
 import { intFlag, numberFlag, startBackend } from './flags';
-import { addBackendOptions, addOutputOptions } from './common-options';
+import { addBackendOptions, addOutputOptions, presetHelp } from './common-options';
 import { progressReporter } from './progress';
 import { stopOnSigint } from './pretrain-runner';
 import { printJsonLine, say } from './output-lines';
@@ -61,7 +61,7 @@ export function registerFinetuneCommand(program: Command): void {
     .option('--random-init', 'the same architecture untrained (the baseline); with --modality, --algo, --preset')
     .addOption(new Option('--modality <name>', 'image, audio or text (with --random-init)'))
     .addOption(new Option('--algo <name>', 'v1 or v2 (with --random-init)'))
-    .option('--preset <name>', 'tiny, small or base (with --random-init)')
+    .option('--preset <name>', `${presetHelp()} (with --random-init)`)
     .option('--data <path>', 'labelled data folder or file of the model\'s modality instead of the bundled set')
     .option('--steps <n>', 'optimizer updates', intFlag('--steps'))
     .option('--batch-size <n>', 'samples per update', intFlag('--batch-size'))

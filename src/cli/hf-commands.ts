@@ -5,7 +5,7 @@
  */
 import { Command } from 'commander';
 import { startBackend } from './flags';
-import { addBackendOptions, addOutputOptions } from './common-options';
+import { ALL_BACKENDS_HELP, addBackendOptions, addOutputOptions } from './common-options';
 import { importHf } from '../hf/import-hf';
 import { exportHf } from '../hf/export-hf';
 import { encodeHfFile } from '../hf/encode-hf';
@@ -27,7 +27,7 @@ interface InteropOptions {
  * with --json, prints the summary.
  */
 function interopAction<T>(cmd: Command, work: (opts: InteropOptions, args: string[]) => Promise<T>, describe: (s: T) => string): void {
-  addOutputOptions(addBackendOptions(cmd, 'wasm, cpu or tensorflow', false))
+  addOutputOptions(addBackendOptions(cmd, ALL_BACKENDS_HELP, false))
     .action(async (...args: unknown[]) => {
       // commander passes the positional arguments, then the options, then the command
       const opts = args[args.length - 2] as InteropOptions;

@@ -16,7 +16,7 @@ import { registerBenchDataCommand } from './bench-data-command';
 import { registerHfCommands } from './hf-commands';
 import { registerTokenizeCommand } from './tokenize-command';
 import { collectSet, intFlag, numberFlag, startBackend } from './flags';
-import { addBackendOptions, addOutputOptions } from './common-options';
+import { addBackendOptions, addOutputOptions, presetHelp } from './common-options';
 import { errorMessage } from './error-message';
 import { releaseWebGpu } from '../backend/webgpu';
 import { printJsonLine, say } from './output-lines';
@@ -25,7 +25,7 @@ function addTrainingOptions(cmd: Command): Command {
   cmd
     .addOption(new Option('--modality <name>', 'image, audio or text').default('image'))
     .addOption(new Option('--algo <name>', 'v1 or v2').default('v1'))
-    .option('--preset <name>', 'tiny, small or base', 'tiny')
+    .option('--preset <name>', presetHelp(), 'tiny')
     .option('--steps <n>', 'optimizer updates (rescales warm-up, cosine and EMA anneal)', intFlag('--steps'))
     .option('--batch-size <n>', 'samples per micro-batch', intFlag('--batch-size'))
     .option('--accumulation <n>', 'micro-batches per update (gradient accumulation)', intFlag('--accumulation'))

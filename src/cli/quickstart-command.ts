@@ -7,7 +7,7 @@ import { Command } from 'commander';
 import { probe, ProbeSummary } from '../run/probe';
 import { runPretrain } from './pretrain-runner';
 import { intFlag, startBackend } from './flags';
-import { addBackendOptions, addOutputOptions } from './common-options';
+import { ALL_BACKENDS_HELP, addBackendOptions, addOutputOptions } from './common-options';
 import { printJsonLine, say } from './output-lines';
 
 const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
@@ -18,7 +18,7 @@ export function registerQuickstartCommand(program: Command): void {
     .description('pretrain the tiny image model (data2vec 1.0) and probe it against random init and raw pixels')
     .option('--steps <n>', 'optimizer updates', intFlag('--steps'))
     .option('--seed <n>', 'random seed', intFlag('--seed'));
-  addOutputOptions(addBackendOptions(cmd, 'wasm, cpu or tensorflow').option('--out <dir>', 'run folder'), { progress: true })
+  addOutputOptions(addBackendOptions(cmd, ALL_BACKENDS_HELP).option('--out <dir>', 'run folder'), { progress: true })
     .action(async (opts) => {
       const backend = await startBackend(opts.backend, opts.threads);
       const s = await runPretrain({ ...opts, modality: 'image', algo: 'v1', preset: 'tiny' }, 'pretrain tiny image v1');

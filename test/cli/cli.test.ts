@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { expect } from 'chai';
+import { listRecipes } from '../../src/modalities/registry';
 
 const CLI = path.join(__dirname, '..', '..', 'src', 'cli', 'main.js');
 
@@ -54,6 +55,19 @@ describe('data2vec CLI', function () {
     expect(preset.stderr).to.match(/--preset "huge" is not a image v1 preset; choose one of tiny, small, base/);
     const strategy = run(['masks', '--strategy', 'nope', '--shape', '8']);
     expect(strategy.stderr).to.match(/unknown masking strategy "nope"/);
+  });
+
+  it('--help names every registered preset and, where any backend works, webgpu', () => {
+    const presets = new Set(listRecipes().flatMap((r) => r.presets));
+    expect(presets.has('base-28') && presets.has('tiny-released')).to.equal(true);
+    for (const command of ['pretrain', 'probe', 'finetune']) {
+      const help = run([command, '--help']).stdout.replace(/\s+/g, ' ');
+      const line = /--preset <name> (.*?)(--[a-z]|$)/.exec(help)![1];
+      for (const p of presets) expect(line.split(/[^a-z0-9-]+/), `${command}: ${p}`).to.include(p);
+    }
+    for (const command of ['quickstart', 'import-hf', 'export-hf', 'encode']) {
+      expect(run([command, '--help']).stdout.replace(/\s+/g, ' '), command).to.contain('--backend <name> wasm, cpu, tensorflow or webgpu');
+    }
   });
 
   it('names the file when a data folder is incomplete or corrupt', () => {
