@@ -31,6 +31,30 @@
  * at the next submit (tfjs's `tensorDataPendingDisposal`), so a buffer is never
  * rewritten before the commands recorded earlier have read it.
  *
+ * Device-memory budget (`webgpuMemoryLimit` / `D2V_WEBGPU_MEMORY_LIMIT`, see
+ * `./webgpu-memory-limit.ts`; none unless asked for on Dawn for Node). Without one, free
+ * buffers are kept until `releaseFreeGpuBuffers` (after an out-of-memory update). With
+ * one, a buffer that would take the pool's total (in use and free, whole buffers) past
+ * it first makes room, as PyTorch's caching allocator does before failing: free buffers
+ * are destroyed, the smallest one whose size alone makes the request fit, else the
+ * largest first until it fits (`fewest`). If the buffers in use leave no room, the
+ * commands recorded so far are submitted once (tfjs's own submit, as after every batch
+ * of kernels), which gives back the buffers of tensors disposed since the last submit;
+ * one of them may serve the request, the others may be destroyed. If even that leaves
+ * no room, the request fails at once with {@link memoryBudgetMessage}, before Dawn makes
+ * an invalid buffer whose out-of-memory error an error scope reports only after the
+ * update (`guardDeviceMemory` turns either into the batch-size advice).
+ *
+ * Why `fewest` and not least recently released first (`oldest`, the other order
+ * offered): an update asks for the same sizes in the same order each time, so nearly
+ * every destroyed buffer is asked for again in the next update and must be created
+ * anew; what a GPU pays is the number of buffers destroyed and created, and `fewest`
+ * destroys the fewest. Replaying the buffer requests of three `base` image v1 updates
+ * (112²/16, batch 8; `bench/webgpu-pool-replay.ts`), a budget of 2.4 GB (2.876 GB held
+ * without one) created 129 and 212 buffers in updates 2 and 3 with `fewest` against
+ * 894 and 943 with `oldest`; at 2.5 GB 129 and 80 against 698 and 827; at 2.7 GB 116
+ * and 1 against 305 and 482 (no budget: 116 and 1).
+ *
  * `D2V_WEBGPU_BUFFER_FIT`: `exact` keeps tfjs's own pool; a number r ≥ 1 reuses a free
  * buffer up to r× the request (default {@link DEFAULT_BUFFER_FIT}).
  *
