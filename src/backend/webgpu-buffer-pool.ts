@@ -55,6 +55,14 @@
  * 894 and 943 with `oldest`; at 2.5 GB 129 and 80 against 698 and 827; at 2.7 GB 116
  * and 1 against 305 and 482 (no budget: 116 and 1).
  *
+ * A budget must leave room for the slack of buffers in use (a request may get a buffer
+ * up to `fit`× its size, and under a budget fewer near-exact ones are free): on those
+ * updates, whose buffers in use peak at 2.233 GB without a budget, 2.3 GB ran out with
+ * 2.299 GB in use and 2.32 GB did not (replay); at fit 1.25, 2.25 GB fits at about 600
+ * buffers created per update. A real run at 2.4 GB gave the replay's bytes and counts
+ * exactly (2.3997 GB held; 129 and 212 buffers created, 170 and 211 destroyed) and the
+ * losses of the run without a budget.
+ *
  * `D2V_WEBGPU_BUFFER_FIT`: `exact` keeps tfjs's own pool; a number r ≥ 1 reuses a free
  * buffer up to r× the request (default {@link DEFAULT_BUFFER_FIT}).
  *

@@ -3,6 +3,10 @@
  * - its rule on a recording device: the smallest free buffer of the usage within
  *   the fit, exact reuse for mapped and uniform buffers, the storage-binding limit,
  *   the accounting, and a run of shrinking requests that allocates once;
+ * - under a device-memory budget: which free buffers are destroyed and in what order,
+ *   one submit before a request fails, the failure sentence, and no change at all
+ *   without a budget; on the backend, a budget from `initBackend` turns an update
+ *   that needs more into the out-of-GPU-memory line;
  * - on the backend (Dawn): tensors living in larger reused buffers read back exactly
  *   (float32 uploads, int32 and bool kernel outputs, `dataToGPU`, a tensor made from
  *   a larger GPU buffer), shrinking uploads reuse one buffer, and the counters come
