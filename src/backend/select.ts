@@ -134,7 +134,7 @@ export async function initBackend(flag?: string, options: BackendOptions = {}): 
   if (want === 'tensorflow' || (want === 'auto' && native !== undefined)) {
     if (native === undefined) {
       throw new Error(
-        'backend "tensorflow" needs @tensorflow/tfjs-node-gpu or @tensorflow/tfjs-node; install one (see the README, "GPU hosts") or pick --backend wasm.',
+        'backend "tensorflow" needs @tensorflow/tfjs-node-gpu or @tensorflow/tfjs-node; install one (see the README, "Full pretraining on a GPU host") or pick --backend wasm.',
       );
     }
     // eslint-disable-next-line @typescript-eslint/no-require-imports
