@@ -8,11 +8,18 @@
  * waiting for the next submit; whole buffers) and the peak of the bytes those
  * buffers were asked for.
  *
+ * With `--budgets` (sizes as `D2V_WEBGPU_MEMORY_LIMIT` takes them, `none` for no budget)
+ * each fit also runs under each device-memory budget, and each row says how many
+ * buffers each update created on the device and how many free ones the budget destroyed:
+ * the churn a GPU pays for the budget. `--trace FILE` writes every buffer request for
+ * `bench/webgpu-pool-replay.ts`.
+ *
  * With `--size`, an image recipe runs on random RGB pixels of that size (so a `base`
  * model can be measured at a reduced image size); otherwise the preset's data is loaded.
  *
  *     npm run build && node dist/bench/webgpu-buffer-pool.js [--modality image] [--algo v1] \
- *       [--preset base] [--size 112] [--batch 2] [--updates 3] [--fits exact,1.25,2,4] [--out file.json]
+ *       [--preset base] [--size 112] [--batch 2] [--updates 3] [--fits exact,1.25,2,4] \
+ *       [--budgets none,2.3GB] [--trace file.json] [--out file.json]
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -33,6 +40,12 @@ function flag(name: string, fallback: string): string {
 /** What one process measured under one rule. */
 interface Measured {
   fit: string;
+  /** `D2V_WEBGPU_MEMORY_LIMIT` of the run (`none`: no budget). */
+  budget: string;
+  /** Per update (best-fit pool only): buffers created on the device, free buffers destroyed for the budget, submits forced by it. */
+  created: number[];
+  evicted: number[];
+  flushes: number[];
   /** Bytes allocated by the buffer manager after each update. */
   allocated: number[];
   peakUsed: number;
@@ -55,6 +68,7 @@ function randomImages(n: number, size: number): { train: ImageDataset; test: Ima
 
 interface ManagerLike {
   acquireBuffer(...a: unknown[]): unknown;
+  releaseBuffer(...a: unknown[]): void;
   numBytesUsed: number;
   numBytesAllocated: number;
   numBytesRequested?: number;
@@ -66,11 +80,25 @@ async function child(): Promise<Measured> {
   let peakUsed = 0;
   let peakRequested = 0;
   const acquire = manager.acquireBuffer.bind(manager);
+  const release = manager.releaseBuffer.bind(manager);
+  // --trace: every acquire (size, usage, reuse) and release (reuse) with a buffer id, for replaying the pool offline
+  const traceFile = flag('--trace', '');
+  const trace: (number | string)[][] = [];
+  const ids = new Map<unknown, number>();
+  if (traceFile) trace.push(['l', (tf.backend() as unknown as { device: { limits: { maxStorageBufferBindingSize: number } } }).device.limits.maxStorageBufferBindingSize]);
   manager.acquireBuffer = (...a: unknown[]) => {
     const b = acquire(...a);
     peakUsed = Math.max(peakUsed, manager.numBytesUsed);
     peakRequested = Math.max(peakRequested, manager.numBytesRequested ?? manager.numBytesUsed);
+    if (traceFile) {
+      ids.set(b, trace.length);
+      trace.push(['a', a[0] as number, a[1] as number, a[3] === false ? 0 : 1]);
+    }
     return b;
+  };
+  manager.releaseBuffer = (...a: unknown[]) => {
+    if (traceFile) trace.push(['r', ids.get(a[0]) ?? -1, a[1] === false ? 0 : 1]);
+    release(...a);
   };
   const modality = flag('--modality', 'image') as Modality;
   const algo = flag('--algo', 'v1') as Algo;
@@ -88,13 +116,34 @@ async function child(): Promise<Measured> {
   const config = recipe.config(flag('--preset', 'base'), { batchSize: batch, accumulation: 1, steps: updates, set });
   const setup = recipe.build(config, data ?? recipe.loadData(config));
   const trainer = new Trainer(setup.objective, setup.batches, config.trainer);
-  const out: Measured = { fit: process.env.D2V_WEBGPU_BUFFER_FIT ?? 'default', allocated: [], peakUsed: 0, peakRequested: 0, losses: [], msPerUpdate: [] };
+  const out: Measured = {
+    fit: process.env.D2V_WEBGPU_BUFFER_FIT ?? 'default',
+    budget: process.env.D2V_WEBGPU_MEMORY_LIMIT ?? 'none',
+    created: [],
+    evicted: [],
+    flushes: [],
+    allocated: [],
+    peakUsed: 0,
+    peakRequested: 0,
+    losses: [],
+    msPerUpdate: [],
+  };
+  const pool = installedBufferPool();
+  let mark = { created: pool?.numBuffersCreated ?? 0, evicted: pool?.numBuffersEvicted ?? 0, flushes: pool?.numFlushes ?? 0 };
   for (let i = 0; i < updates; i++) {
     const t0 = Date.now();
     out.losses.push((await trainer.step()).loss);
     out.msPerUpdate.push(Date.now() - t0);
     out.allocated.push(manager.numBytesAllocated);
+    if (pool) {
+      out.created.push(pool.numBuffersCreated - mark.created);
+      out.evicted.push(pool.numBuffersEvicted - mark.evicted);
+      out.flushes.push(pool.numFlushes - mark.flushes);
+      mark = { created: pool.numBuffersCreated, evicted: pool.numBuffersEvicted, flushes: pool.numFlushes };
+    }
+    if (traceFile) trace.push(['u']);
   }
+  if (traceFile) fs.writeFileSync(traceFile, JSON.stringify(trace));
   out.peakUsed = peakUsed;
   out.peakRequested = peakRequested;
   if (process.env.D2V_WEBGPU_BUFFER_FIT !== 'exact' && !installedBufferPool()) throw new Error('the best-fit pool is not installed');
@@ -105,22 +154,30 @@ const MB = (b: number) => (b / 1e6).toFixed(1);
 
 function main(): void {
   const fits = flag('--fits', 'exact,2').split(',');
+  const budgets = flag('--budgets', 'none').split(',');
   const args = process.argv.slice(2);
   const rows: Measured[] = [];
   for (const fit of fits) {
-    const r = spawnSync(process.execPath, [__filename, '--child', ...args], { env: { ...process.env, D2V_WEBGPU_BUFFER_FIT: fit }, encoding: 'utf8', maxBuffer: 1 << 26 });
-    const line = r.stdout.trim().split('\n').pop() ?? '';
-    if (r.status !== 0 || !line.startsWith('{')) throw new Error(`the run with D2V_WEBGPU_BUFFER_FIT=${fit} failed: ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' ')}`);
-    const m = JSON.parse(line) as Measured;
-    rows.push(m);
-    // eslint-disable-next-line no-console
-    console.error(`fit ${fit}: allocated ${MB(m.allocated[m.allocated.length - 1])} MB, peak used ${MB(m.peakUsed)} MB, ${m.msPerUpdate.join('/')} ms per update`);
+    for (const budget of fit === 'exact' ? ['none'] : budgets) {
+      const env = { ...process.env, D2V_WEBGPU_BUFFER_FIT: fit, D2V_WEBGPU_MEMORY_LIMIT: budget };
+      const r = spawnSync(process.execPath, [__filename, '--child', ...args], { env, encoding: 'utf8', maxBuffer: 1 << 26 });
+      const line = r.stdout.trim().split('\n').pop() ?? '';
+      const rule = `D2V_WEBGPU_BUFFER_FIT=${fit} D2V_WEBGPU_MEMORY_LIMIT=${budget}`;
+      if (r.status !== 0 || !line.startsWith('{')) throw new Error(`the run with ${rule} failed: ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' ')}`);
+      const m = JSON.parse(line) as Measured;
+      rows.push(m);
+      // eslint-disable-next-line no-console
+      console.error(`${rule}: allocated ${MB(m.allocated[m.allocated.length - 1])} MB, peak used ${MB(m.peakUsed)} MB, created ${m.created.join('/')}, evicted ${m.evicted.join('/')}, ${m.msPerUpdate.join('/')} ms per update`);
+    }
   }
   const what = `${flag('--modality', 'image')} ${flag('--algo', 'v1')} ${flag('--preset', 'base')}${process.argv.includes('--size') ? ` ${flag('--size', '')}²/16 random pixels` : ''}, batch ${flag('--batch', '2')}`;
   const lines = [
     what,
-    `${'fit'.padEnd(7)} ${'allocated after each update (MB)'.padEnd(34)} ${'peak used'.padStart(10)} ${'peak asked'.padStart(10)}  losses`,
-    ...rows.map((m) => `${m.fit.padEnd(7)} ${m.allocated.map(MB).join(' ').padEnd(34)} ${MB(m.peakUsed).padStart(10)} ${MB(m.peakRequested).padStart(10)}  ${m.losses.map((l) => l.toFixed(6)).join(' ')}`),
+    `${'fit'.padEnd(7)} ${'budget'.padEnd(7)} ${'allocated after each update (MB)'.padEnd(34)} ${'peak used'.padStart(10)} ${'peak asked'.padStart(10)}  ${'created'.padEnd(14)} ${'evicted'.padEnd(14)} losses`,
+    ...rows.map(
+      (m) =>
+        `${m.fit.padEnd(7)} ${m.budget.padEnd(7)} ${m.allocated.map(MB).join(' ').padEnd(34)} ${MB(m.peakUsed).padStart(10)} ${MB(m.peakRequested).padStart(10)}  ${m.created.join('/').padEnd(14)} ${m.evicted.join('/').padEnd(14)} ${m.losses.map((l) => l.toFixed(6)).join(' ')}`,
+    ),
   ];
   // eslint-disable-next-line no-console
   console.log(lines.join('\n'));

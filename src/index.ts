@@ -11,7 +11,18 @@ export * from './backend/batched-matmul';
 export { rowKernelsActive, useRowKernels, registerRowKernels } from './backend/row-kernels';
 export { headMatMul, headMatMulActive, useHeadMatMul, registerHeadMatMul } from './backend/head-matmul';
 export { registerWebGpuRowKernels, WEBGPU_ROW_KERNEL_NAMES } from './backend/webgpu-row-kernels';
-export { BestFitBufferPool, BufferFit, DEFAULT_BUFFER_FIT, installBufferPool, installedBufferPool, webGpuBufferFit } from './backend/webgpu-buffer-pool';
+export {
+  BestFitBufferPool,
+  BufferFit,
+  BufferPoolOptions,
+  DEFAULT_BUFFER_FIT,
+  EvictionOrder,
+  installBufferPool,
+  installedBufferPool,
+  memoryBudgetMessage,
+  webGpuBufferFit,
+} from './backend/webgpu-buffer-pool';
+export { DEVICE_MEMORY_FRACTION, deviceLocalMemory, parseMemoryLimit, requestedWebGpuMemoryLimit, webGpuMemoryLimit } from './backend/webgpu-memory-limit';
 export { requestedThreads, defaultThreads } from './backend/matmul-threads';
 export * from './backend/wasm-slice';
 export * from './backend/device-random';

@@ -19,6 +19,7 @@ import { requestedThreads } from './matmul-threads';
 import { WebGpuAdapter, WebGpuMatMul, describeAdapter, requestedWebGpuMatMul, setWebGpuMatMul, startWebGpu } from './webgpu';
 import { tuneWebGpuQueue } from './webgpu-queue';
 import { BufferFit, installBufferPool } from './webgpu-buffer-pool';
+import { formatBytes, requestedWebGpuMemoryLimit, webGpuMemoryLimit } from './webgpu-memory-limit';
 import { registerWebGpuRowKernels } from './webgpu-row-kernels';
 import { rowKernelsActive } from './row-kernels';
 
@@ -62,8 +63,12 @@ export interface BackendInfo {
   adapter?: WebGpuAdapter;
   /** Threads that run matrix products (backend `wasm` only). */
   threads?: number;
-  /** Backend `webgpu` only: its matrix-product program, whether the fused WGSL kernels run, and the buffer-reuse rule (`webgpu-buffer-pool.ts`). */
-  webgpu?: { matmul: WebGpuMatMul; fusedKernels: boolean; bufferFit: BufferFit };
+  /**
+   * Backend `webgpu` only: its matrix-product program, whether the fused WGSL kernels
+   * run, the buffer-reuse rule (`webgpu-buffer-pool.ts`) and the device-memory budget
+   * of the buffer pool in bytes, null for none (`webgpu-memory-limit.ts`).
+   */
+  webgpu?: { matmul: WebGpuMatMul; fusedKernels: boolean; bufferFit: BufferFit; memoryLimit: number | null };
 }
 
 /** Options of {@link initBackend}. */
@@ -78,6 +83,14 @@ export interface BackendOptions {
    * or tfjs's choice per shape (`auto`); default `D2V_WEBGPU_MATMUL`, else `packed`.
    */
   webgpuMatMul?: WebGpuMatMul | string;
+  /**
+   * Backend `webgpu`: the buffer pool's device-memory budget, bytes or a size with its
+   * unit (`"80GB"`, `"80GiB"`), or `"none"`; default `D2V_WEBGPU_MEMORY_LIMIT`, else 90 %
+   * of the adapter's device-local memory where the adapter reports it, else none.
+   * Free buffers are destroyed before the pool would exceed it, and a buffer that does
+   * not fit beside those in use fails at once with the out-of-GPU-memory sentence.
+   */
+  webgpuMemoryLimit?: number | string;
 }
 
 let current: BackendInfo | undefined;
@@ -94,6 +107,7 @@ export async function initBackend(flag?: string, options: BackendOptions = {}): 
   registerBroadcastGradients();
   if (want === 'webgpu') {
     const matmul = requestedWebGpuMatMul(options.webgpuMatMul);
+    const requestedLimit = requestedWebGpuMemoryLimit(options.webgpuMemoryLimit);
     const adapter = await startWebGpu();
     registerWebGpuRowKernels();
     let ok = false;
@@ -106,16 +120,21 @@ export async function initBackend(flag?: string, options: BackendOptions = {}): 
     }
     if (!ok) throw new Error(`backend "webgpu": the adapter ${describeAdapter(adapter)} was found but the tfjs WebGPU backend failed to start on it${cause}; pick --backend wasm.`);
     tuneWebGpuQueue();
-    const pool = installBufferPool();
+    const pool = installBufferPool(undefined, webGpuMemoryLimit(requestedLimit, adapter.deviceLocalMemory));
     setWebGpuMatMul(matmul);
-    current = { name: 'webgpu', reason: 'requested', adapter, webgpu: { matmul, fusedKernels: rowKernelsActive(), bufferFit: pool ? pool.fit : 'exact' } };
+    current = {
+      name: 'webgpu',
+      reason: 'requested',
+      adapter,
+      webgpu: { matmul, fusedKernels: rowKernelsActive(), bufferFit: pool ? pool.fit : 'exact', memoryLimit: pool ? pool.memoryLimit : null },
+    };
     return current;
   }
   const native = nativePackage();
   if (want === 'tensorflow' || (want === 'auto' && native !== undefined)) {
     if (native === undefined) {
       throw new Error(
-        'backend "tensorflow" needs @tensorflow/tfjs-node-gpu or @tensorflow/tfjs-node; install one (see the README, "GPU hosts") or pick --backend wasm.',
+        'backend "tensorflow" needs @tensorflow/tfjs-node-gpu or @tensorflow/tfjs-node; install one (see the README, "Full pretraining on a GPU host") or pick --backend wasm.',
       );
     }
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -156,7 +175,9 @@ export function currentBackend(): BackendInfo | undefined {
 /** One line for the start of a run: `backend: wasm (auto: default, SIMD)`. */
 export function describeBackend(info: BackendInfo): string {
   if (info.adapter) {
-    const settings = info.webgpu ? `, ${info.webgpu.matmul} matmul, ${info.webgpu.fusedKernels ? 'fused' : 'composed'} row kernels, ${info.webgpu.bufferFit === 'exact' ? 'exact-size' : `best-fit (≤ ${info.webgpu.bufferFit}×)`} buffer reuse` : '';
+    const w = info.webgpu;
+    const budget = w?.memoryLimit ? `, GPU memory budget ${formatBytes(w.memoryLimit)}` : '';
+    const settings = w ? `, ${w.matmul} matmul, ${w.fusedKernels ? 'fused' : 'composed'} row kernels, ${w.bufferFit === 'exact' ? 'exact-size' : `best-fit (≤ ${w.bufferFit}×)`} buffer reuse${budget}` : '';
     return `backend: ${info.name} (${info.reason}, adapter ${describeAdapter(info.adapter)}${settings})`;
   }
   const simd = info.simd === undefined ? '' : info.simd ? ', SIMD' : ', no SIMD';

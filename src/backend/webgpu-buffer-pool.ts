@@ -31,6 +31,38 @@
  * at the next submit (tfjs's `tensorDataPendingDisposal`), so a buffer is never
  * rewritten before the commands recorded earlier have read it.
  *
+ * Device-memory budget (`webgpuMemoryLimit` / `D2V_WEBGPU_MEMORY_LIMIT`, see
+ * `./webgpu-memory-limit.ts`; none unless asked for on Dawn for Node). Without one, free
+ * buffers are kept until `releaseFreeGpuBuffers` (after an out-of-memory update). With
+ * one, a buffer that would take the pool's total (in use and free, whole buffers) past
+ * it first makes room, as PyTorch's caching allocator does before failing: free buffers
+ * are destroyed, the smallest one whose size alone makes the request fit, else the
+ * largest first until it fits (`fewest`). If the buffers in use leave no room, the
+ * commands recorded so far are submitted once (tfjs's own submit, as after every batch
+ * of kernels), which gives back the buffers of tensors disposed since the last submit;
+ * one of them may serve the request, the others may be destroyed. If even that leaves
+ * no room, the request fails at once with {@link memoryBudgetMessage}, before Dawn makes
+ * an invalid buffer whose out-of-memory error an error scope reports only after the
+ * update (`guardDeviceMemory` turns either into the batch-size advice).
+ *
+ * Why `fewest` and not least recently released first (`oldest`, the other order
+ * offered): an update asks for the same sizes in the same order each time, so nearly
+ * every destroyed buffer is asked for again in the next update and must be created
+ * anew; what a GPU pays is the number of buffers destroyed and created, and `fewest`
+ * destroys the fewest. Replaying the buffer requests of three `base` image v1 updates
+ * (112²/16, batch 8; `bench/webgpu-pool-replay.ts`), a budget of 2.4 GB (2.876 GB held
+ * without one) created 129 and 212 buffers in updates 2 and 3 with `fewest` against
+ * 894 and 943 with `oldest`; at 2.5 GB 129 and 80 against 698 and 827; at 2.7 GB 116
+ * and 1 against 305 and 482 (no budget: 116 and 1).
+ *
+ * A budget must leave room for the slack of buffers in use (a request may get a buffer
+ * up to `fit`× its size, and under a budget fewer near-exact ones are free): on those
+ * updates, whose buffers in use peak at 2.233 GB without a budget, 2.3 GB ran out with
+ * 2.299 GB in use and 2.32 GB did not (replay); at fit 1.25, 2.25 GB fits at about 600
+ * buffers created per update. A real run at 2.4 GB gave the replay's bytes and counts
+ * exactly (2.3997 GB held; 129 and 212 buffers created, 170 and 211 destroyed) and the
+ * losses of the run without a budget.
+ *
  * `D2V_WEBGPU_BUFFER_FIT`: `exact` keeps tfjs's own pool; a number r ≥ 1 reuses a free
  * buffer up to r× the request (default {@link DEFAULT_BUFFER_FIT}).
  *
@@ -86,6 +118,12 @@ export function bindingLimitMessage(bytes: number, limit: number): string {
   return `a tensor of ${mib(bytes)} MiB is larger than this GPU adapter binds per buffer (maxStorageBufferBindingSize, ${mib(limit)} MiB); a smaller batch, shorter inputs or a smaller model fits`;
 }
 
+/** The sentence for a buffer that does not fit in the memory budget even with no free buffer left (`guardDeviceMemory` turns it into the batch-size advice). */
+export function memoryBudgetMessage(bytes: number, limit: number, inUse: number): string {
+  const mib = (b: number) => (b / 2 ** 20).toFixed(1);
+  return `a GPU buffer of ${mib(bytes)} MiB does not fit in the GPU memory budget of ${mib(limit)} MiB (D2V_WEBGPU_MEMORY_LIMIT or the webgpuMemoryLimit option) beside the ${mib(inUse)} MiB in use; a smaller batch, shorter inputs, a smaller model or a larger budget fits`;
+}
+
 /** First index of `sorted` whose value is ≥ `x`. */
 function lowerBound(sorted: number[], x: number): number {
   let lo = 0;
@@ -117,6 +155,16 @@ class FreeBuffers {
     return buffer;
   }
 
+  /** Remove `buffer` (a free buffer of this list; the oldest of its size is first in its bucket). */
+  remove(buffer: PooledBuffer): void {
+    const bucket = this.bySize.get(buffer.size)!;
+    bucket.splice(bucket.indexOf(buffer), 1);
+    if (bucket.length === 0) {
+      this.bySize.delete(buffer.size);
+      this.sizes.splice(lowerBound(this.sizes, buffer.size), 1);
+    }
+  }
+
   put(buffer: PooledBuffer): void {
     let bucket = this.bySize.get(buffer.size);
     if (!bucket) {
@@ -135,9 +183,26 @@ class FreeBuffers {
   }
 }
 
+/** Options of {@link BestFitBufferPool} beyond the fit. */
+export interface BufferPoolOptions {
+  /** Device-memory budget in bytes (buffers in use and free, whole buffers); null or absent: none. */
+  memoryLimit?: number | null;
+  /** Submit the commands recorded so far, so that buffers waiting for that submit come back (tfjs's `submitQueue`). */
+  flush?: () => void;
+  /** Which free buffers go first when the budget is reached (see the file header); default `fewest`. */
+  eviction?: EvictionOrder;
+}
+
+/**
+ * `oldest`: least recently released first. `fewest`: PyTorch's caching allocator's
+ * order: the smallest free buffer that alone makes the request fit, else largest first.
+ */
+export type EvictionOrder = 'oldest' | 'fewest';
+
 /**
  * A drop-in for tfjs-backend-webgpu 4.22's `BufferManager` (same methods and
- * counters) that reuses a free buffer up to `fit`× the requested size (see the file header).
+ * counters) that reuses a free buffer up to `fit`× the requested size and keeps the
+ * bytes it holds within a budget (see the file header).
  */
 export class BestFitBufferPool {
   /** Bytes of the buffers in use (whole buffers). */
@@ -147,16 +212,40 @@ export class BestFitBufferPool {
   /** Bytes asked for by the buffers in use (≤ numBytesUsed). */
   numBytesRequested = 0;
   numFreeBuffers = 0;
+  /** Buffers created on the device, over the pool's life. */
+  numBuffersCreated = 0;
+  /** Free buffers destroyed to stay within the budget, and their bytes, over the pool's life. */
+  numBuffersEvicted = 0;
+  numBytesEvicted = 0;
+  /** Submits forced by the budget (to get back buffers waiting for a submit). */
+  numFlushes = 0;
+  /** The device-memory budget in bytes, or null for none ({@link setMemoryLimit} changes it). */
+  memoryLimit: number | null;
   private readonly free = new Map<number, FreeBuffers>();
+  /** Every free buffer, least recently released first (a Set iterates in insertion order). */
+  private readonly freeOrder = new Set<PooledBuffer>();
   /** Buffers in use → the bytes asked for. */
   private readonly used = new Map<PooledBuffer, number>();
+  private readonly flush?: () => void;
+  private readonly eviction: EvictionOrder;
   private disposed = false;
 
   constructor(
     private readonly device: BufferDevice,
     readonly fit: number = DEFAULT_BUFFER_FIT,
+    options: BufferPoolOptions = {},
   ) {
     if (!(fit >= 1)) throw new Error(`BestFitBufferPool: fit must be ≥ 1, got ${fit}.`);
+    this.memoryLimit = null;
+    this.setMemoryLimit(options.memoryLimit ?? null);
+    this.flush = options.flush;
+    this.eviction = options.eviction ?? 'fewest';
+  }
+
+  /** Set the budget (bytes, or null for none); what the pool holds beyond it is given back at the next buffer it creates. */
+  setMemoryLimit(limit: number | null): void {
+    if (limit !== null && !(limit > 0)) throw new Error(`BestFitBufferPool: memoryLimit must be a positive number of bytes or null, got ${limit}.`);
+    this.memoryLimit = limit;
   }
 
   /** The largest buffer a request of `size` bytes with `usage` may be given. */
@@ -168,16 +257,72 @@ export class BestFitBufferPool {
     return usage & Usage.STORAGE && size <= limit ? Math.min(largest, limit) : largest;
   }
 
+  /** A free buffer for the request, removed from the free lists, if one fits. */
+  private reuse(size: number, usage: number): PooledBuffer | undefined {
+    const buffer = this.free.get(usage)?.take(size, this.largestFor(size, usage));
+    if (buffer) {
+      this.freeOrder.delete(buffer);
+      this.numFreeBuffers--;
+    }
+    return buffer;
+  }
+
+  private putFree(buffer: PooledBuffer): void {
+    let list = this.free.get(buffer.usage);
+    if (!list) this.free.set(buffer.usage, (list = new FreeBuffers()));
+    list.put(buffer);
+    this.freeOrder.add(buffer);
+    this.numFreeBuffers++;
+  }
+
+  /** Destroy free buffers in the pool's eviction order until `size` more bytes fit in the budget; true if they do. */
+  private evictFor(size: number, limit: number): boolean {
+    if (this.numBytesAllocated + size <= limit) return true;
+    if (this.eviction === 'fewest') {
+      const missing = this.numBytesAllocated + size - limit;
+      const bySize = [...this.freeOrder].sort((a, b) => a.size - b.size);
+      const one = bySize.find((b) => b.size >= missing);
+      for (const buffer of one ? [one] : bySize.reverse()) {
+        if (this.numBytesAllocated + size <= limit) break;
+        this.evict(buffer);
+      }
+    } else {
+      for (const buffer of this.freeOrder) {
+        if (this.numBytesAllocated + size <= limit) break;
+        this.evict(buffer);
+      }
+    }
+    return this.numBytesAllocated + size <= limit;
+  }
+
+  private evict(buffer: PooledBuffer): void {
+    this.freeOrder.delete(buffer);
+    this.free.get(buffer.usage)!.remove(buffer);
+    this.numFreeBuffers--;
+    buffer.destroy();
+    this.numBytesAllocated -= buffer.size;
+    this.numBuffersEvicted++;
+    this.numBytesEvicted += buffer.size;
+  }
+
   acquireBuffer(size: number, usage: number, mappedAtCreation = false, reuse = true): PooledBuffer {
     const limit = this.device.limits.maxStorageBufferBindingSize;
     // every kernel binds a tensor's whole buffer: one beyond the limit would fail validation later, off any error scope
     if (usage & Usage.STORAGE && size > limit) throw new Error(bindingLimitMessage(size, limit));
-    let buffer = reuse ? this.free.get(usage)?.take(size, this.largestFor(size, usage)) : undefined;
-    if (buffer) {
-      this.numFreeBuffers--;
-    } else {
+    let buffer = reuse ? this.reuse(size, usage) : undefined;
+    if (!buffer && this.memoryLimit !== null && !this.evictFor(size, this.memoryLimit)) {
+      // buffers of tensors disposed since the last submit come back at a submit: one may serve, or be destroyed
+      if (this.flush) {
+        this.numFlushes++;
+        this.flush();
+        buffer = reuse ? this.reuse(size, usage) : undefined;
+      }
+      if (!buffer && !this.evictFor(size, this.memoryLimit)) throw new Error(memoryBudgetMessage(size, this.memoryLimit, this.numBytesUsed));
+    }
+    if (!buffer) {
       buffer = this.device.createBuffer({ size, usage, mappedAtCreation });
       this.numBytesAllocated += buffer.size;
+      this.numBuffersCreated++;
     }
     this.used.set(buffer, size);
     this.numBytesUsed += buffer.size;
@@ -195,10 +340,7 @@ export class BestFitBufferPool {
     this.numBytesUsed -= buffer.size;
     this.numBytesRequested -= requested;
     if (reuse) {
-      let list = this.free.get(buffer.usage);
-      if (!list) this.free.set(buffer.usage, (list = new FreeBuffers()));
-      list.put(buffer);
-      this.numFreeBuffers++;
+      this.putFree(buffer);
     } else {
       buffer.destroy();
       this.numBytesAllocated -= buffer.size;
@@ -214,6 +356,7 @@ export class BestFitBufferPool {
         b.destroy();
       }
     }
+    this.freeOrder.clear();
     this.numFreeBuffers = 0;
     this.numBytesAllocated -= bytes;
     return bytes;
@@ -239,10 +382,7 @@ export class BestFitBufferPool {
     }
     for (const buffers of manager.freeBuffers?.values() ?? []) {
       for (const b of buffers) {
-        let list = this.free.get(b.usage);
-        if (!list) this.free.set(b.usage, (list = new FreeBuffers()));
-        list.put(b);
-        this.numFreeBuffers++;
+        this.putFree(b);
         this.numBytesAllocated += b.size;
       }
     }
@@ -275,7 +415,7 @@ interface PoolBackend {
   device: BufferDevice;
   bufferManager: any;
   tensorMap: { get(dataId: object): TensorData | undefined };
-  commandEncoder: { copyBufferToBuffer(src: unknown, srcOffset: number, dst: unknown, dstOffset: number, size: number): void };
+  commandEncoder: { copyBufferToBuffer(src: unknown, srcOffset: number, dst: unknown, dstOffset: number, size: number): void } | null;
   ensureCommandEncoderReady(): void;
   endComputePassEncoder(): void;
   submitQueue(): void;
@@ -307,7 +447,7 @@ async function readBytes(backend: PoolBackend, buffer: MappableBuffer, bytes: nu
   const staging = backend.bufferManager.acquireBuffer(bytes, Usage.COPY_DST | Usage.MAP_READ) as MappableBuffer;
   backend.ensureCommandEncoderReady();
   backend.endComputePassEncoder();
-  backend.commandEncoder.copyBufferToBuffer(buffer, 0, staging, 0, bytes);
+  backend.commandEncoder!.copyBufferToBuffer(buffer, 0, staging, 0, bytes);
   backend.submitQueue();
   await staging.mapAsync(MAP_MODE_READ);
   const values = staging.getMappedRange().slice(0);
@@ -322,17 +462,31 @@ const installed = new WeakMap<object, BestFitBufferPool | null>();
  * Put a {@link BestFitBufferPool} in place of the active `webgpu` backend's buffer
  * manager (taking over its buffers) and cut reads to the tensor's bytes, unless
  * `D2V_WEBGPU_BUFFER_FIT=exact`. Idempotent per backend; call after `tf.setBackend('webgpu')`.
+ * `memoryLimit`: the device-memory budget in bytes (`./webgpu-memory-limit.ts`), null
+ * for none; a budget needs this pool, so it is refused with `exact`.
  * Returns the pool, or null when tfjs's own manager stays.
  */
-export function installBufferPool(fit: BufferFit = webGpuBufferFit()): BestFitBufferPool | null {
+export function installBufferPool(fit: BufferFit = webGpuBufferFit(), memoryLimit: number | null = null): BestFitBufferPool | null {
   const backend = tf.backend() as unknown as PoolBackend;
   const done = installed.get(backend);
-  if (done !== undefined) return done;
+  if ((done === null || (done === undefined && fit === 'exact')) && memoryLimit !== null) {
+    throw new Error('a GPU memory budget (D2V_WEBGPU_MEMORY_LIMIT or the webgpuMemoryLimit option) needs the best-fit buffer pool; unset D2V_WEBGPU_BUFFER_FIT=exact or set the budget to none.');
+  }
+  if (done !== undefined) {
+    done?.setMemoryLimit(memoryLimit);
+    return done;
+  }
   if (fit === 'exact') {
     installed.set(backend, null);
     return null;
   }
-  const pool = new BestFitBufferPool(backend.device, fit);
+  // tfjs's own submit (as after every WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE kernels): ends the pass, submits, releases the buffers waiting for it
+  const flush = () => {
+    if (!backend.commandEncoder) return;
+    backend.endComputePassEncoder();
+    backend.submitQueue();
+  };
+  const pool = new BestFitBufferPool(backend.device, fit, { memoryLimit, flush });
   pool.adopt(backend.bufferManager);
   backend.bufferManager = pool;
   const read = backend.read.bind(backend);

@@ -100,16 +100,15 @@ function record(backend: WebGpuBackendInternals, name: string, dispatches: Dispa
   const work = dispatches.filter((d) => d.workgroups > 0);
   if (work.length === 0) return;
   const groups = work.map((d) => {
-    for (const t of d.buffers) {
-      backend.uploadToGPU(t.dataId);
-      backend.commandQueueOwnedIds.add(t.dataId);
-    }
+    for (const t of d.buffers) backend.uploadToGPU(t.dataId);
     const pipeline = pipelineFor(backend, name, d.shader);
     const entries = d.buffers.map((t, i) => ({ binding: i, resource: { buffer: backend.tensorMap.get(t.dataId)!.resource } }));
     const uniforms = backend.makeUniforms(d.uniforms.map(([type, v]) => ({ type: type === 'f32' ? 'float32' : 'uint32', data: [v] })));
     entries.push({ binding: d.buffers.length, resource: uniforms });
     return { pipeline, bindGroup: backend.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries }), workgroups: d.workgroups };
   });
+  // marked once every buffer and uniform is acquired: a budgeted pool may submit while they are (a submit clears the marks)
+  for (const d of work) for (const t of d.buffers) backend.commandQueueOwnedIds.add(t.dataId);
   const timed = backend.activeTimers != null;
   backend.ensureCommandEncoderReady();
   if (timed && backend.supportTimestampQuery) {

@@ -21,6 +21,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { installedBufferPool } from './webgpu-buffer-pool';
+import { deviceLocalMemory } from './webgpu-memory-limit';
 
 /** What runs the `webgpu` backend: the adapter, Dawn's backend, and how it was found. */
 export interface WebGpuAdapter {
@@ -34,10 +35,12 @@ export interface WebGpuAdapter {
   software: boolean;
   /** `core` or `compatibility` (the feature level the adapter was requested with). */
   featureLevel: 'core' | 'compatibility';
+  /** Bytes of the largest device-local memory heap, where the adapter reports its heaps (`webgpu-memory-limit.ts`). */
+  deviceLocalMemory?: number;
 }
 
 interface GpuAdapterLike {
-  info?: { vendor?: string; architecture?: string; device?: string; description?: string };
+  info?: { vendor?: string; architecture?: string; device?: string; description?: string; memoryHeaps?: { size: number | bigint; properties: number }[] };
   requestDevice: (descriptor?: unknown) => Promise<unknown>;
 }
 interface GpuLike {
@@ -148,6 +151,8 @@ export async function startWebGpu(): Promise<WebGpuAdapter> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   loadOptional('@tensorflow/tfjs-backend-webgpu', () => require('@tensorflow/tfjs-backend-webgpu'));
   adapterInUse = { name, dawnBackend: dawnBackendOf(attempt.flags), description, software, featureLevel: attempt.featureLevel };
+  const heap = deviceLocalMemory(info);
+  if (heap !== undefined) adapterInUse.deviceLocalMemory = heap;
   return adapterInUse;
 }
 
@@ -219,9 +224,9 @@ export function releaseFreeGpuBuffers(): number {
   return bytes;
 }
 
-/** Dawn's `createBuffer` throws this (rather than reporting to an error scope) when a mapped buffer cannot be allocated; the buffer pool refuses a tensor beyond the binding limit. */
+/** Dawn's `createBuffer` throws this (rather than reporting to an error scope) when a mapped buffer cannot be allocated; the buffer pool refuses a tensor beyond the binding limit or a buffer beyond its memory budget. */
 function isAllocationFailure(e: unknown): boolean {
-  return e instanceof Error && /createBuffer failed to allocate|out of (device )?memory|OUT_OF_DEVICE_MEMORY|binds per buffer \(maxStorageBufferBindingSize/i.test(e.message);
+  return e instanceof Error && /createBuffer failed to allocate|out of (device )?memory|OUT_OF_DEVICE_MEMORY|binds per buffer \(maxStorageBufferBindingSize|does not fit in the GPU memory budget/i.test(e.message);
 }
 
 interface ErrorScopeDevice {

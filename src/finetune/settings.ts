@@ -14,7 +14,7 @@
  * images the random resized crop (scale 0.35–1) costs more than it gives in a few
  * hundred updates (pretrained tiny image v1, 100 updates of 64: 29.2 % held-out
  * accuracy with it, 53.2 % without; one run each on a loaded 2-core machine).
- * Mixup and CutMix are off by default too: see README "Fine-tuning" for the measurement.
+ * Mixup and CutMix are off by default too: see docs/results.md, "Fine-tuning: what was tried".
  * Speech follows the wav2vec 2.0 CTC recipes where they matter here: the CNN feature
  * encoder frozen, the encoder's dropout and attention dropout 0 (`Wav2Vec2AsrConfig`
  * defaults), and every training clip encoded whole, as evaluation encodes it

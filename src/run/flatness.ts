@@ -9,7 +9,7 @@
  *   grows on demand and never shrinks, so any growth is memory that stayed in use);
  * - resident set: a least-squares slope below `maxRssSlopeMbPer1000` MB per 1,000
  *   updates (the collector and allocator make it noisy; the bound is set from the noise
- *   of flat runs, see README "Reliability"). Where the samples say how much of the wasm
+ *   of flat runs, see docs/reliability.md). Where the samples say how much of the wasm
  *   heap is resident (`./resident-memory.ts`), the slope judged is that of the resident
  *   set outside the wasm heap: the heap's resident part can rise after warm-up as its
  *   allocator first touches pages of a heap that no longer grows, but never above the

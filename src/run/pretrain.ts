@@ -54,8 +54,8 @@ export interface PretrainSummary {
   backend: string;
   /** The WebGPU adapter and Dawn backend (backend `webgpu` only). */
   adapter?: WebGpuAdapter;
-  /** The WebGPU matrix-product program, whether the fused WGSL kernels ran, and the buffer-reuse rule (backend `webgpu` only). */
-  webgpu?: { matmul: WebGpuMatMul; fusedKernels: boolean; bufferFit: BufferFit };
+  /** The WebGPU matrix-product program, whether the fused WGSL kernels ran, the buffer-reuse rule and the GPU memory budget in bytes or null (backend `webgpu` only). */
+  webgpu?: { matmul: WebGpuMatMul; fusedKernels: boolean; bufferFit: BufferFit; memoryLimit: number | null };
   loss_first: number;
   loss_last: number;
   target_var_last: number;

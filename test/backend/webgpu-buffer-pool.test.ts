@@ -3,6 +3,10 @@
  * - its rule on a recording device: the smallest free buffer of the usage within
  *   the fit, exact reuse for mapped and uniform buffers, the storage-binding limit,
  *   the accounting, and a run of shrinking requests that allocates once;
+ * - under a device-memory budget: which free buffers are destroyed and in what order,
+ *   one submit before a request fails, the failure sentence, and no change at all
+ *   without a budget; on the backend, a budget from `initBackend` turns an update
+ *   that needs more into the out-of-GPU-memory line;
  * - on the backend (Dawn): tensors living in larger reused buffers read back exactly
  *   (float32 uploads, int32 and bool kernel outputs, `dataToGPU`, a tensor made from
  *   a larger GPU buffer), shrinking uploads reuse one buffer, and the counters come
@@ -12,8 +16,18 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { BestFitBufferPool, BufferDevice, DEFAULT_BUFFER_FIT, PooledBuffer, bindingLimitMessage, installedBufferPool, webGpuBufferFit } from '../../src/backend/webgpu-buffer-pool';
-import { releaseFreeGpuBuffers } from '../../src/backend/webgpu';
+import {
+  BestFitBufferPool,
+  BufferDevice,
+  DEFAULT_BUFFER_FIT,
+  PooledBuffer,
+  bindingLimitMessage,
+  installedBufferPool,
+  memoryBudgetMessage,
+  webGpuBufferFit,
+} from '../../src/backend/webgpu-buffer-pool';
+import { guardDeviceMemory, releaseFreeGpuBuffers } from '../../src/backend/webgpu';
+import { currentBackend, initBackend } from '../../src/backend/select';
 import { withBackend } from '../helpers/backends';
 import { webgpuAvailable } from '../helpers/webgpu-available';
 
@@ -139,6 +153,96 @@ describe('best-fit GPU buffer pool', () => {
     for (const bad of ['0.5', 'loose']) {
       expect(() => webGpuBufferFit({ D2V_WEBGPU_BUFFER_FIT: bad })).to.throw(`D2V_WEBGPU_BUFFER_FIT must be "exact" or a number ≥ 1 (largest size ratio of a reused GPU buffer to the request), got "${bad}".`);
     }
+  });
+});
+
+describe('best-fit GPU buffer pool under a device-memory budget', () => {
+  /** Acquire buffers of these sizes, then release them in this order (a hoard of free buffers). */
+  const hoard = (pool: BestFitBufferPool, sizes: number[], releaseOrder: number[]): PooledBuffer[] => {
+    const buffers = sizes.map((s) => pool.acquireBuffer(s, STORAGE));
+    releaseOrder.forEach((i) => pool.releaseBuffer(buffers[i]));
+    return buffers;
+  };
+
+  it('`oldest` order destroys free buffers, least recently released first, only until the new buffer fits, and keeps the counters exact', () => {
+    const device = recordingDevice();
+    const pool = new BestFitBufferPool(device, 2, { memoryLimit: 10_000, eviction: 'oldest' });
+    const [b1000, b2000, b3000, b4000] = hoard(pool, [1000, 2000, 3000, 4000], [2, 0, 3, 1]); // released: 3000, 1000, 4000, 2000
+    expect([pool.numBytesAllocated, pool.getNumFreeBuffers()]).to.deep.equal([10_000, 4]);
+    const big = pool.acquireBuffer(9000, STORAGE); // none of the free ones is within 2×; 9,000 more bytes need 9,000 freed
+    expect(big.size).to.equal(9000);
+    expect([b3000, b1000, b4000, b2000].map((b) => (b as RecordedBuffer).destroyed)).to.deep.equal([true, true, true, true]);
+    expect([pool.numBytesAllocated, pool.getNumFreeBuffers(), pool.numBuffersEvicted, pool.numBytesEvicted]).to.deep.equal([9000, 0, 4, 10_000]);
+    pool.releaseBuffer(big);
+
+    const small = new BestFitBufferPool(recordingDevice(), 2, { memoryLimit: 10_000, eviction: 'oldest' });
+    const [c1000, c2000, c3000, c4000] = hoard(small, [1000, 2000, 3000, 4000], [2, 0, 3, 1]);
+    small.acquireBuffer(3500, 0x80 | 0x04); // another usage: nothing to reuse; 3,500 bytes need the 3,000 and the 1,000 freed
+    expect([c3000, c1000, c4000, c2000].map((b) => (b as RecordedBuffer).destroyed)).to.deep.equal([true, true, false, false]);
+    expect([small.numBytesAllocated, small.getNumFreeBuffers(), small.numBuffersEvicted, small.numBuffersCreated]).to.deep.equal([9500, 2, 2, 5]);
+    expect(small.acquireBuffer(1500, STORAGE)).to.equal(c2000); // the survivors are still reused
+    expect(small.acquireBuffer(2500, STORAGE)).to.equal(c4000);
+    expect(small.getNumFreeBuffers()).to.equal(0);
+  });
+
+  it('the default order (`fewest`) destroys the one smallest buffer that makes room, else the largest first', () => {
+    const pool = new BestFitBufferPool(recordingDevice(), 2, { memoryLimit: 10_000 });
+    const [b1000, b2000, b3000, b4000] = hoard(pool, [1000, 2000, 3000, 4000], [2, 0, 3, 1]);
+    pool.acquireBuffer(2500, 0x80 | 0x04); // 2,500 missing: the 3,000 alone
+    expect([b1000, b2000, b3000, b4000].map((b) => (b as RecordedBuffer).destroyed)).to.deep.equal([false, false, true, false]);
+    pool.acquireBuffer(5500, 0x80 | 0x04); // 5,000 missing, no single buffer: 4,000 then 2,000
+    expect([b1000, b2000, b3000, b4000].map((b) => (b as RecordedBuffer).destroyed)).to.deep.equal([false, true, true, true]);
+    expect([pool.numBytesAllocated, pool.numBuffersEvicted]).to.deep.equal([9000, 3]);
+  });
+
+  it('a buffer that does not fit beside those in use fails at once with the sentence, creates nothing, after one flush', () => {
+    const device = recordingDevice();
+    let flushes = 0;
+    const pool = new BestFitBufferPool(device, 2, { memoryLimit: 10_000, flush: () => flushes++ });
+    const live = pool.acquireBuffer(6000, STORAGE);
+    pool.releaseBuffer(pool.acquireBuffer(3000, STORAGE)); // free: destroyed for the failing request
+    expect(() => pool.acquireBuffer(5000, STORAGE)).to.throw(memoryBudgetMessage(5000, 10_000, 6000));
+    expect(flushes).to.equal(1);
+    expect(device.created).to.have.length(2);
+    expect([pool.numBytesAllocated, pool.numBytesUsed, pool.getNumFreeBuffers(), pool.getNumUsedBuffers()]).to.deep.equal([6000, 6000, 0, 1]);
+    expect(pool.acquireBuffer(4000, STORAGE).size).to.equal(4000); // exactly at the budget
+    pool.releaseBuffer(live);
+    expect(memoryBudgetMessage(3 * 2 ** 29, 2 ** 31, 2 ** 30)).to.equal(
+      'a GPU buffer of 1536.0 MiB does not fit in the GPU memory budget of 2048.0 MiB (D2V_WEBGPU_MEMORY_LIMIT or the webgpuMemoryLimit option) beside the 1024.0 MiB in use; a smaller batch, shorter inputs, a smaller model or a larger budget fits',
+    );
+  });
+
+  it('a flush that gives back a buffer waiting for a submit lets the request reuse it', () => {
+    const device = recordingDevice();
+    let pending: PooledBuffer | undefined;
+    const pool: BestFitBufferPool = new BestFitBufferPool(device, 2, { memoryLimit: 10_000, flush: () => pending && pool.releaseBuffer(pending) });
+    pending = pool.acquireBuffer(7000, STORAGE); // disposed, but its release waits for the submit
+    expect(pool.acquireBuffer(5000, STORAGE)).to.equal(pending);
+    expect([device.created.length, pool.numFlushes, pool.numBytesAllocated]).to.deep.equal([1, 1, 7000]);
+  });
+
+  it('without a budget the pool creates and keeps the same buffers as before, and never flushes', () => {
+    let s = 7;
+    const random = (n: number) => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 8) % n;
+    const run = (pool: BestFitBufferPool, device: ReturnType<typeof recordingDevice>) => {
+      const live: PooledBuffer[] = [];
+      for (let k = 0; k < 2000; k++) {
+        if (live.length >= 40 || (live.length > 0 && random(2) === 0)) pool.releaseBuffer(live.splice(random(live.length), 1)[0]);
+        else live.push(pool.acquireBuffer(4 * (1 + random(5000)), random(4) === 0 ? UNIFORM : STORAGE));
+      }
+      return { created: device.created.map((b) => b.size), allocated: pool.numBytesAllocated, free: pool.getNumFreeBuffers() };
+    };
+    const runs = [undefined, { memoryLimit: null, flush: () => expect.fail('no budget, no flush') }, { memoryLimit: 1_000_000 }].map((options) => {
+      s = 7;
+      const device = recordingDevice();
+      const pool = new BestFitBufferPool(device, 2, options);
+      return { ...run(pool, device), evicted: pool.numBuffersEvicted };
+    });
+    expect(runs[1]).to.deep.equal(runs[0]);
+    expect(runs[0].evicted).to.equal(0);
+    expect(runs[0].allocated).to.be.greaterThan(1_000_000); // the workload does hoard: a budget changes it
+    expect(runs[2].allocated).to.be.at.most(1_000_000);
+    expect(runs[2].evicted).to.be.greaterThan(0);
   });
 });
 
@@ -271,5 +375,34 @@ describe('best-fit GPU buffer pool on the webgpu backend (Dawn)', function () {
       releaseFreeGpuBuffers();
       expect([pool.numBytesUsed, pool.numBytesRequested, pool.numBytesAllocated, pool.getNumFreeBuffers()]).to.deep.equal([start.used, start.requested, start.used, 0]);
     });
+  });
+  it('with a budget from initBackend, an update that needs more fails at once with the out-of-memory sentence and the pool stays within it', async function () {
+    if (!available) this.skip();
+    const previous = tf.getBackend();
+    try {
+      await initBackend('webgpu', { webgpuMemoryLimit: '64MiB' });
+      const pool = installedBufferPool()!;
+      expect([pool.memoryLimit, currentBackend()!.webgpu!.memoryLimit]).to.deep.equal([2 ** 26, 2 ** 26]);
+      const held = tf.fill([4 * 2 ** 20], 1); // 16 MiB in use
+      await held.data();
+      let message = '';
+      try {
+        await guardDeviceMemory(async () => {
+          const big = tf.tidy(() => tf.sum(tf.add(tf.ones([14 * 2 ** 20]), 1))); // two 56 MiB buffers beside 16 MiB
+          await big.data().finally(() => big.dispose());
+        }, 8, 1);
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      expect(message).to.match(/^out of GPU memory at batch size 8 \(accumulation 1\): a GPU buffer of 56\.0 MiB does not fit in the GPU memory budget of 64\.0 MiB .*; use --batch-size 4 --accumulation 2 \(the same samples per update\) or a smaller preset\.$/);
+      expect(pool.numBytesAllocated).to.be.at.most(2 ** 26);
+      const fine = tf.tidy(() => tf.sum(tf.add(tf.ones([2 ** 20]), 1))); // the backend goes on
+      expect((await fine.data())[0]).to.equal(2 ** 21);
+      tf.dispose([held, fine]);
+    } finally {
+      await initBackend('webgpu'); // the budget of the environment again
+      await tf.setBackend(previous);
+    }
+    expect(installedBufferPool()).to.equal(undefined);
   });
 });

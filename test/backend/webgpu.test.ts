@@ -31,6 +31,7 @@ import { matMul } from '../../src/nn/matmul';
 import { MAX_WEBGPU_MATMUL_ROWS } from '../../src/nn/matmul-row-blocks';
 import { WEBGPU_SUBMIT_BATCH } from '../../src/backend/webgpu-queue';
 import { webGpuBufferFit } from '../../src/backend/webgpu-buffer-pool';
+import { requestedWebGpuMemoryLimit, webGpuMemoryLimit } from '../../src/backend/webgpu-memory-limit';
 import { Trainer } from '../../src/train/trainer';
 import { Rng } from '../../src/util/rng';
 import { RecipeData } from '../../src/modalities/recipe';
@@ -156,7 +157,12 @@ describe('webgpu backend (Dawn)', function () {
     expect(summary.adapter.name).to.be.a('string').and.not.equal('');
     expect(summary.adapter.dawnBackend).to.be.oneOf(['vulkan', 'opengles', 'metal', 'd3d12']);
     const config = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8'));
-    const settings = { matmul: process.env.D2V_WEBGPU_MATMUL ?? 'packed', fusedKernels: process.env.D2V_FUSED_KERNELS !== '0', bufferFit: webGpuBufferFit() };
+    const settings = {
+      matmul: process.env.D2V_WEBGPU_MATMUL ?? 'packed',
+      fusedKernels: process.env.D2V_FUSED_KERNELS !== '0',
+      bufferFit: webGpuBufferFit(),
+      memoryLimit: webGpuMemoryLimit(requestedWebGpuMemoryLimit(), summary.adapter.deviceLocalMemory),
+    };
     expect(summary.webgpu).to.deep.equal(settings);
     expect(config.runtime).to.deep.equal({ backend: 'webgpu', adapter: summary.adapter, webgpu: settings });
     fs.rmSync(out, { recursive: true, force: true });

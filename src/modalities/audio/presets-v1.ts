@@ -31,7 +31,7 @@
  *   reads 44.2 % against 40.8 %: the targets are instance-normed over time,
  *   so each channel's clip mean carries no target signal: training shrinks the
  *   spread of those means across clips 2.7× (0.188 → 0.070), that of the
- *   segment means only 1.6× (0.301 → 0.185); see README "What pretraining adds".
+ *   segment means only 1.6× (0.301 → 0.185); see docs/results.md, "What pretraining adds".
  *   On these short words the paper's spans mask 49 % of the frames
  *   on average, but 80–90 % of a 10–12-frame word and about 35 % of a 40-frame
  *   one (one span of 10 frames is the minimum, and rows are cut to the batch's

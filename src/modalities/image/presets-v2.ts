@@ -13,7 +13,7 @@
  * 32 images, decoder 64 × 2 layers (groups 8), 600 updates; τ 0.99 → 0.999 (as the
  * v1 tiny preset: a few hundred updates cannot use 0.9998); and two departures for
  * the 7×7 grid and a few hundred updates, measured together (learning curves, one seed,
- * README "data2vec 2.0 and the benchmark"): peak LR 2e-3 (the data2vec_vision ViT-B's,
+ * docs/results.md, "data2vec 2.0 against 1.0: the benchmark"): peak LR 2e-3 (the data2vec_vision ViT-B's,
  * spec §6) instead of 1e-3, and a mask ratio of 0.6 instead of 0.8, so 19 of the 49
  * patches stay visible (v1 tiny masks the same 30). At the reference settings the probe
  * falls from 70.0 % at random init to 54.5 % and is at 61.8 % after 83 updates; with
