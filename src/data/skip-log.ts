@@ -62,6 +62,12 @@ export class SkipLog {
     this.check(false);
   }
 
+  /** Count a skipped file that was already counted as seen (by a folder scan), then `check()` the rate. */
+  skipCounted(file: string, kind: string, reason: string): void {
+    this.skipped.push({ file, kind, reason });
+    this.check(false);
+  }
+
   /** `skipped K of N files[: counts by kind, largest first]`, N with thousands separators. */
   summary(): string {
     const head = `skipped ${this.skipped.length.toLocaleString('en-US')} of ${this.seenCount.toLocaleString('en-US')} ${this.what}`;

@@ -21,12 +21,14 @@ export class SkippingDecoder<T> {
    * @param count items in the list
    * @param fileOf file name of item i (for the skip log)
    * @param isFileError which errors mean "this file is bad"
+   * @param scanned the files were counted as seen by a folder scan: only bad ones are added
    */
   constructor(
     readonly count: number,
     private readonly fileOf: (i: number) => string,
     readonly skips: SkipLog,
     private readonly isFileError: (e: unknown) => e is FileErrorLike,
+    private readonly scanned = false,
   ) {}
 
   /** Item `index` decoded by `decode`, or the next good one after it. */
@@ -35,7 +37,7 @@ export class SkippingDecoder<T> {
       if (this.bad.has(index)) continue;
       try {
         const value = await decode(index);
-        if (!this.seen.has(index)) {
+        if (!this.scanned && !this.seen.has(index)) {
           this.seen.add(index);
           this.skips.ok();
         }
@@ -44,7 +46,8 @@ export class SkippingDecoder<T> {
         if (!this.isFileError(e)) throw e;
         if (!this.bad.has(index)) {
           this.bad.add(index);
-          this.skips.skip(this.fileOf(index), e.kind, e.message);
+          if (this.scanned) this.skips.skipCounted(this.fileOf(index), e.kind, e.message);
+          else this.skips.skip(this.fileOf(index), e.kind, e.message);
         }
       }
     }

@@ -35,6 +35,8 @@ export interface StreamedSourceOptions {
   prefetch?: number;
   /** Where skipped files are counted (a fresh 1 % log by default). */
   skips?: SkipLog;
+  /** The files were already counted as seen when their folder was scanned (`skips` is that scan's log): decoding then adds only those found unreadable, so a file counts once. */
+  scanned?: boolean;
 }
 
 /** True when `e` says one input is bad (`fileError`, or the same error thrown on a worker), not that the code failed. */

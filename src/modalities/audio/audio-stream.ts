@@ -42,7 +42,7 @@ export class AudioStream extends StreamedSource<AudioDecodeJob, Float32Array, St
 
   constructor(readonly entries: readonly AudioEntry[], readonly batchSize: number, readonly options: AudioStreamOptions) {
     super(path.join(__dirname, 'audio-decode-worker.js'), options, 'files');
-    this.decoder = new SkippingDecoder(entries.length, (i) => entries[i].file, this.skips, (e): e is WavError => isBadInput(e, WavError));
+    this.decoder = new SkippingDecoder(entries.length, (i) => entries[i].file, this.skips, (e): e is WavError => isBadInput(e, WavError), options.scanned);
     this.plan = audioBatchPlan(entries.map((e) => e.samples), batchSize, options.batching ?? 'by-length', options.seed);
   }
 

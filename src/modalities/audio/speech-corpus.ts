@@ -114,7 +114,7 @@ export function streamedAudio(config: SpeechCorpusConfig, corpus: SpeechCorpus):
   const common = { seed: config.seed, maxSampleSize: config.audio.maxSampleSize, resample: config.audio.resample ?? false, workers: workersOf(loader), prefetch: loader.prefetch, skips: corpus.skips };
   const stream = corpus.kind === 'shards'
     ? new ShardAudioStream(corpus.shards, config.trainer.batchSize, { ...common, minSamples: config.audio.minSamples, maxSamples: config.audio.maxSamples })
-    : new AudioStream(corpus.train, config.trainer.batchSize, { ...common, batching: config.audio.batching });
+    : new AudioStream(corpus.train, config.trainer.batchSize, { ...common, scanned: true, batching: config.audio.batching });
   return streamedBatchSource((position) => stream.batch(position), (raw: StreamedAudioBatch): AudioBatch => raw, config.trainer.accumulation, (raw) => ({ files: raw.files }));
 }
 

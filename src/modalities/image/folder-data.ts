@@ -90,7 +90,7 @@ export function normalizedBatch(batch: ImageBytesBatch, norm: Normalization): tf
 /** The training stream of a corpus (files in a seeded order per epoch, or shards through a shuffle buffer). */
 export function trainImageStream(source: ImageFolderSource, transform: ImageTransform, batchSize: number, loader: LoaderConfig, seed: number): { batch(p: number): Promise<ImageBytesBatch>; close(): Promise<void> } {
   const options = { transform, seed, workers: workersOf(loader), prefetch: loader.prefetch, skips: source.skips };
-  return source.kind === 'shards' ? new ShardImageStream(source.shards, batchSize, options) : new ImageStream(source.train, batchSize, options);
+  return source.kind === 'shards' ? new ShardImageStream(source.shards, batchSize, options) : new ImageStream(source.train, batchSize, { ...options, scanned: true });
 }
 
 /** Mean-pooled encoder features of a split through the eval view (resize, centre crop), batch by batch. */
@@ -106,7 +106,7 @@ export async function streamedImageFeatures(
 ): Promise<LabelledFeatures> {
   if (source.kind === 'shards') throw new Error(`the probe needs labelled image files; ${source.root} holds .tar shards: probe on an ImageFolder (train/<class>/, val/<class>/) instead.`);
   const entries = split === 'train' ? source.train : source.test;
-  const stream = new ImageStream(entries, batchSize, { transform: { ...transform, mode: 'eval' }, seed: 0, workers: workersOf(loader), prefetch: loader.prefetch, skips: source.skips }, 'sequential');
+  const stream = new ImageStream(entries, batchSize, { transform: { ...transform, mode: 'eval' }, seed: 0, workers: workersOf(loader), prefetch: loader.prefetch, skips: source.skips, scanned: true }, 'sequential');
   const y = new Int32Array(entries.length);
   let x: Float32Array | undefined;
   let dim = 0;

@@ -56,7 +56,7 @@ export class ImageStream extends StreamedSource<ImageDecodeJob, ImageView, Image
     // workers 0: decode from this thread through libvips
     super(path.join(__dirname, 'image-decode-worker.js'), options, 'files');
     this.transform = options.transform;
-    this.decoder = new SkippingDecoder(entries.length, (i) => entries[i].file, this.skips, (e): e is ImageDecodeError => isBadInput(e, ImageDecodeError));
+    this.decoder = new SkippingDecoder(entries.length, (i) => entries[i].file, this.skips, (e): e is ImageDecodeError => isBadInput(e, ImageDecodeError), options.scanned);
     if (!this.pool) sharp.concurrency(1);
   }
 

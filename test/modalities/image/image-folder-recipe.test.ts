@@ -14,6 +14,8 @@ import { Trainer } from '../../../src/train/trainer';
 import { makeImageFolder } from '../../helpers/image-folder-fixture';
 import { sampleIndices } from '../../../src/data/batch-order';
 import { pretrain } from '../../../src/run/pretrain';
+import { openImageCorpus, trainImageStream } from '../../../src/modalities/image/folder-data';
+import { V1_TRAIN_TRANSFORM } from '../../../src/modalities/image/image-transform';
 import * as os from 'os';
 import * as path from 'path';
 
@@ -73,6 +75,25 @@ describe('image recipes on an image folder', function () {
     } finally {
       fs.rmSync(bad, { recursive: true, force: true });
       fs.rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it('the training stream counts each folder file once: an unreadable one found while decoding adds a skip, not a file seen', async () => {
+    const bad = await makeImageFolder(6);
+    try {
+      fs.writeFileSync(path.join(bad, 'train', 'cat', 'broken.jpg'), 'not an image');
+      const source = openImageCorpus(bad, { workers: 0, prefetch: 0, maxSkipRate: 0.5 }, 0);
+      expect(source.skips.summary()).to.equal('skipped 0 of 17 files');
+      const stream = trainImageStream(source, V1_TRAIN_TRANSFORM, 13, { workers: 0, prefetch: 0, maxSkipRate: 0.5 }, 0);
+      try {
+        await stream.batch(0);
+        await stream.batch(1); // the first epoch of 13 training files, read twice over
+      } finally {
+        await stream.close();
+      }
+      expect(source.skips.summary()).to.equal('skipped 1 of 17 files: 1 not a readable image');
+    } finally {
+      fs.rmSync(bad, { recursive: true, force: true });
     }
   });
 
