@@ -35,6 +35,10 @@ import { writeLearningCurves } from '../src/run/learning-curves-page';
 import { collectSet, startBackend } from '../src/cli/flags';
 import { ProbeTask } from '../src/run/probe';
 import { addBackendOptions } from '../src/cli/common-options';
+import { freeResultStem } from './free-result-stem';
+
+/** The files a learning-curves run writes beside each other. */
+const RESULT_EXTENSIONS = ['.json', '.html', '.png'];
 
 /** How the text sense probe reads and fits (`data2vec probe --task sense`, `src/run/probe.ts`). */
 const SENSE_PROBE = 'data2vec probe --task sense: linear probe (L-BFGS logistic regression, standardised features, L2 chosen on a stratified validation fifth of the sense train split) on the student encoder\'s output at a polysemous word inside a sentence (mean over its sub-word tokens), classified into the supersense of that occurrence; the bundled WordNet senses, whole train and test splits';
@@ -103,13 +107,13 @@ async function main(): Promise<void> {
     .option('--seed <n>', 'seed of every run and of the probe subset', '0')
     .option('--set <path=value>', 'config field of every run (v1:path=value or v2:path=value for one algorithm; repeatable)', collectSet)
     .option('--out-dir <dir>', 'folder of the results', 'bench/results')
-    .option('--name <name>', 'file name stem (default learning-curves-<date>)');
+    .option('--name <name>', 'file name stem, replacing files of that name (default learning-curves-<date>, or -2, -3, … when that day already has one)');
   addBackendOptions(program, 'wasm, cpu, tensorflow or webgpu')
     .option('--from <files>', 'train nothing: merge these comma-separated curves files into one page and PNG (each modality keeps its budget)')
     .parse(process.argv);
   const o = program.opts();
   if (o.from !== undefined) {
-    const stem = path.join(o.outDir, o.name ?? `learning-curves-${new Date().toISOString().slice(0, 10)}`);
+    const stem = o.name !== undefined ? path.join(o.outDir, o.name) : freeResultStem(o.outDir, `learning-curves-${new Date().toISOString().slice(0, 10)}`, RESULT_EXTENSIONS);
     const files = String(o.from).split(',').map((f) => checkLearningCurves(JSON.parse(fs.readFileSync(f.trim(), 'utf8')), f.trim()));
     const merged: LearningCurvesFile = { ...files[0], command: files.map((f) => f.command).join(' && '), date: files.map((f) => f.date).join(', '), machine: [...new Set(files.map((f) => f.machine))].join('; '), modalities: Object.fromEntries(files.flatMap((f) => Object.entries(f.modalities).map(([k, m]) => [k, { ...m, budget_seconds: m.budget_seconds ?? f.budget_seconds }]))) };
     fs.writeFileSync(`${stem}.json`, JSON.stringify(checkLearningCurves(merged), null, 1) + '\n');
@@ -130,7 +134,7 @@ async function main(): Promise<void> {
   if (textProbe !== 'sense' && textProbe !== 'gloss') throw new Error(`--text-probe is "${textProbe}"; use sense or gloss.`);
   const backend = await startBackend(o.backend, o.threads);
   const date = new Date().toISOString();
-  const stem = path.join(o.outDir, o.name ?? `learning-curves-${date.slice(0, 10)}`);
+  const stem = o.name !== undefined ? path.join(o.outDir, o.name) : freeResultStem(o.outDir, `learning-curves-${date.slice(0, 10)}`, RESULT_EXTENSIONS);
   const cpus = os.cpus();
   const file: LearningCurvesFile = {
     schema: LEARNING_CURVES_SCHEMA,
