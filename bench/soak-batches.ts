@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend/select';
 import { getRecipe } from '../src/modalities/registry';
 import { memorySample } from '../src/run/soak';
+import { assertKnownFlags } from './known-flags';
 
 function flag(name: string, fallback: string): string {
   const i = process.argv.indexOf(name);
@@ -27,6 +28,7 @@ function disposeBatch(batch: unknown): void {
 }
 
 async function main(): Promise<void> {
+  assertKnownFlags('soak-batches', process.argv.slice(2), { '--run': 'value', '--draws': 'value', '--every': 'value', '--data': 'value' });
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error('run with node --expose-gc, so that samples follow a full garbage collection.');
   const [modality, algo] = flag('--run', 'audio-v1').split('-');

@@ -25,6 +25,7 @@ import { MaskedEncoder } from '../src/data2vec/encoder-contract';
 import { TextBatchData, paddedPretrainingRows } from '../src/modalities/text/batches';
 import { tokenBatchToTensors } from '../src/data/text-batch';
 import { SequenceConfig } from '../src/modalities/text/text-rows';
+import { assertKnownFlags } from './known-flags';
 
 function flag(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -59,6 +60,7 @@ async function targetShares(objective: Data2VecV1<MaskedEncoder>, batch: (update
 }
 
 async function main(): Promise<void> {
+  assertKnownFlags('text-position-share', process.argv.slice(2), { '--run': 'value', '--random-init': 'switch', '--batches': 'value', '--from': 'value', '--backend': 'value' });
   const run = flag('--run');
   if (!run) throw new Error('pass --run DIR, a text run folder written by "data2vec pretrain".');
   const randomInit = process.argv.includes('--random-init');

@@ -31,6 +31,7 @@ import { Algo, BaseRunConfig, Modality, Recipe, RecipeData } from '../src/modali
 import { ImageDataset } from '../src/data/image-dataset';
 import { scaledBlockMaskParams } from '../src/masking/block-mask-2d';
 import { Trainer } from '../src/train/trainer';
+import { assertKnownFlags } from './known-flags';
 
 function flag(name: string, fallback: string): string {
   const i = process.argv.indexOf(name);
@@ -153,6 +154,7 @@ async function child(): Promise<Measured> {
 const MB = (b: number) => (b / 1e6).toFixed(1);
 
 function main(): void {
+  assertKnownFlags('webgpu-buffer-pool', process.argv.slice(2), { '--modality': 'value', '--algo': 'value', '--preset': 'value', '--size': 'value', '--batch': 'value', '--updates': 'value', '--fits': 'value', '--budgets': 'value', '--trace': 'value', '--out': 'value' });
   const fits = flag('--fits', 'exact,2').split(',');
   const budgets = flag('--budgets', 'none').split(',');
   const args = process.argv.slice(2);

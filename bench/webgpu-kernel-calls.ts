@@ -15,6 +15,7 @@ import { useRowKernels } from '../src/backend/row-kernels';
 import { getRecipe } from '../src/modalities/registry';
 import { Algo, BaseRunConfig, Modality, Recipe, RecipeData } from '../src/modalities/recipe';
 import { Trainer } from '../src/train/trainer';
+import { assertKnownFlags } from './known-flags';
 
 function flag(name: string, fallback: string): string {
   const i = process.argv.indexOf(name);
@@ -56,6 +57,7 @@ async function countCalls(fused: boolean, updates: number): Promise<Map<string, 
 }
 
 async function main(): Promise<void> {
+  assertKnownFlags('webgpu-kernel-calls', process.argv.slice(2), { '--modality': 'value', '--algo': 'value', '--preset': 'value', '--batch': 'value', '--updates': 'value', '--set': 'value', '--matmul': 'value' });
   const info = await initBackend('webgpu', { webgpuMatMul: flag('--matmul', 'packed') });
   const updates = Number(flag('--updates', '1'));
   const composed = await countCalls(false, updates);

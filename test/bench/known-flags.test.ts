@@ -30,6 +30,10 @@ describe('benchmark flags', () => {
     ['soak', ['--help'], '--help'],
     ['pool-threshold', ['--rounds', '1', '--tags', 'x'], '--tags'],
     ['update-compare', ['--quick', '--thread', '2'], '--thread'],
+    ['webgpu-buffer-pool', ['--budget', '2GB'], '--budget'],
+    ['webgpu-kernel-calls', ['--help'], '--help'],
+    ['soak-batches', ['--runs', 'audio-v1'], '--runs'],
+    ['text-position-share', ['--run', 'runs/x', '--random'], '--random'],
   ] as const) {
     it(`${script} ${args.join(' ')}: one error line and exit code 1, nothing run`, () => {
       const r = spawnSync(process.execPath, [path.join(BENCH, `${script}.js`), ...args], { encoding: 'utf8', timeout: 30_000 });
