@@ -58,6 +58,9 @@ const PRINTED: Record<string, (stdout: string) => void> = {
     // the best-fit pool on shrinking requests: exact reuse makes every size, 2x reuses the first buffer
     expect(stdout).to.contain('reuse up to 1x the request: 10 buffers created, 31000 bytes held');
     expect(stdout).to.contain('reuse up to 2x the request: 1 buffer created, 4000 bytes held');
+    // the memory budget: the free buffer is destroyed before the pool would pass 5 MiB; a request that cannot fit is refused
+    expect(stdout).to.contain('budget 5 MiB: 1 free buffer destroyed (4 MiB), 1.5 MiB held');
+    expect(stdout).to.match(/refused: a GPU buffer of 4\.0 MiB does not fit in the GPU memory budget of 5\.0 MiB \(D2V_WEBGPU_MEMORY_LIMIT.* beside the 1\.5 MiB in use/);
     const diff = stdout.match(/in row blocks of 4 against one product: largest difference (\S+)/);
     expect(diff, 'the row-block product line').to.not.equal(null);
     expect(Number(diff![1])).to.be.within(0, 1e-6);
